@@ -1,0 +1,435 @@
+//! Reading one layer blob: detect its compression by magic bytes, digest the
+//! stored and the uncompressed bytes, decompress, walk the tar and hash every
+//! regular file — all in one pass over the bytes.
+//!
+//! The work runs as a two-stage pipeline so one layer keeps two cores busy:
+//! the calling thread reads, digests and decompresses into 1 MiB chunks; a
+//! scoped worker digests the uncompressed stream (when it differs from the
+//! stored one), parses the tar and hashes file content.
+
+use crate::error::ErrorKind;
+use crate::image::capture::CapturedFile;
+use crate::image::entry::Entry;
+use crate::image::tarwalk::{TarError, TarWalker, Walked};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+
+const CHUNK: usize = 1 << 18;
+const CHUNKS_IN_FLIGHT: usize = 3;
+
+/// How a blob is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// Detects compression from the first bytes, never from a name.
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Knobs and shared counters for reading blobs.
+#[derive(Default, Clone, Copy)]
+pub struct BlobOptions<'a> {
+    /// Compute sha256 of stored and uncompressed bytes.
+    pub verify: bool,
+    /// Incremented with every stored byte read.
+    pub progress: Option<&'a AtomicU64>,
+    /// Set to stop reading early.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// A layer blob, read.
+#[derive(Clone, Debug)]
+pub struct ParsedLayer {
+    pub compression: Compression,
+    /// Bytes of the blob as stored.
+    pub raw_size: u64,
+    /// sha256 of the stored bytes (when verifying).
+    pub raw_digest: Option<String>,
+    /// sha256 of the uncompressed tar (when verifying).
+    pub diff_id: Option<String>,
+    pub tar_size: u64,
+    /// Content bytes, counted as docker counts them.
+    pub size: u64,
+    pub entries: Vec<Entry>,
+    /// Kept contents, sorted by path.
+    pub captured: Vec<CapturedFile>,
+}
+
+/// Reads a layer blob from `raw`. `what` names it in errors; `expected_len`,
+/// when known, detects a blob cut short by a truncated container file.
+pub fn parse_layer(
+    raw: impl Read,
+    what: &str,
+    expected_len: Option<u64>,
+    opts: BlobOptions<'_>,
+) -> Result<ParsedLayer, ErrorKind> {
+    let mut src = RawReader {
+        inner: raw,
+        sha: opts.verify.then(Sha256::new),
+        count: 0,
+        eof: false,
+        progress: opts.progress,
+        cancel: opts.cancel,
+        cancelled: false,
+    };
+    let mut head = Vec::with_capacity(CHUNK);
+    fill(&mut src, &mut head, 512).map_err(|e| io_error(what, e))?;
+    let compression = Compression::sniff(&head);
+    // The worker digests the uncompressed stream. For a plain layer that is
+    // also the blob digest, so the reading thread only reads: the read and
+    // the sha256 then run on two cores instead of one after the other.
+    if compression == Compression::None {
+        src.sha = None;
+    }
+    let hash_uncompressed = opts.verify;
+
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
+        let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
+        let worker = scope.spawn(move || {
+            let mut walker = TarWalker::new();
+            let mut sha = hash_uncompressed.then(Sha256::new);
+            let mut total = 0u64;
+            for chunk in rx.iter() {
+                if walker.failed() {
+                    // Dropping the receiver stops the producer.
+                    break;
+                }
+                // Whatever follows the end-of-archive blocks is part of the diff_id.
+                if let Some(s) = &mut sha {
+                    s.update(&chunk);
+                }
+                total += chunk.len() as u64;
+                walker.feed(&chunk);
+                if chunk.capacity() >= CHUNK {
+                    let _ = recycle_tx.send(chunk);
+                }
+            }
+            drop(rx);
+            (walker.finish(), total, sha.map(|s| s.finalize()))
+        });
+
+        let produced = produce(&mut src, head, compression, &tx, &recycle_rx);
+        drop(tx);
+        let (parsed, tar_size, tar_sha) = match worker.join() {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(ErrorKind::Invalid(format!(
+                    "{what}: internal error while parsing the layer"
+                )))
+            }
+        };
+        if src.cancelled {
+            return Err(ErrorKind::Cancelled);
+        }
+        // The producer's failure is the root cause when both failed.
+        if let Err(e) = produced {
+            return Err(classify_stream_error(what, compression, &src, e));
+        }
+        if let Some(exp) = expected_len {
+            if src.count < exp {
+                return Err(ErrorKind::Truncated(format!(
+                    "{what}: blob ends after {} of {} bytes",
+                    src.count, exp
+                )));
+            }
+        }
+        let Walked {
+            entries,
+            size,
+            captured,
+        } = match parsed {
+            Ok(v) => v,
+            Err(TarError::Truncated(detail)) => {
+                return Err(ErrorKind::Truncated(format!("layer tar {what}: {detail}")))
+            }
+            Err(TarError::Bad(detail)) => {
+                return Err(ErrorKind::BadTar {
+                    what: what.to_string(),
+                    detail,
+                })
+            }
+        };
+        let diff_id = tar_sha.map(|d| crate::image::sha256_hex(&d));
+        let raw_digest = match compression {
+            Compression::None => diff_id.clone(),
+            _ => src
+                .sha
+                .take()
+                .map(|s| crate::image::sha256_hex(&s.finalize())),
+        };
+        Ok(ParsedLayer {
+            compression,
+            raw_size: src.count,
+            raw_digest,
+            diff_id,
+            tar_size,
+            size,
+            entries,
+            captured,
+        })
+    })
+}
+
+fn io_error(what: &str, source: io::Error) -> ErrorKind {
+    ErrorKind::Io {
+        what: what.to_string(),
+        source,
+    }
+}
+
+fn classify_stream_error<R>(
+    what: &str,
+    compression: Compression,
+    src: &RawReader<'_, R>,
+    e: io::Error,
+) -> ErrorKind {
+    if e.kind() == io::ErrorKind::Interrupted && src.cancelled {
+        return ErrorKind::Cancelled;
+    }
+    let msg = e.to_string();
+    let ends_early = e.kind() == io::ErrorKind::UnexpectedEof
+        || msg.contains("incomplete")
+        || msg.contains("unexpected end");
+    if src.eof && ends_early && compression != Compression::None {
+        return ErrorKind::Truncated(format!(
+            "{what}: {} stream ends early after {} bytes",
+            compression.as_str(),
+            src.count
+        ));
+    }
+    match compression {
+        Compression::None => io_error(what, e),
+        c => ErrorKind::Corrupt {
+            what: what.to_string(),
+            format: c.as_str(),
+            detail: crate::error::detail(msg),
+        },
+    }
+}
+
+/// Fills `buf` (keeping its contents) until it holds at least `min` bytes or
+/// the reader ends.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, min: usize) -> io::Result<()> {
+    let mut tmp = [0u8; 4096];
+    while buf.len() < min {
+        let n = r.read(&mut tmp)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    }
+    Ok(())
+}
+
+/// Reads `r` into `buf[start..]` until `buf` is CHUNK long or `r` ends; the
+/// buffer is truncated to what was filled. Recycled buffers are reused
+/// without clearing, so only their unused tail is zeroed.
+fn fill_chunk(r: &mut (impl Read + ?Sized), buf: &mut Vec<u8>, start: usize) -> io::Result<()> {
+    buf.resize(CHUNK, 0);
+    let mut filled = start;
+    while filled < CHUNK {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(filled);
+    Ok(())
+}
+
+/// Stage one: stored bytes → (decompressed) chunks on the channel.
+fn produce<R: Read>(
+    src: &mut RawReader<'_, R>,
+    head: Vec<u8>,
+    compression: Compression,
+    tx: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycle: &Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    let send_loop = |reader: &mut dyn Read, first: Option<Vec<u8>>| -> io::Result<()> {
+        let mut pending = first;
+        loop {
+            let (mut buf, start) = match pending.take() {
+                Some(b) => {
+                    let len = b.len();
+                    (b, len)
+                }
+                None => (recycle.try_recv().unwrap_or_default(), 0),
+            };
+            fill_chunk(reader, &mut buf, start)?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let ended = buf.len() < CHUNK;
+            if tx.send(buf).is_err() || ended {
+                // Either the reader ended, or the parser stopped early and
+                // its own error explains why.
+                return Ok(());
+            }
+        }
+    };
+    match compression {
+        Compression::None => send_loop(src, Some(head)),
+        Compression::Gzip => {
+            let mut dec = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(src));
+            send_loop(&mut dec, None)
+        }
+        Compression::Zstd => {
+            let mut dec = zstd::stream::read::Decoder::new(io::Cursor::new(head).chain(src))?;
+            send_loop(&mut dec, None)
+        }
+    }
+}
+
+/// The stored bytes, digested and counted as they are read.
+struct RawReader<'a, R> {
+    inner: R,
+    sha: Option<Sha256>,
+    count: u64,
+    eof: bool,
+    progress: Option<&'a AtomicU64>,
+    cancel: Option<&'a AtomicBool>,
+    cancelled: bool,
+}
+
+impl<R: Read> Read for RawReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(c) = self.cancel {
+            if c.load(Ordering::Relaxed) {
+                self.cancelled = true;
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+            }
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            self.eof = true;
+        }
+        if let Some(s) = &mut self.sha {
+            s.update(&buf[..n]);
+        }
+        self.count += n as u64;
+        if let Some(p) = self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// One layer blob to read, for [`parse_parallel`].
+pub(crate) struct LayerJob {
+    /// Names the blob in errors and progress.
+    pub what: String,
+    /// Stored size when known; bigger blobs start first.
+    pub size: u64,
+}
+
+/// Reads several layer blobs at once: layers are independent, so while one
+/// layer's single stream (one sha256, one inflate) keeps a core busy, the
+/// next layer uses the other. `open` gives the stored bytes of job `i`.
+/// Results come back in job order.
+pub(crate) fn parse_parallel<R, F>(
+    jobs: &[LayerJob],
+    open: F,
+    opts: BlobOptions<'_>,
+    layers_done: Option<&std::sync::atomic::AtomicUsize>,
+) -> Vec<Result<ParsedLayer, ErrorKind>>
+where
+    R: Read,
+    F: Fn(usize) -> Result<(R, u64), ErrorKind> + Sync,
+{
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 4)
+        .min(jobs.len().max(1));
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by(|&a, &b| jobs[b].size.cmp(&jobs[a].size).then(a.cmp(&b)));
+    let queue = std::sync::Mutex::new(order.into_iter());
+    let results: std::sync::Mutex<Vec<Option<Result<ParsedLayer, ErrorKind>>>> =
+        std::sync::Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let next = queue.lock().ok().and_then(|mut q| q.next());
+                let Some(i) = next else { break };
+                // After a failure the remaining layers are not worth reading.
+                let r = if failed.load(Ordering::Relaxed) {
+                    Err(ErrorKind::Cancelled)
+                } else {
+                    open(i).and_then(|(reader, len)| {
+                        parse_layer(reader, &jobs[i].what, Some(len), opts)
+                    })
+                };
+                if r.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Some(d) = layers_done {
+                    d.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+            });
+        }
+    });
+    let all = results.into_inner().unwrap_or_default();
+    all.into_iter()
+        .map(|r| r.unwrap_or(Err(ErrorKind::Cancelled)))
+        .collect()
+}
+
+/// The first real error of a batch (a cancellation caused by another
+/// layer's failure is not the story).
+pub(crate) fn first_error(
+    results: Vec<Result<ParsedLayer, ErrorKind>>,
+) -> Result<Vec<ParsedLayer>, ErrorKind> {
+    let mut out = Vec::with_capacity(results.len());
+    let mut cancelled = false;
+    let mut first: Option<ErrorKind> = None;
+    for r in results {
+        match r {
+            Ok(p) => out.push(p),
+            Err(ErrorKind::Cancelled) => cancelled = true,
+            Err(e) => {
+                if first.is_none() {
+                    first = Some(e);
+                }
+            }
+        }
+    }
+    match (first, cancelled) {
+        (Some(e), _) => Err(e),
+        (None, true) => Err(ErrorKind::Cancelled),
+        (None, false) => Ok(out),
+    }
+}

@@ -1,0 +1,172 @@
+//! What an image is: manifest facts, config, history and layers, each layer
+//! with the entries it changes.
+
+pub mod blob;
+pub mod capture;
+pub mod entry;
+pub(crate) mod resolve;
+pub(crate) mod tarwalk;
+
+pub use blob::{Compression, ParsedLayer};
+pub use capture::CapturedFile;
+pub use entry::{ContentHash, Entry, EntryKind, ImagePath};
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where an image was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Daemon,
+    Podman,
+    DockerArchive,
+    OciLayout,
+    OciArchive,
+    Stdin,
+}
+
+/// One loaded image.
+#[derive(Clone, Debug)]
+pub struct Image {
+    /// The reference as the user gave it.
+    pub reference: String,
+    pub source: SourceKind,
+    /// Digest of the config blob (the image ID), when known.
+    pub id: Option<String>,
+    /// Digest of the manifest, when the format has one.
+    pub manifest_digest: Option<String>,
+    pub repo_tags: Vec<String>,
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    pub created: Option<String>,
+    pub config: RuntimeConfig,
+    /// Every history entry, empty layers included.
+    pub history: Vec<HistoryEntry>,
+    pub layers: Vec<Layer>,
+    /// True when every layer's diff_id (and blob digest, where the format
+    /// gives one) was checked.
+    pub verified: bool,
+}
+
+impl Image {
+    /// Image size as `docker image inspect` reports it: the sum of layer sizes.
+    pub fn size(&self) -> u64 {
+        self.layers.iter().map(|l| l.size).sum()
+    }
+
+    pub fn platform(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}/{}/{}", self.os, self.architecture, v),
+            None => format!("{}/{}", self.os, self.architecture),
+        }
+    }
+
+    /// Bytes of layer tar streams (uncompressed).
+    pub fn tar_bytes(&self) -> u64 {
+        self.layers.iter().map(|l| l.tar_size).sum()
+    }
+
+    pub fn entry_count(&self) -> usize {
+        self.layers.iter().map(|l| l.entries.len()).sum()
+    }
+}
+
+/// The execution parameters of the image config.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuntimeConfig {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub exposed_ports: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HistoryEntry {
+    pub created: Option<String>,
+    pub created_by: Option<String>,
+    pub comment: Option<String>,
+    pub empty_layer: bool,
+}
+
+/// One filesystem layer.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub index: usize,
+    /// sha256 of the uncompressed layer tar, as the config lists it.
+    pub diff_id: String,
+    /// Digest of the blob as stored (compressed), when the format names it.
+    pub digest: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: Compression,
+    /// Bytes of the blob as stored.
+    pub compressed_size: Option<u64>,
+    /// Bytes of the uncompressed tar stream.
+    pub tar_size: u64,
+    /// Bytes of content this layer adds, counted the way docker does.
+    pub size: u64,
+    /// Index into [`Image::history`] of the entry that made this layer.
+    pub history_index: Option<usize>,
+    pub created_by: Option<String>,
+    pub created: Option<String>,
+    pub entries: Vec<Entry>,
+    /// Content of the package databases and marker files this layer holds
+    /// (see [`capture::wants`]), sorted by path.
+    pub captured: Vec<CapturedFile>,
+}
+
+impl Layer {
+    /// Content this layer captured for `path`, if any.
+    pub fn captured(&self, path: &[u8]) -> Option<&[u8]> {
+        self.captured
+            .binary_search_by(|c| (*c.path).cmp(path))
+            .ok()
+            .map(|i| &*self.captured[i].content)
+    }
+}
+
+/// Pairs layers with the non-empty history entries, in order. Returns, per
+/// layer, the index of its history entry.
+pub fn pair_history(history: &[HistoryEntry], layer_count: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::with_capacity(layer_count);
+    let mut it = history
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !h.empty_layer)
+        .map(|(i, _)| i);
+    for _ in 0..layer_count {
+        out.push(it.next());
+    }
+    out
+}
+
+pub(crate) fn sha256_hex(d: &[u8]) -> String {
+    let mut s = String::with_capacity(7 + d.len() * 2);
+    s.push_str("sha256:");
+    for b in d {
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_pairs_skip_empty_layers() {
+        let h = |empty| HistoryEntry {
+            empty_layer: empty,
+            ..Default::default()
+        };
+        let history = vec![h(false), h(true), h(true), h(false), h(false)];
+        assert_eq!(pair_history(&history, 3), vec![Some(0), Some(3), Some(4)]);
+        // More layers than history: the extra ones have none.
+        assert_eq!(pair_history(&history, 4)[3], None);
+    }
+}

@@ -1,0 +1,581 @@
+//! A push parser for layer tars: it is fed the uncompressed stream in
+//! arbitrary slices and hashes file content straight from them, so every
+//! byte is touched once after it is read. Header fields are decoded by the
+//! `tar` crate's `Header`; GNU long names and PAX records are applied here.
+
+use crate::image::capture::{self, CapturedFile};
+use crate::image::entry::{normalize_path, split_parent, ContentHash, Entry, EntryKind};
+use tar::EntryType as T;
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+
+/// Metadata entries (long names, PAX records) larger than this are refused.
+const MAX_META: u64 = 1 << 20;
+/// Bytes of a file's start kept to sniff header flags.
+const HEAD: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TarError {
+    Truncated(String),
+    Bad(String),
+}
+
+enum Data {
+    /// Content of a regular file being hashed.
+    File {
+        hasher: Option<Box<Xxh3>>,
+        head: Vec<u8>,
+        keep: Option<Vec<u8>>,
+    },
+    /// A GNU long name / long link or PAX record being collected.
+    Meta(T, Vec<u8>),
+    /// Bytes nobody needs (data of a directory entry, a global header…).
+    Skip,
+}
+
+enum State {
+    Header,
+    Data {
+        remaining: u64,
+        padding: u64,
+        data: Data,
+    },
+    Padding(u64),
+    End,
+}
+
+#[derive(Default)]
+struct Pending {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax_path: Option<Vec<u8>>,
+    pax_link: Option<Vec<u8>>,
+    pax_size: Option<u64>,
+    pax_uid: Option<u32>,
+    pax_gid: Option<u32>,
+}
+
+/// What a walk produced.
+pub(crate) struct Walked {
+    pub entries: Vec<Entry>,
+    pub size: u64,
+    pub captured: Vec<CapturedFile>,
+}
+
+pub(crate) struct TarWalker {
+    state: State,
+    block: [u8; 512],
+    block_len: usize,
+    pending: Pending,
+    entries: Vec<Entry>,
+    size: u64,
+    captured: Vec<CapturedFile>,
+    captured_bytes: u64,
+    error: Option<TarError>,
+}
+
+fn pad_of(size: u64) -> u64 {
+    (512 - size % 512) % 512
+}
+
+fn trim_nul(mut v: Vec<u8>) -> Vec<u8> {
+    while v.last() == Some(&0) {
+        v.pop();
+    }
+    v
+}
+
+fn header_checksum_ok(block: &[u8; 512]) -> bool {
+    let stored = tar::Header::from_byte_slice(block).cksum();
+    let sum: u32 = block[..148]
+        .iter()
+        .chain(&[b' '; 8])
+        .chain(&block[156..])
+        .map(|&b| u32::from(b))
+        .sum();
+    stored.is_ok_and(|s| s == sum)
+}
+
+impl TarWalker {
+    pub fn new() -> Self {
+        TarWalker {
+            state: State::Header,
+            block: [0; 512],
+            block_len: 0,
+            pending: Pending::default(),
+            entries: Vec::new(),
+            size: 0,
+            captured: Vec::new(),
+            captured_bytes: 0,
+            error: None,
+        }
+    }
+
+    /// True once the walk hit an error (feeding more changes nothing).
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Feeds the next bytes of the stream.
+    pub fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() && self.error.is_none() {
+            match &mut self.state {
+                State::End => return,
+                State::Padding(p) => {
+                    let n = (*p).min(data.len() as u64) as usize;
+                    *p -= n as u64;
+                    data = &data[n..];
+                    if *p == 0 {
+                        self.state = State::Header;
+                    }
+                }
+                State::Header => {
+                    if self.block_len == 0 && data.len() >= 512 {
+                        let mut b = [0u8; 512];
+                        b.copy_from_slice(&data[..512]);
+                        data = &data[512..];
+                        self.header(&b);
+                    } else {
+                        let n = (512 - self.block_len).min(data.len());
+                        self.block[self.block_len..self.block_len + n].copy_from_slice(&data[..n]);
+                        self.block_len += n;
+                        data = &data[n..];
+                        if self.block_len == 512 {
+                            self.block_len = 0;
+                            let b = self.block;
+                            self.header(&b);
+                        }
+                    }
+                }
+                State::Data { .. } => {
+                    data = self.data(data);
+                }
+            }
+        }
+    }
+
+    /// Ends the walk: the stream is over.
+    pub fn finish(mut self) -> Result<Walked, TarError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match &self.state {
+            // A stream that stops between entries, without the end-of-archive
+            // blocks, is accepted as tar(1) accepts it.
+            State::Header if self.block_len == 0 => {}
+            State::End => {}
+            State::Padding(_) => {
+                return Err(TarError::Truncated(
+                    "the tar stream ends inside padding".into(),
+                ))
+            }
+            State::Header => {
+                return Err(TarError::Truncated(
+                    "the tar stream ends inside a header".into(),
+                ))
+            }
+            State::Data { remaining, .. } => {
+                let what = self
+                    .entries
+                    .last()
+                    .map(|e| e.display_path())
+                    .unwrap_or_else(|| "an entry".into());
+                return Err(TarError::Truncated(format!(
+                    "the tar stream ends inside {what} ({remaining} bytes missing)"
+                )));
+            }
+        }
+        // Later entries for the same path win, as they do when extracting.
+        self.captured.reverse();
+        self.captured.sort_by(|a, b| a.path.cmp(&b.path));
+        self.captured.dedup_by(|a, b| a.path == b.path);
+        Ok(Walked {
+            entries: self.entries,
+            size: self.size,
+            captured: self.captured,
+        })
+    }
+
+    fn fail(&mut self, e: TarError) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    fn header(&mut self, block: &[u8; 512]) {
+        if block.iter().all(|&b| b == 0) {
+            self.state = State::End;
+            return;
+        }
+        if !header_checksum_ok(block) {
+            // The header's bytes are image data: never quoted.
+            self.fail(TarError::Bad("bad entry header (checksum mismatch)".into()));
+            return;
+        }
+        let h = tar::Header::from_byte_slice(block);
+        let et = h.entry_type();
+        let Ok(header_size) = h.entry_size() else {
+            self.fail(TarError::Bad("bad entry header (size field)".into()));
+            return;
+        };
+        let stored = match et {
+            T::GNULongName | T::GNULongLink | T::XHeader | T::XGlobalHeader => header_size,
+            _ => self.pending.pax_size.unwrap_or(header_size),
+        };
+        let padding = pad_of(stored);
+        match et {
+            T::GNULongName | T::GNULongLink | T::XHeader => {
+                if stored > MAX_META {
+                    self.fail(TarError::Bad(format!("metadata entry of {stored} bytes")));
+                    return;
+                }
+                self.begin_data(
+                    stored,
+                    padding,
+                    Data::Meta(et, Vec::with_capacity(stored as usize)),
+                );
+                return;
+            }
+            T::XGlobalHeader => {
+                self.begin_data(stored, padding, Data::Skip);
+                return;
+            }
+            _ => {}
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let kind = match et {
+            T::Regular | T::Continuous | T::GNUSparse => EntryKind::File,
+            T::Directory => EntryKind::Dir,
+            T::Symlink => EntryKind::Symlink,
+            T::Link => EntryKind::HardLink,
+            T::Char => EntryKind::CharDevice,
+            T::Block => EntryKind::BlockDevice,
+            T::Fifo => EntryKind::Fifo,
+            // Unknown type flags are read as regular files (POSIX says so).
+            _ => EntryKind::File,
+        };
+        let raw_path = pending
+            .pax_path
+            .or(pending.long_name)
+            .unwrap_or_else(|| h.path_bytes().into_owned());
+        let path = normalize_path(&raw_path);
+        let link_raw: Option<Box<[u8]>> = pending
+            .pax_link
+            .or(pending.long_link)
+            .or_else(|| h.link_name_bytes().map(|l| l.into_owned()))
+            .map(Vec::into_boxed_slice);
+        let mode = h.mode().unwrap_or(0o644) & 0o7777;
+        let uid = pending
+            .pax_uid
+            .unwrap_or_else(|| h.uid().unwrap_or(0).min(u64::from(u32::MAX)) as u32);
+        let gid = pending
+            .pax_gid
+            .unwrap_or_else(|| h.gid().unwrap_or(0).min(u64::from(u32::MAX)) as u32);
+
+        // Whiteouts are recognised by the last component of the name.
+        let (parent, name) = split_parent(&path);
+        if let Some(rest) = name.strip_prefix(b".wh.") {
+            if rest == b".wh..opq" {
+                self.entries.push(bare(
+                    parent.into(),
+                    EntryKind::OpaqueWhiteout,
+                    mode,
+                    uid,
+                    gid,
+                ));
+            } else if !rest.starts_with(b".wh.") && !rest.is_empty() {
+                let mut target = Vec::with_capacity(path.len() - 4);
+                if !parent.is_empty() {
+                    target.extend_from_slice(parent);
+                    target.push(b'/');
+                }
+                target.extend_from_slice(rest);
+                self.entries
+                    .push(bare(target.into(), EntryKind::Whiteout, mode, uid, gid));
+            }
+            // `.wh..wh.*` other than the opaque marker is aufs bookkeeping.
+            self.begin_data(stored, padding, Data::Skip);
+            return;
+        }
+        if path.is_empty() && kind == EntryKind::Dir {
+            // The root directory itself: nothing to record.
+            self.begin_data(stored, padding, Data::Skip);
+            return;
+        }
+        let mut entry = bare(path, kind, mode, uid, gid);
+        match kind {
+            EntryKind::CharDevice | EntryKind::BlockDevice => {
+                entry.device = Some((
+                    h.device_major().ok().flatten().unwrap_or(0),
+                    h.device_minor().ok().flatten().unwrap_or(0),
+                ));
+            }
+            EntryKind::Symlink => {
+                let target = link_raw.unwrap_or_default();
+                entry.size = target.len() as u64;
+                entry.link = Some(target);
+            }
+            EntryKind::HardLink => {
+                entry.link = Some(normalize_path(&link_raw.unwrap_or_default()));
+            }
+            _ => {}
+        }
+        if kind == EntryKind::File {
+            entry.size = stored;
+            let keep = (self.captured_bytes + stored <= capture::MAX_PER_LAYER
+                && capture::wants(&entry.path, stored))
+            .then(|| Vec::with_capacity(stored as usize));
+            self.size += stored;
+            self.entries.push(entry);
+            self.begin_data(
+                stored,
+                padding,
+                Data::File {
+                    hasher: None,
+                    head: Vec::new(),
+                    keep,
+                },
+            );
+        } else {
+            self.size += entry.size;
+            self.entries.push(entry);
+            self.begin_data(stored, padding, Data::Skip);
+        }
+    }
+
+    fn begin_data(&mut self, remaining: u64, padding: u64, data: Data) {
+        if remaining == 0 {
+            self.end_data(data);
+            self.state = if padding == 0 {
+                State::Header
+            } else {
+                State::Padding(padding)
+            };
+        } else {
+            self.state = State::Data {
+                remaining,
+                padding,
+                data,
+            };
+        }
+    }
+
+    /// Consumes data bytes of the current entry; returns what is left of `input`.
+    fn data<'a>(&mut self, input: &'a [u8]) -> &'a [u8] {
+        let State::Data {
+            remaining,
+            padding,
+            data,
+        } = &mut self.state
+        else {
+            return input;
+        };
+        let n = (*remaining).min(input.len() as u64) as usize;
+        let (now, rest) = input.split_at(n);
+        let whole = *remaining == n as u64;
+        match data {
+            Data::File { hasher, head, keep } => {
+                if let Some(k) = keep {
+                    k.extend_from_slice(now);
+                }
+                if head.len() < HEAD {
+                    let take = (HEAD - head.len()).min(now.len());
+                    head.extend_from_slice(&now[..take]);
+                }
+                match hasher {
+                    // The whole file is in this slice: one-shot hash.
+                    None if whole => {
+                        let hash = ContentHash(xxh3_128(now));
+                        if let Some(e) = self.entries.last_mut() {
+                            e.hash = Some(hash);
+                        }
+                    }
+                    None => {
+                        let mut h = Box::new(Xxh3::new());
+                        h.update(now);
+                        *hasher = Some(h);
+                    }
+                    Some(h) => h.update(now),
+                }
+            }
+            Data::Meta(_, buf) => buf.extend_from_slice(now),
+            Data::Skip => {}
+        }
+        *remaining -= n as u64;
+        if *remaining == 0 {
+            let pad = *padding;
+            let State::Data { data, .. } = std::mem::replace(
+                &mut self.state,
+                if pad == 0 {
+                    State::Header
+                } else {
+                    State::Padding(pad)
+                },
+            ) else {
+                unreachable!("state was Data above")
+            };
+            self.end_data(data);
+        }
+        rest
+    }
+
+    fn end_data(&mut self, data: Data) {
+        match data {
+            Data::File { hasher, head, keep } => {
+                let Some(e) = self.entries.last_mut() else {
+                    return;
+                };
+                if let Some(h) = hasher {
+                    e.hash = Some(ContentHash(h.digest128()));
+                } else if e.hash.is_none() {
+                    e.hash = Some(ContentHash(xxh3_128(b"")));
+                }
+                e.flags = capture::sniff_flags(&head);
+                if let Some(k) = keep {
+                    self.captured_bytes += k.len() as u64;
+                    self.captured.push(CapturedFile {
+                        path: e.path.clone(),
+                        content: k.into_boxed_slice(),
+                    });
+                }
+            }
+            Data::Meta(kind, buf) => match kind {
+                T::GNULongName => self.pending.long_name = Some(trim_nul(buf)),
+                T::GNULongLink => self.pending.long_link = Some(trim_nul(buf)),
+                _ => self.apply_pax(&buf),
+            },
+            Data::Skip => {}
+        }
+    }
+
+    fn apply_pax(&mut self, records: &[u8]) {
+        for ext in tar::PaxExtensions::new(records) {
+            let Ok(ext) = ext else {
+                self.fail(TarError::Bad("malformed PAX header".into()));
+                return;
+            };
+            let num = || ext.value().ok().and_then(|v| v.trim().parse::<u64>().ok());
+            match ext.key_bytes() {
+                b"path" => self.pending.pax_path = Some(ext.value_bytes().to_vec()),
+                b"linkpath" => self.pending.pax_link = Some(ext.value_bytes().to_vec()),
+                b"size" => self.pending.pax_size = num(),
+                b"uid" => self.pending.pax_uid = num().map(|v| v.min(u64::from(u32::MAX)) as u32),
+                b"gid" => self.pending.pax_gid = num().map(|v| v.min(u64::from(u32::MAX)) as u32),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn bare(path: Box<[u8]>, kind: EntryKind, mode: u32, uid: u32, gid: u32) -> Entry {
+    Entry {
+        path,
+        kind,
+        size: 0,
+        mode,
+        uid,
+        gid,
+        link: None,
+        hash: None,
+        device: None,
+        flags: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(5);
+        h.set_mode(0o755);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, "usr/bin/tool", &b"#!/sh"[..])
+            .unwrap();
+        let long = format!("very/{}/name.txt", "long".repeat(40));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, &long, &b"abc"[..]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::Symlink);
+        h.set_size(0);
+        b.append_link(&mut h, "lnk", format!("target/{}", "t".repeat(120)))
+            .unwrap();
+        // A PAX record overriding path and uid.
+        let pax = b"30 path=pax/override/name.bin\n17 uid=123456789\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XHeader);
+        h.set_size(pax.len() as u64);
+        b.append_data(&mut h, "PaxHeader", &pax[..]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(4);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, "short", &b"paxd"[..]).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, "etc/.wh.gone", std::io::empty())
+            .unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn walk_in_pieces(data: &[u8], piece: usize) -> Result<Walked, TarError> {
+        let mut w = TarWalker::new();
+        for c in data.chunks(piece) {
+            w.feed(c);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn same_result_whatever_the_slicing() {
+        let data = build();
+        let whole = walk_in_pieces(&data, data.len()).unwrap();
+        assert_eq!(whole.entries.len(), 5);
+        assert_eq!(&*whole.entries[0].path, b"usr/bin/tool");
+        assert_eq!(whole.entries[0].hash, Some(ContentHash(xxh3_128(b"#!/sh"))));
+        assert_eq!(whole.entries[0].flags, capture::flags::SCRIPT);
+        assert!(whole.entries[1].path.ends_with(b"/name.txt"));
+        assert_eq!(whole.entries[2].link.as_deref().map(|l| l.len()), Some(127));
+        assert_eq!(&*whole.entries[3].path, b"pax/override/name.bin");
+        assert_eq!(whole.entries[3].uid, 123456789);
+        assert_eq!(whole.entries[4].kind, EntryKind::Whiteout);
+        assert_eq!(&*whole.entries[4].path, b"etc/gone");
+        assert_eq!(whole.size, 5 + 3 + 127 + 4);
+        for piece in [1, 7, 511, 512, 513, 4096] {
+            let w = walk_in_pieces(&data, piece).unwrap();
+            assert_eq!(w.entries, whole.entries, "piece {piece}");
+        }
+    }
+
+    #[test]
+    fn truncation_and_garbage_are_errors() {
+        let data = build();
+        for cut in [100, 600, 1030, data.len() - 1100] {
+            let r = walk_in_pieces(&data[..cut], 333);
+            assert!(
+                matches!(r, Err(TarError::Truncated(_))),
+                "cut {cut}: {:?}",
+                r.err()
+            );
+        }
+        let mut bad = data.clone();
+        bad[10] ^= 0xff;
+        assert!(matches!(walk_in_pieces(&bad, 1000), Err(TarError::Bad(_))));
+        let junk = vec![b'x'; 2048];
+        assert!(matches!(walk_in_pieces(&junk, 2048), Err(TarError::Bad(_))));
+    }
+
+    #[test]
+    fn oversized_metadata_is_refused() {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(T::GNULongName);
+        h.set_size(MAX_META + 1);
+        h.set_cksum();
+        let mut w = TarWalker::new();
+        w.feed(h.as_bytes());
+        assert!(matches!(w.finish(), Err(TarError::Bad(_))));
+    }
+}

@@ -1,0 +1,529 @@
+//! Tar archives of images — `docker save` (legacy and Docker ≥ 25) and OCI
+//! archives — read in one sequential pass, so a pipe (stdin, the daemon's
+//! export stream) works as well as a file. Layer-looking members are parsed
+//! as they stream by; which of them are layers, and in which order, is
+//! decided from the manifest at the end (it comes last in `docker save`).
+
+use crate::error::ErrorKind;
+use crate::image::blob::{
+    first_error, parse_layer, parse_parallel, BlobOptions, Compression, LayerJob, ParsedLayer,
+};
+use crate::image::resolve::{self, normalize_member, read_document, Selector, Store, MAX_JSON};
+use crate::image::{Image, SourceKind};
+use crate::source::{LoadOptions, LoadProgress};
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+/// Members at most this big are read whole before deciding what they are.
+const SMALL_MEMBER: u64 = 256 * 1024;
+
+/// Symlinks and hard links between archive members: `docker save` stores an
+/// identical layer once and links the other directories to it.
+#[derive(Default)]
+struct Links(HashMap<String, String>);
+
+impl Links {
+    fn insert(&mut self, member: String, target: &[u8], symlink: bool) {
+        let target = String::from_utf8_lossy(target);
+        let resolved = if symlink {
+            let parent = member.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+            normalize_member(&format!("{parent}/{target}"))
+        } else {
+            normalize_member(&target)
+        };
+        self.0.insert(member, resolved);
+    }
+
+    /// The member a name finally refers to (at most 8 links deep).
+    fn resolve<'a>(&'a self, member: &'a str) -> &'a str {
+        let mut m = member;
+        for _ in 0..8 {
+            match self.0.get(m) {
+                Some(t) => m = t,
+                None => break,
+            }
+        }
+        m
+    }
+}
+
+/// The distinct blobs a plan's layers name (links resolved), in first-use
+/// order, and for each layer the index of its blob. A manifest may list the
+/// same blob twice; it is read once. `exists` says whether the archive holds
+/// a blob; the first layer naming a missing one is the error.
+fn distinct_blobs(
+    plan: &resolve::Plan,
+    links: &Links,
+    exists: impl Fn(&str) -> bool,
+) -> Result<(Vec<String>, Vec<usize>), ErrorKind> {
+    let mut unique: Vec<String> = Vec::new();
+    let mut slot_of = Vec::with_capacity(plan.layers.len());
+    for (i, lp) in plan.layers.iter().enumerate() {
+        let key = links.resolve(&lp.member);
+        if !exists(key) {
+            return Err(ErrorKind::MissingBlob {
+                what: format!("layer {}", i + 1),
+                digest: lp.digest.clone().unwrap_or_else(|| lp.member.clone()),
+            });
+        }
+        let slot = match unique.iter().position(|u| u == key) {
+            Some(s) => s,
+            None => {
+                unique.push(key.to_string());
+                unique.len() - 1
+            }
+        };
+        slot_of.push(slot);
+    }
+    Ok((unique, slot_of))
+}
+
+/// Hands out one parsed blob per layer, in plan order: the last use of a
+/// blob takes it, earlier uses clone it.
+fn per_layer(
+    mut parsed: Vec<Option<ParsedLayer>>,
+    slot_of: &[usize],
+) -> Result<Vec<ParsedLayer>, ErrorKind> {
+    let mut uses = vec![0usize; parsed.len()];
+    for &s in slot_of {
+        uses[s] += 1;
+    }
+    let mut out = Vec::with_capacity(slot_of.len());
+    for &s in slot_of {
+        uses[s] -= 1;
+        let p = if uses[s] == 0 {
+            parsed[s].take()
+        } else {
+            parsed[s].clone()
+        };
+        out.push(p.ok_or(ErrorKind::Cancelled)?);
+    }
+    Ok(out)
+}
+
+/// A plain path is read as a docker archive; without `manifest.json` it
+/// was an OCI archive all along.
+fn archive_kind(kind: SourceKind, has_docker_manifest: bool) -> SourceKind {
+    if kind == SourceKind::DockerArchive && !has_docker_manifest {
+        SourceKind::OciArchive
+    } else {
+        kind
+    }
+}
+
+#[derive(Default)]
+struct Walked {
+    small: HashMap<String, Vec<u8>>,
+    layers: HashMap<String, Result<ParsedLayer, ErrorKind>>,
+    links: Links,
+}
+
+impl Walked {
+    fn resolve<'a>(&'a self, member: &'a str) -> &'a str {
+        self.links.resolve(member)
+    }
+}
+
+impl Store for Walked {
+    fn read_small(&self, member: &str) -> Result<Option<Vec<u8>>, ErrorKind> {
+        Ok(self.small.get(self.resolve(member)).cloned())
+    }
+}
+
+fn looks_json(head: &[u8]) -> bool {
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{' || b == b'[')
+}
+
+/// Counts bytes into the shared progress and honours cancellation.
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a LoadProgress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.progress.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        let n = self.inner.read(buf)?;
+        self.progress
+            .bytes_done
+            .fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub(super) fn load_file(
+    reference: &str,
+    path: &Path,
+    name: Option<&str>,
+    kind: SourceKind,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Image, ErrorKind> {
+    let io_err = |source| ErrorKind::Io {
+        what: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(ErrorKind::NotAnArchive(format!(
+            "{} is a directory (use oci:DIR for an OCI layout)",
+            path.display()
+        )));
+    }
+    progress.bytes_total.store(meta.len(), Ordering::Relaxed);
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let mut magic = [0u8; 4];
+    let n = read_full(&mut Range::new(&file, 0, 4), &mut magic).map_err(io_err)?;
+    if !meta.file_type().is_file() || Compression::sniff(&magic[..n]) != Compression::None {
+        // Pipes and whole-archive compression can only be read in order.
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        return load_stream(reference, file, name, kind, opts, progress);
+    }
+    load_indexed(reference, file, meta.len(), name, kind, opts, progress)
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// A regular archive file: its members are found by seeking from header to
+/// header, small documents are read in place, and layers are read in
+/// parallel through range readers.
+struct Indexed {
+    file: std::fs::File,
+    members: HashMap<String, (u64, u64)>,
+    links: Links,
+}
+
+impl Indexed {
+    fn resolve<'a>(&'a self, member: &'a str) -> &'a str {
+        self.links.resolve(member)
+    }
+}
+
+impl Store for Indexed {
+    fn read_small(&self, member: &str) -> Result<Option<Vec<u8>>, ErrorKind> {
+        let Some(&(offset, size)) = self.members.get(self.resolve(member)) else {
+            return Ok(None);
+        };
+        read_document(Range::new(&self.file, offset, size), size, member).map(Some)
+    }
+}
+
+/// Reads `len` bytes of a file from `offset`, without moving a shared cursor.
+struct Range<'a> {
+    file: &'a std::fs::File,
+    pos: u64,
+    end: u64,
+}
+
+impl<'a> Range<'a> {
+    fn new(file: &'a std::fs::File, offset: u64, len: u64) -> Self {
+        Range {
+            file,
+            pos: offset,
+            end: offset.saturating_add(len),
+        }
+    }
+}
+
+impl Read for Range<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = (self.end - self.pos).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+fn index_archive(
+    file: &std::fs::File,
+    len: u64,
+    progress: &LoadProgress,
+) -> Result<Indexed, ErrorKind> {
+    let mut archive = tar::Archive::new(file);
+    let mut members = HashMap::new();
+    let mut links = Links::default();
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| map_outer_err(e, progress))?;
+    let mut first = true;
+    for item in entries {
+        let e = match item {
+            Ok(e) => e,
+            Err(_) if first => {
+                return Err(ErrorKind::NotAnArchive(
+                    "not a tar file (the first header is not a valid tar header)".into(),
+                ))
+            }
+            Err(err) => return Err(map_outer_err(err, progress)),
+        };
+        first = false;
+        let member = normalize_member(&String::from_utf8_lossy(&e.path_bytes()));
+        let et = e.header().entry_type();
+        if et.is_symlink() || et.is_hard_link() {
+            if let Some(target) = e.link_name_bytes() {
+                links.insert(member, &target, et.is_symlink());
+            }
+            continue;
+        }
+        if !(et.is_file() || et == tar::EntryType::Continuous) {
+            continue;
+        }
+        let (offset, size) = (e.raw_file_position(), e.size());
+        if offset.saturating_add(size) > len {
+            return Err(ErrorKind::Truncated(format!(
+                "archive ends inside {member} ({} of {size} bytes)",
+                len.saturating_sub(offset)
+            )));
+        }
+        members.insert(member, (offset, size));
+    }
+    if first {
+        return Err(ErrorKind::NotAnArchive("empty archive".into()));
+    }
+    Ok(Indexed {
+        file: file.try_clone().map_err(|source| ErrorKind::Io {
+            what: "archive".into(),
+            source,
+        })?,
+        members,
+        links,
+    })
+}
+
+fn load_indexed(
+    reference: &str,
+    file: std::fs::File,
+    len: u64,
+    name: Option<&str>,
+    kind: SourceKind,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Image, ErrorKind> {
+    let index = index_archive(&file, len, progress)?;
+    let sel = Selector {
+        name,
+        platform: opts.platform.as_deref(),
+        verify: opts.verify,
+    };
+    let plan = resolve::plan(&index, &sel)?;
+    let (unique, slot_of) = distinct_blobs(&plan, &index.links, |m| index.members.contains_key(m))?;
+    let jobs: Vec<LayerJob> = unique
+        .iter()
+        .map(|m| LayerJob {
+            what: m.clone(),
+            size: index.members[m].1,
+        })
+        .collect();
+    progress
+        .bytes_total
+        .store(jobs.iter().map(|j| j.size).sum(), Ordering::Relaxed);
+    progress.set_stage(format!("reading {} layers", jobs.len()));
+    let blob_opts = BlobOptions {
+        verify: opts.verify,
+        progress: Some(&progress.bytes_done),
+        cancel: Some(&progress.cancel),
+    };
+    let open = |i: usize| -> Result<(Range<'_>, u64), ErrorKind> {
+        let (offset, size) = index.members[&unique[i]];
+        Ok((Range::new(&index.file, offset, size), size))
+    };
+    let results = parse_parallel(&jobs, open, blob_opts, Some(&progress.layers_done));
+    let parsed = per_layer(
+        first_error(results)?.into_iter().map(Some).collect(),
+        &slot_of,
+    )?;
+    let kind = archive_kind(kind, index.members.contains_key("manifest.json"));
+    resolve::build_image(reference, kind, plan, parsed, opts.verify)
+}
+
+/// Loads an image from a tar stream (optionally gzip or zstd compressed as a
+/// whole).
+pub(crate) fn load_stream(
+    reference: &str,
+    reader: impl Read,
+    name: Option<&str>,
+    kind: SourceKind,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Image, ErrorKind> {
+    let counted = Counting {
+        inner: reader,
+        progress,
+    };
+    let mut buffered = BufReader::with_capacity(256 * 1024, counted);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| map_outer_err(e, progress))?;
+    let walked = match Compression::sniff(head) {
+        Compression::None => walk(buffered, opts, progress)?,
+        Compression::Gzip => walk(
+            BufReader::with_capacity(256 * 1024, flate2::read::MultiGzDecoder::new(buffered)),
+            opts,
+            progress,
+        )?,
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(buffered)
+                .map_err(|e| map_outer_err(e, progress))?;
+            walk(BufReader::with_capacity(256 * 1024, dec), opts, progress)?
+        }
+    };
+    finish(reference, walked, name, kind, opts)
+}
+
+fn map_outer_err(e: io::Error, progress: &LoadProgress) -> ErrorKind {
+    if progress.cancel.load(Ordering::Relaxed) {
+        return ErrorKind::Cancelled;
+    }
+    let msg = e.to_string();
+    if e.kind() == io::ErrorKind::UnexpectedEof || msg.contains("entire block") {
+        ErrorKind::Truncated("archive: it ends inside an entry".into())
+    } else if msg.contains("checksum") || msg.contains("numeric field") {
+        // The tar crate quotes header bytes in these messages: not shown.
+        ErrorKind::BadTar {
+            what: "archive".into(),
+            detail: "bad entry header (checksum or numeric field)".into(),
+        }
+    } else if msg.contains("invalid") || msg.contains("corrupt") {
+        ErrorKind::BadTar {
+            what: "archive".into(),
+            detail: crate::error::detail(msg),
+        }
+    } else {
+        ErrorKind::Io {
+            what: "archive".into(),
+            source: e,
+        }
+    }
+}
+
+fn walk(
+    reader: impl Read,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Walked, ErrorKind> {
+    let mut archive = tar::Archive::new(reader);
+    let mut out = Walked::default();
+    let blob_opts = BlobOptions {
+        verify: opts.verify,
+        progress: None,
+        cancel: Some(&progress.cancel),
+    };
+    let entries = archive.entries().map_err(|e| map_outer_err(e, progress))?;
+    let mut first = true;
+    for item in entries {
+        let mut e = match item {
+            Ok(e) => e,
+            Err(_) if first && !progress.cancel.load(Ordering::Relaxed) => {
+                return Err(ErrorKind::NotAnArchive(
+                    "not a tar file (the first header is not a valid tar header)".into(),
+                ))
+            }
+            Err(err) => return Err(map_outer_err(err, progress)),
+        };
+        first = false;
+        let member = normalize_member(&String::from_utf8_lossy(&e.path_bytes()));
+        let et = e.header().entry_type();
+        if et.is_symlink() || et.is_hard_link() {
+            if let Some(target) = e.link_name_bytes() {
+                out.links.insert(member, &target, et.is_symlink());
+            }
+            continue;
+        }
+        if !(et.is_file() || et == tar::EntryType::Continuous) {
+            continue;
+        }
+        let size = e.size();
+        progress.set_stage(member.clone());
+        let mut head = Vec::with_capacity(SMALL_MEMBER.min(size) as usize);
+        let want = if size <= SMALL_MEMBER { size } else { 64 };
+        (&mut e)
+            .take(want)
+            .read_to_end(&mut head)
+            .map_err(|err| map_outer_err(err, progress))?;
+        if (head.len() as u64) < want {
+            return Err(ErrorKind::Truncated(format!(
+                "archive ends inside {member} ({} of {size} bytes)",
+                head.len()
+            )));
+        }
+        if looks_json(&head) || member == "oci-layout" || member == "repositories" {
+            if size > MAX_JSON {
+                continue;
+            }
+            if size > SMALL_MEMBER {
+                e.read_to_end(&mut head)
+                    .map_err(|err| map_outer_err(err, progress))?;
+            }
+            out.small.insert(member, head);
+            continue;
+        }
+        if size < 512 && !member.starts_with("blobs/") && !member.ends_with(".tar") {
+            // VERSION files and the like.
+            out.small.insert(member, head);
+            continue;
+        }
+        let parsed = parse_layer(
+            io::Cursor::new(head).chain(&mut e),
+            &member,
+            Some(size),
+            blob_opts,
+        );
+        if matches!(parsed, Err(ErrorKind::Cancelled)) {
+            return Err(ErrorKind::Cancelled);
+        }
+        progress.layers_done.fetch_add(1, Ordering::Relaxed);
+        out.layers.insert(member, parsed);
+    }
+    if first {
+        return Err(ErrorKind::NotAnArchive("empty archive".into()));
+    }
+    Ok(out)
+}
+
+fn finish(
+    reference: &str,
+    mut walked: Walked,
+    name: Option<&str>,
+    kind: SourceKind,
+    opts: &LoadOptions,
+) -> Result<Image, ErrorKind> {
+    let sel = Selector {
+        name,
+        platform: opts.platform.as_deref(),
+        verify: opts.verify,
+    };
+    let plan = resolve::plan(&walked, &sel)?;
+    let (unique, slot_of) =
+        distinct_blobs(&plan, &walked.links, |m| walked.layers.contains_key(m))?;
+    // A blob that failed to parse is only an error when a layer uses it.
+    let mut parsed = Vec::with_capacity(unique.len());
+    for key in &unique {
+        match walked.layers.remove(key) {
+            Some(Ok(p)) => parsed.push(Some(p)),
+            Some(Err(e)) => return Err(e),
+            None => parsed.push(None),
+        }
+    }
+    let parsed = per_layer(parsed, &slot_of)?;
+    let kind = archive_kind(kind, walked.small.contains_key("manifest.json"));
+    resolve::build_image(reference, kind, plan, parsed, opts.verify)
+}

@@ -1,0 +1,118 @@
+//! The Docker (or podman) daemon, through bollard: the image is exported as
+//! the `docker save` tar stream and parsed while it streams — no temp file.
+
+use crate::error::{Error, ErrorKind};
+use crate::image::{Image, SourceKind};
+use crate::source::{archive, LoadOptions, LoadProgress};
+use bollard::{Docker, API_DEFAULT_VERSION};
+use futures_util::TryStreamExt;
+use std::sync::atomic::Ordering;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+/// Seconds a daemon request may take; exports of big images are slow.
+const TIMEOUT_SECS: u64 = 3600;
+
+fn podman_sockets() -> Vec<String> {
+    let mut v = Vec::new();
+    if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
+        v.push(format!("{dir}/podman/podman.sock"));
+    }
+    v.push("/run/podman/podman.sock".into());
+    v
+}
+
+/// The endpoint the user's environment points at, for messages and for
+/// connecting.
+fn endpoint(podman: bool) -> String {
+    if podman {
+        let socks = podman_sockets();
+        let found = socks.iter().find(|s| std::path::Path::new(s).exists());
+        return format!("unix://{}", found.unwrap_or(&socks[0]));
+    }
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+}
+
+fn connect(endpoint: &str) -> Result<Docker, bollard::errors::Error> {
+    if let Some(path) = endpoint.strip_prefix("unix://") {
+        Docker::connect_with_unix(path, TIMEOUT_SECS, API_DEFAULT_VERSION)
+    } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
+        Docker::connect_with_http(endpoint, TIMEOUT_SECS, API_DEFAULT_VERSION)
+    } else {
+        Docker::connect_with_defaults()
+    }
+}
+
+pub(super) fn load(
+    reference: &str,
+    name: &str,
+    podman: bool,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Image, Error> {
+    let err = |k| Error::new(reference, k);
+    let endpoint = endpoint(podman);
+    let unreachable = |detail: String| {
+        let detail = crate::error::detail(detail);
+        err(ErrorKind::DaemonUnreachable {
+            endpoint: endpoint.clone(),
+            detail,
+        })
+    };
+    // Reuse the caller's runtime when there is one (the TUI loads from
+    // `spawn_blocking`); otherwise run a small one of our own.
+    let own_rt;
+    let handle = match tokio::runtime::Handle::try_current() {
+        Ok(h) => h,
+        Err(_) => {
+            own_rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(|e| err(ErrorKind::Daemon(e.to_string())))?;
+            own_rt.handle().clone()
+        }
+    };
+    let docker = connect(&endpoint).map_err(|e| unreachable(e.to_string()))?;
+    let docker = handle
+        .block_on(docker.negotiate_version())
+        .map_err(|e| unreachable(e.to_string()))?;
+    let inspect = handle
+        .block_on(docker.inspect_image(name))
+        .map_err(|e| match e {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            } => err(ErrorKind::NotInDaemon {
+                endpoint: endpoint.clone(),
+            }),
+            bollard::errors::Error::DockerResponseServerError { message, .. } => err(
+                ErrorKind::Daemon(crate::escape::escape_str(&message).into_owned()),
+            ),
+            other => unreachable(other.to_string()),
+        })?;
+    if let Some(size) = inspect.size {
+        // The export is the layers plus a little tar framing.
+        progress
+            .bytes_total
+            .store(size.max(0) as u64, Ordering::Relaxed);
+    }
+    progress.set_stage(format!("exporting {name} from the daemon"));
+    let stream = docker
+        .export_image(name)
+        .map_err(|e| std::io::Error::other(e.to_string()));
+    let reader = SyncIoBridge::new_with_handle(StreamReader::new(stream), handle.clone());
+    let kind = if podman {
+        SourceKind::Podman
+    } else {
+        SourceKind::Daemon
+    };
+    let mut image =
+        archive::load_stream(reference, reader, None, kind, opts, progress).map_err(err)?;
+    image.source = kind;
+    if image.repo_tags.is_empty() {
+        image.repo_tags = inspect.repo_tags.unwrap_or_default();
+    }
+    Ok(image)
+}

@@ -1,0 +1,494 @@
+//! The squashed filesystem: an arena tree built by applying layers in order
+//! with OCI semantics (whiteouts, opaque directories, replacements, implied
+//! parents, hard links counted once), recording what each layer changed.
+
+use crate::image::entry::{split_parent, ContentHash, Entry, EntryKind};
+use crate::image::Layer;
+use serde::Serialize;
+
+pub type NodeId = u32;
+
+/// The root directory's id.
+pub const ROOT: NodeId = 0;
+
+/// One path of the squashed filesystem.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: Box<[u8]>,
+    pub parent: NodeId,
+    /// Live children, sorted by name.
+    pub children: Vec<NodeId>,
+    pub kind: EntryKind,
+    /// Own bytes (see [`Entry::size`]).
+    pub size: u64,
+    /// Own bytes plus everything below (after [`FileTree::rollup`]).
+    pub total: u64,
+    /// Regular files at or below this node (after rollup).
+    pub files: u32,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub link: Option<Box<[u8]>>,
+    pub hash: Option<ContentHash>,
+    /// Index of the layer whose version of this path is the current one.
+    pub layer: u32,
+    /// Header facts ([`crate::image::capture::flags`]).
+    pub flags: u8,
+}
+
+impl Node {
+    /// A directory with default attributes, as implied parents are created.
+    fn dir(name: &[u8], parent: NodeId, layer: u32) -> Node {
+        Node {
+            name: name.into(),
+            parent,
+            children: Vec::new(),
+            kind: EntryKind::Dir,
+            size: 0,
+            total: 0,
+            files: 0,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            link: None,
+            hash: None,
+            layer,
+            flags: 0,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == EntryKind::Dir
+    }
+}
+
+/// How a layer changed a path, relative to the layers below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeStatus {
+    Added,
+    Modified,
+    Deleted,
+    /// Touched by the layer but identical (kind, content, mode, owner, link).
+    Unchanged,
+}
+
+/// One path one layer touched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerChange {
+    pub path: Box<[u8]>,
+    pub status: ChangeStatus,
+    pub kind: EntryKind,
+    /// New bytes for added/modified entries; the bytes removed (whole
+    /// subtree) for deletions.
+    pub size: u64,
+}
+
+/// An arena of nodes; removed nodes stay in the arena but are unreachable.
+#[derive(Clone, Debug)]
+pub struct FileTree {
+    nodes: Vec<Node>,
+}
+
+impl Default for FileTree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FileTree {
+    pub fn new() -> Self {
+        FileTree {
+            nodes: vec![Node::dir(b"", ROOT, 0)],
+        }
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn children(&self, id: NodeId) -> &[NodeId] {
+        &self.nodes[id as usize].children
+    }
+
+    /// Bytes of the whole filesystem.
+    pub fn total_size(&self) -> u64 {
+        self.nodes[ROOT as usize].total
+    }
+
+    pub fn file_count(&self) -> u32 {
+        self.nodes[ROOT as usize].files
+    }
+
+    fn child(&self, dir: NodeId, name: &[u8]) -> Result<NodeId, usize> {
+        let kids = &self.nodes[dir as usize].children;
+        kids.binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(name))
+            .map(|i| kids[i])
+    }
+
+    /// Finds a path without following symlinks.
+    pub fn lookup(&self, path: &[u8]) -> Option<NodeId> {
+        let mut cur = ROOT;
+        if path.is_empty() {
+            return Some(ROOT);
+        }
+        for comp in path.split(|&b| b == b'/') {
+            if comp.is_empty() {
+                continue;
+            }
+            cur = self.child(cur, comp).ok()?;
+        }
+        Some(cur)
+    }
+
+    /// Finds a path the way the kernel would inside a chroot of the image:
+    /// symlinks in any component are followed, absolute targets start at the
+    /// image root and `..` never climbs above it. Gives up after 40 links.
+    pub fn resolve(&self, path: &[u8]) -> Option<NodeId> {
+        let mut pending: Vec<Vec<u8>> = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .rev()
+            .map(|c| c.to_vec())
+            .collect();
+        let mut cur = ROOT;
+        let mut hops = 0;
+        while let Some(comp) = pending.pop() {
+            match comp.as_slice() {
+                b"." => continue,
+                b".." => {
+                    cur = self.nodes[cur as usize].parent;
+                    continue;
+                }
+                _ => {}
+            }
+            let next = self.child(cur, &comp).ok()?;
+            let n = &self.nodes[next as usize];
+            if n.kind == EntryKind::Symlink {
+                hops += 1;
+                if hops > 40 {
+                    return None;
+                }
+                let target = n.link.as_deref().unwrap_or_default();
+                if target.starts_with(b"/") {
+                    cur = ROOT;
+                }
+                pending.extend(
+                    target
+                        .split(|&b| b == b'/')
+                        .filter(|c| !c.is_empty())
+                        .rev()
+                        .map(|c| c.to_vec()),
+                );
+            } else {
+                cur = next;
+            }
+        }
+        Some(cur)
+    }
+
+    /// The normalised path of a node (empty for the root).
+    pub fn path_of(&self, id: NodeId) -> Vec<u8> {
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while cur != ROOT {
+            let n = &self.nodes[cur as usize];
+            parts.push(&*n.name);
+            cur = n.parent;
+        }
+        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for (i, p) in parts.iter().rev().enumerate() {
+            if i > 0 {
+                out.push(b'/');
+            }
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    /// Live nodes below `from` (excluded) in depth-first, name order.
+    pub fn descendants(&self, from: NodeId) -> Descendants<'_> {
+        let mut stack: Vec<NodeId> = self.nodes[from as usize].children.clone();
+        stack.reverse();
+        Descendants { tree: self, stack }
+    }
+
+    /// Every live node except the root, depth first.
+    pub fn iter(&self) -> Descendants<'_> {
+        self.descendants(ROOT)
+    }
+
+    /// The `n` largest regular files, biggest first.
+    pub fn largest_files(&self, n: usize) -> Vec<NodeId> {
+        let mut files: Vec<NodeId> = self
+            .iter()
+            .filter(|&id| self.nodes[id as usize].kind == EntryKind::File)
+            .collect();
+        files.sort_by(|&a, &b| {
+            self.nodes[b as usize]
+                .size
+                .cmp(&self.nodes[a as usize].size)
+                .then_with(|| a.cmp(&b))
+        });
+        files.truncate(n);
+        files
+    }
+
+    fn new_node(&mut self, parent: NodeId, name: &[u8], slot: usize, layer: u32) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node::dir(name, parent, layer));
+        self.nodes[parent as usize].children.insert(slot, id);
+        id
+    }
+
+    fn subtree_size(&self, id: NodeId) -> u64 {
+        self.nodes[id as usize].size
+            + self
+                .descendants(id)
+                .map(|d| self.nodes[d as usize].size)
+                .sum::<u64>()
+    }
+
+    fn detach(&mut self, id: NodeId) {
+        let parent = self.nodes[id as usize].parent;
+        let name = self.nodes[id as usize].name.clone();
+        if let Ok(i) = self.nodes[parent as usize]
+            .children
+            .binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(&name))
+        {
+            self.nodes[parent as usize].children.remove(i);
+        }
+    }
+
+    /// Makes sure every ancestor directory of `path` exists, replacing
+    /// non-directories in the way. Returns the parent's id.
+    fn ensure_parents(
+        &mut self,
+        parent_path: &[u8],
+        layer: u32,
+        out: &mut Vec<LayerChange>,
+    ) -> NodeId {
+        let mut cur = ROOT;
+        if parent_path.is_empty() {
+            return ROOT;
+        }
+        let mut end = 0;
+        for comp in parent_path.split(|&b| b == b'/') {
+            end += comp.len() + 1;
+            if comp.is_empty() {
+                continue;
+            }
+            cur = match self.child(cur, comp) {
+                Ok(id) => {
+                    if self.nodes[id as usize].kind != EntryKind::Dir {
+                        // A file in the way of a directory: the directory wins.
+                        let n = &mut self.nodes[id as usize];
+                        let old = n.size;
+                        n.kind = EntryKind::Dir;
+                        n.size = 0;
+                        n.link = None;
+                        n.hash = None;
+                        n.mode = 0o755;
+                        n.layer = layer;
+                        out.push(LayerChange {
+                            path: parent_path[..end - 1].into(),
+                            status: ChangeStatus::Modified,
+                            kind: EntryKind::Dir,
+                            size: old,
+                        });
+                    }
+                    id
+                }
+                Err(slot) => {
+                    let id = self.new_node(cur, comp, slot, layer);
+                    out.push(LayerChange {
+                        path: parent_path[..(end - 1).min(parent_path.len())].into(),
+                        status: ChangeStatus::Added,
+                        kind: EntryKind::Dir,
+                        size: 0,
+                    });
+                    id
+                }
+            };
+        }
+        cur
+    }
+
+    /// Applies one layer's entries on top of the tree, returning its changes.
+    pub fn apply_layer(&mut self, layer_index: u32, entries: &[Entry]) -> Vec<LayerChange> {
+        let mut out = Vec::new();
+        // Whiteouts only ever affect the layers below, so they go first: a
+        // layer may delete a path and create it again in any tar order.
+        for e in entries.iter().filter(|e| e.kind.is_whiteout()) {
+            let Some(id) = self.lookup(&e.path) else {
+                continue;
+            };
+            if e.kind == EntryKind::Whiteout {
+                if id == ROOT {
+                    continue;
+                }
+                out.push(LayerChange {
+                    path: e.path.clone(),
+                    status: ChangeStatus::Deleted,
+                    kind: self.nodes[id as usize].kind,
+                    size: self.subtree_size(id),
+                });
+                self.detach(id);
+            } else if self.nodes[id as usize].kind == EntryKind::Dir {
+                let kids = std::mem::take(&mut self.nodes[id as usize].children);
+                for k in kids {
+                    let mut path = e.path.to_vec();
+                    if !path.is_empty() {
+                        path.push(b'/');
+                    }
+                    path.extend_from_slice(&self.nodes[k as usize].name);
+                    out.push(LayerChange {
+                        path: path.into(),
+                        status: ChangeStatus::Deleted,
+                        kind: self.nodes[k as usize].kind,
+                        size: self.subtree_size(k),
+                    });
+                }
+            }
+        }
+        for e in entries.iter().filter(|e| !e.kind.is_whiteout()) {
+            if e.path.is_empty() {
+                continue;
+            }
+            let (parent_path, name) = split_parent(&e.path);
+            let parent = self.ensure_parents(parent_path, layer_index, &mut out);
+            let mut hash = e.hash;
+            if e.kind == EntryKind::HardLink {
+                // A hard link shares its target's content (its bytes are
+                // counted once, at the target).
+                if let Some(t) = e.link.as_deref().and_then(|l| self.lookup(l)) {
+                    hash = self.nodes[t as usize].hash;
+                }
+            }
+            let status = match self.child(parent, name) {
+                Err(slot) => {
+                    let id = self.new_node(parent, name, slot, layer_index);
+                    self.set(id, e, hash, layer_index);
+                    ChangeStatus::Added
+                }
+                Ok(id) => {
+                    let n = &self.nodes[id as usize];
+                    let same = n.kind == e.kind
+                        && n.hash == hash
+                        && n.mode == e.mode
+                        && n.uid == e.uid
+                        && n.gid == e.gid
+                        && n.link == e.link;
+                    if n.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
+                        // A file replaces a directory and everything in it.
+                        self.nodes[id as usize].children.clear();
+                    }
+                    self.set(id, e, hash, layer_index);
+                    if same {
+                        ChangeStatus::Unchanged
+                    } else {
+                        ChangeStatus::Modified
+                    }
+                }
+            };
+            out.push(LayerChange {
+                path: e.path.clone(),
+                status,
+                kind: e.kind,
+                size: e.size,
+            });
+        }
+        out
+    }
+
+    fn set(&mut self, id: NodeId, e: &Entry, hash: Option<ContentHash>, layer: u32) {
+        let n = &mut self.nodes[id as usize];
+        n.kind = e.kind;
+        n.size = e.size;
+        n.mode = e.mode;
+        n.uid = e.uid;
+        n.gid = e.gid;
+        n.link = e.link.clone();
+        n.hash = hash;
+        n.layer = layer;
+        n.flags = e.flags;
+    }
+
+    /// The captured content of a file (package databases, marker files),
+    /// looked up in the layer that wrote the file's current version. Hard
+    /// links are followed to their target.
+    pub fn content<'a>(&self, layers: &'a [Layer], id: NodeId) -> Option<&'a [u8]> {
+        let n = &self.nodes[id as usize];
+        if n.kind == EntryKind::HardLink {
+            let target = self.lookup(n.link.as_deref()?)?;
+            if self.nodes[target as usize].kind == EntryKind::HardLink {
+                return None;
+            }
+            return self.content(layers, target);
+        }
+        layers.get(n.layer as usize)?.captured(&self.path_of(id))
+    }
+
+    /// Computes `total` and `files` of every live node.
+    pub fn rollup(&mut self) {
+        // Children always have larger ids than the parent they were created
+        // under, but a node can be re-parented only by re-creation, so a
+        // post-order walk over live nodes is the safe way.
+        let order: Vec<NodeId> = std::iter::once(ROOT).chain(self.iter()).collect();
+        for &id in order.iter().rev() {
+            let (mut total, mut files) = {
+                let n = &self.nodes[id as usize];
+                (n.size, u32::from(n.kind == EntryKind::File))
+            };
+            for &c in &self.nodes[id as usize].children {
+                total += self.nodes[c as usize].total;
+                files += self.nodes[c as usize].files;
+            }
+            let n = &mut self.nodes[id as usize];
+            n.total = total;
+            n.files = files;
+        }
+    }
+}
+
+pub struct Descendants<'a> {
+    tree: &'a FileTree,
+    stack: Vec<NodeId>,
+}
+
+impl Iterator for Descendants<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        let id = self.stack.pop()?;
+        let kids = &self.tree.nodes[id as usize].children;
+        self.stack.extend(kids.iter().rev());
+        Some(id)
+    }
+}
+
+/// A squashed tree and each applied layer's changes.
+#[derive(Clone, Debug)]
+pub struct Squashed {
+    pub tree: FileTree,
+    pub changes: Vec<Vec<LayerChange>>,
+}
+
+/// Squashes all layers.
+pub fn squash(layers: &[Layer]) -> Squashed {
+    squash_upto(layers, layers.len())
+}
+
+/// Squashes the first `count` layers (the filesystem as it was after layer
+/// `count - 1`).
+pub fn squash_upto(layers: &[Layer], count: usize) -> Squashed {
+    let mut tree = FileTree::new();
+    let mut changes = Vec::with_capacity(count.min(layers.len()));
+    for l in layers.iter().take(count) {
+        changes.push(tree.apply_layer(l.index as u32, &l.entries));
+    }
+    tree.rollup();
+    Squashed { tree, changes }
+}
+
+#[cfg(test)]
+mod tests;
