@@ -1,0 +1,288 @@
+//! Matching BEFORE with AFTER path by path and by content.
+
+use super::classify::classify;
+use super::owners::{self, Interner};
+use super::rules::{Bucket, Rules};
+use super::{BucketTotal, Comparison, Move, OwnerId, OwnerShare, PathFacts, Side, Status, Totals};
+use crate::image::{ContentHash, EntryKind, Image};
+use crate::tree::{squash, FileTree, NodeId, ROOT};
+use std::collections::HashMap;
+
+/// Squashes one image, indexes its packages and classifies every path.
+/// Statuses are left at `initial`.
+pub(crate) fn side_with(
+    image: &Image,
+    rules: &Rules,
+    owners: &mut Interner,
+    initial: Status,
+) -> Side {
+    let tree = squash(&image.layers).tree;
+    let node_count = tree.iter().max().map_or(1, |m| m as usize + 1);
+    let mut own = owners::index(&tree, &image.layers, node_count, owners);
+    let mut facts = vec![
+        PathFacts {
+            status: initial,
+            ..PathFacts::default()
+        };
+        node_count
+    ];
+    classify(&tree, &image.layers, rules, &mut own, owners, &mut facts);
+    Side {
+        reference: crate::escape::escape_str(&image.reference).into_owned(),
+        image_size: image.size(),
+        layers: image.layers.len(),
+        tree,
+        facts,
+        packages: own.packages,
+    }
+}
+
+pub(crate) fn side(image: &Image, rules: &Rules, owners: &mut Interner) -> Side {
+    side_with(image, rules, owners, Status::Eliminated)
+}
+
+/// Compares BEFORE with AFTER: statuses, moves, ownership, buckets, and
+/// the runtime audit of AFTER. The two sides are analysed in parallel.
+pub fn compare(before: &Image, after: &Image, rules: &Rules) -> Comparison {
+    let mut owners = Interner::default();
+    let (mut b, (mut a, a_owners)) = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let mut o = Interner::default();
+            let side = side_with(after, rules, &mut o, Status::Added);
+            (side, o)
+        });
+        let b = side_with(before, rules, &mut owners, Status::Eliminated);
+        let a = match h.join() {
+            Ok(a) => a,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        (b, a)
+    });
+    merge_owners(&mut owners, a_owners, &mut a);
+
+    match_paths(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
+    let moves = match_moves(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
+    rollup(&b.tree, &mut b.facts);
+    rollup(&a.tree, &mut a.facts);
+
+    let br = b.facts[ROOT as usize].rollup;
+    let ar = a.facts[ROOT as usize].rollup;
+    let totals = Totals {
+        eliminated_bytes: br.bytes(Status::Eliminated),
+        eliminated_files: br.files(Status::Eliminated),
+        carried_bytes: br.bytes(Status::Carried),
+        carried_files: br.files(Status::Carried),
+        moved_bytes: br.bytes(Status::Moved),
+        moved_files: br.files(Status::Moved),
+        changed_bytes: ar.bytes(Status::Changed),
+        changed_bytes_before: br.bytes(Status::Changed),
+        changed_files: ar.files(Status::Changed),
+        added_bytes: ar.bytes(Status::Added),
+        added_files: ar.files(Status::Added),
+    };
+    let eliminated = bucket_totals(&b, |f| f.status == Status::Eliminated);
+    let shipped = bucket_totals(&a, |_| true);
+    let owners = owners.into_owners();
+    let findings = super::audit::audit_side(&a, &owners, rules);
+    Comparison {
+        before: b,
+        after: a,
+        owners,
+        totals,
+        eliminated,
+        shipped,
+        moves,
+        findings,
+    }
+}
+
+/// Re-interns AFTER's owners into the shared table and rewrites its ids.
+fn merge_owners(into: &mut Interner, from: Interner, side: &mut Side) {
+    let from = from.into_owners();
+    let map: Vec<OwnerId> = from.iter().map(|o| into.intern_owner(o)).collect();
+    for (i, o) in from.iter().enumerate() {
+        let target = into.get_mut(map[i]);
+        for (k, &m) in o.members.iter().enumerate() {
+            let m = map[m as usize];
+            if !target.members.contains(&m) {
+                target.members.push(m);
+                if let Some(n) = o.member_names.get(k) {
+                    target.member_names.push(n.clone());
+                }
+            }
+        }
+    }
+    for f in side.facts.iter_mut() {
+        f.owner = f.owner.map(|o| map[o as usize]);
+        f.package = f.package.map(|o| map[o as usize]);
+    }
+    for p in side.packages.iter_mut() {
+        p.owner = map[p.owner as usize];
+    }
+}
+
+fn same_content(b: &FileTree, x: NodeId, a: &FileTree, y: NodeId) -> bool {
+    let (n, m) = (b.node(x), a.node(y));
+    let fileish = |k| matches!(k, EntryKind::File | EntryKind::HardLink);
+    if fileish(n.kind) && fileish(m.kind) {
+        return n.hash.is_some() && n.hash == m.hash;
+    }
+    n.kind == m.kind && n.link == m.link && n.hash == m.hash
+}
+
+/// Walks both trees together, matching children by name.
+fn match_paths(b: &FileTree, a: &FileTree, bf: &mut [PathFacts], af: &mut [PathFacts]) {
+    bf[ROOT as usize].status = Status::Carried;
+    af[ROOT as usize].status = Status::Carried;
+    let mut stack = vec![(ROOT, ROOT)];
+    while let Some((x, y)) = stack.pop() {
+        let (bk, ak) = (b.children(x), a.children(y));
+        let (mut i, mut j) = (0, 0);
+        while i < bk.len() && j < ak.len() {
+            let (cx, cy) = (bk[i], ak[j]);
+            match b.node(cx).name.cmp(&a.node(cy).name) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    let both_dirs = b.node(cx).is_dir() && a.node(cy).is_dir();
+                    if b.node(cx).is_dir() != a.node(cy).is_dir() {
+                        // A directory became a file or the reverse (WORKDIR /app,
+                        // then the binary at /app): two different things that
+                        // share a name; the new one may still have moved.
+                        continue;
+                    }
+                    let status = if both_dirs || same_content(b, cx, a, cy) {
+                        Status::Carried
+                    } else {
+                        Status::Changed
+                    };
+                    bf[cx as usize].status = status;
+                    bf[cx as usize].counterpart = Some(cy);
+                    af[cy as usize].status = status;
+                    af[cy as usize].counterpart = Some(cx);
+                    if both_dirs {
+                        stack.push((cx, cy));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pairs eliminated BEFORE files with added AFTER files of equal content,
+/// one to one, in depth-first order. Empty files never move.
+fn match_moves(
+    b: &FileTree,
+    a: &FileTree,
+    bf: &mut [PathFacts],
+    af: &mut [PathFacts],
+) -> Vec<Move> {
+    let movable = |t: &FileTree, id: NodeId| {
+        let n = t.node(id);
+        (n.kind == EntryKind::File && n.size > 0)
+            .then_some(n.hash)
+            .flatten()
+    };
+    let mut added: HashMap<ContentHash, Vec<NodeId>> = HashMap::new();
+    for id in a.iter() {
+        if af[id as usize].status != Status::Added {
+            continue;
+        }
+        if let Some(h) = movable(a, id) {
+            added.entry(h).or_default().push(id);
+        }
+    }
+    if added.is_empty() {
+        return Vec::new();
+    }
+    for v in added.values_mut() {
+        v.reverse();
+    }
+    let mut moves = Vec::new();
+    for id in b.iter() {
+        if bf[id as usize].status != Status::Eliminated {
+            continue;
+        }
+        let Some(h) = movable(b, id) else { continue };
+        let Some(y) = added.get_mut(&h).and_then(Vec::pop) else {
+            continue;
+        };
+        bf[id as usize].status = Status::Moved;
+        bf[id as usize].counterpart = Some(y);
+        af[y as usize].status = Status::Moved;
+        af[y as usize].counterpart = Some(id);
+        moves.push(Move {
+            before: id,
+            after: y,
+            bytes: b.node(id).size,
+        });
+    }
+    moves.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.before.cmp(&y.before)));
+    moves
+}
+
+/// Sums bytes and regular files below each node by status.
+fn rollup(tree: &FileTree, facts: &mut [PathFacts]) {
+    let order: Vec<NodeId> = tree.iter().collect();
+    for &id in order.iter().rev() {
+        let n = tree.node(id);
+        let f = &mut facts[id as usize];
+        if !n.is_dir() {
+            f.rollup.bytes[f.status.index()] += n.size;
+            f.rollup.files[f.status.index()] += u32::from(n.kind == EntryKind::File);
+        }
+        let r = f.rollup;
+        let p = &mut facts[n.parent as usize].rollup;
+        for k in 0..5 {
+            p.bytes[k] += r.bytes[k];
+            p.files[k] += r.files[k];
+        }
+    }
+}
+
+fn bucket_totals(side: &Side, include: impl Fn(&PathFacts) -> bool) -> Vec<BucketTotal> {
+    type Slot = (u64, u32, HashMap<Option<OwnerId>, (u64, u32)>);
+    let mut by: Vec<Slot> = (0..Bucket::ALL.len())
+        .map(|_| (0, 0, HashMap::new()))
+        .collect();
+    for id in side.tree.iter() {
+        let n = side.tree.node(id);
+        if n.is_dir() {
+            continue;
+        }
+        let f = &side.facts[id as usize];
+        if !include(f) {
+            continue;
+        }
+        let file = u32::from(n.kind == EntryKind::File);
+        let slot = &mut by[f.bucket.index()];
+        slot.0 += n.size;
+        slot.1 += file;
+        let o = slot.2.entry(f.owner).or_default();
+        o.0 += n.size;
+        o.1 += file;
+    }
+    Bucket::ALL
+        .iter()
+        .zip(by)
+        .map(|(&bucket, (bytes, files, owners))| {
+            let mut owners: Vec<OwnerShare> = owners
+                .into_iter()
+                .map(|(owner, (bytes, files))| OwnerShare {
+                    owner,
+                    bytes,
+                    files,
+                })
+                .collect();
+            owners.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.owner.cmp(&y.owner)));
+            BucketTotal {
+                bucket,
+                bytes,
+                files,
+                owners,
+            }
+        })
+        .collect()
+}

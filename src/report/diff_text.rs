@@ -1,0 +1,253 @@
+//! The human report of `diff`.
+
+use super::{count, percent, Gate, GateFailure};
+use crate::analysis::{Bucket, Comparison, FindingKind, Status};
+use crate::report::human;
+use std::io::{self, Write};
+
+/// Colours, on a terminal only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty.
+    pub fn detect() -> Style {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: !no_color && std::io::stdout().is_terminal(),
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31;1", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn bucket(&self, b: Bucket) -> String {
+        let code = match b {
+            Bucket::Toolchain => "35",
+            Bucket::OsPackage => "34",
+            Bucket::LanguageDeps => "36",
+            Bucket::Source => "33",
+            Bucket::BuildCache => "32",
+            Bucket::Docs => "37",
+            Bucket::Other => "2",
+        };
+        self.paint(code, &format!("{:<14}", b.as_str()))
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// Writes the report.
+pub fn write(
+    out: &mut impl Write,
+    cmp: &Comparison,
+    gate: &Gate,
+    failures: &[GateFailure],
+    top: usize,
+    st: Style,
+) -> io::Result<()> {
+    let (b, a) = (&cmp.before, &cmp.after);
+    let t = &cmp.totals;
+    for (label, s) in [("BEFORE", b), ("AFTER ", a)] {
+        writeln!(
+            out,
+            "{} {}  {}  {}, {}, {}",
+            st.bold(label),
+            s.reference,
+            st.bold(&human(s.image_size)),
+            plural(s.layers as u64, "layer", "layers"),
+            plural(u64::from(s.tree.file_count()), "file", "files"),
+            plural(s.packages.len() as u64, "package", "packages"),
+        )?;
+    }
+    let red = cmp.reduction();
+    if red >= 0 {
+        writeln!(
+            out,
+            "{} {} ({} smaller)",
+            st.bold("Reduction"),
+            st.green(&human(red as u64)),
+            percent(red as u64, b.image_size)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} AFTER is {} larger",
+            st.bold("Growth"),
+            st.red(&human(red.unsigned_abs() as u64))
+        )?;
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {} in {}",
+        st.bold("Eliminated"),
+        st.bold(&human(t.eliminated_bytes)),
+        plural(u64::from(t.eliminated_files), "file", "files")
+    )?;
+    for bt in &cmp.eliminated {
+        if bt.bytes == 0 && bt.files == 0 {
+            continue;
+        }
+        writeln!(
+            out,
+            "  {} {:>10}  {:>6}  {:>13}",
+            st.bucket(bt.bucket),
+            human(bt.bytes),
+            percent(bt.bytes, t.eliminated_bytes),
+            plural(u64::from(bt.files), "file", "files"),
+        )?;
+        for o in bt.owners.iter().take(top.clamp(1, 5)) {
+            writeln!(
+                out,
+                "      {:>10}  {:>13}  {}",
+                human(o.bytes),
+                st.dim(&plural(u64::from(o.files), "file", "files")),
+                cmp.owner_label(o.owner)
+            )?;
+        }
+        if bt.owners.len() > top.clamp(1, 5) {
+            writeln!(
+                out,
+                "      {}",
+                st.dim(&format!("… {} more", bt.owners.len() - top.clamp(1, 5)))
+            )?;
+        }
+    }
+    let elim_pk = cmp.eliminated_packages();
+    if !b.packages.is_empty() {
+        writeln!(
+            out,
+            "  {} of BEFORE's {} are gone from AFTER",
+            plural(elim_pk.len() as u64, "package", "packages"),
+            count(b.packages.len() as u64)
+        )?;
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} carried {} ({}), moved {} ({}), changed {} → {} ({}), added {} ({})",
+        st.bold("AFTER:"),
+        human(t.carried_bytes),
+        plural(u64::from(t.carried_files), "file", "files"),
+        human(t.moved_bytes),
+        plural(u64::from(t.moved_files), "file", "files"),
+        human(t.changed_bytes_before),
+        human(t.changed_bytes),
+        plural(u64::from(t.changed_files), "file", "files"),
+        human(t.added_bytes),
+        plural(u64::from(t.added_files), "file", "files"),
+    )?;
+    for m in cmp.moves.iter().take(top) {
+        writeln!(
+            out,
+            "  moved    {:>10}  {} → {}",
+            human(m.bytes),
+            b.display_path(m.before),
+            a.display_path(m.after)
+        )?;
+    }
+    // Biggest carried, changed and added files of AFTER.
+    let mut rows: Vec<(Status, u64, crate::tree::NodeId)> = a
+        .tree
+        .iter()
+        .filter(|&id| !a.tree.node(id).is_dir())
+        .filter_map(|id| {
+            let s = a.facts(id).status;
+            matches!(s, Status::Carried | Status::Changed | Status::Added)
+                .then(|| (s, a.tree.node(id).size, id))
+        })
+        .collect();
+    rows.sort_by(|x, y| y.1.cmp(&x.1).then(x.2.cmp(&y.2)));
+    for (s, bytes, id) in rows.iter().take(top) {
+        writeln!(
+            out,
+            "  {:<8} {:>10}  {}",
+            s.as_str(),
+            human(*bytes),
+            a.display_path(*id)
+        )?;
+    }
+    if rows.len() > top {
+        writeln!(
+            out,
+            "  {}",
+            st.dim(&format!("… {} more files", rows.len() - top))
+        )?;
+    }
+
+    writeln!(out)?;
+    if cmp.findings.is_empty() {
+        writeln!(out, "{} {}", st.bold("Audit of AFTER:"), st.green("clean"))?;
+    } else {
+        writeln!(
+            out,
+            "{} {}",
+            st.bold("Audit of AFTER:"),
+            st.yellow(&plural(cmp.findings.len() as u64, "finding", "findings"))
+        )?;
+        for kind in FindingKind::ALL {
+            let hits: Vec<_> = cmp.findings.iter().filter(|f| f.kind == kind).collect();
+            for f in hits.iter().take(top) {
+                let gated = gate.fail_on.contains(&kind);
+                let k = format!("{:<15}", kind.as_str());
+                writeln!(
+                    out,
+                    "  {} {:>10}  {}{}",
+                    if gated { st.red(&k) } else { st.yellow(&k) },
+                    human(f.bytes),
+                    f.path,
+                    if f.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  {}", st.dim(&f.detail))
+                    }
+                )?;
+            }
+            if hits.len() > top {
+                writeln!(
+                    out,
+                    "  {}",
+                    st.dim(&format!("… {} more {}", hits.len() - top, kind.as_str()))
+                )?;
+            }
+        }
+    }
+    if !gate.fail_on.is_empty() || gate.max_size.is_some() {
+        if failures.is_empty() {
+            writeln!(out, "{} {}", st.bold("Gate:"), st.green("passed"))?;
+        } else {
+            writeln!(out, "{} {}", st.bold("Gate:"), st.red("FAILED"))?;
+            for f in failures {
+                writeln!(out, "  {} {}", st.red(&f.check), f.reason)?;
+            }
+        }
+    }
+    Ok(())
+}
