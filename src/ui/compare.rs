@@ -1,0 +1,292 @@
+//! Turns the analysis' [`Comparison`] into the trees the TUI shows: the
+//! aligned union tree (BEFORE and AFTER on the same rows), the Eliminated
+//! tree (bucket → owner → file) and the Audit tree. No comparison logic
+//! lives here: statuses, buckets, owners and findings all come from
+//! `analysis`; this only arranges them into rows.
+
+use super::tree::{Mark, UiNode, UiTree, UiTreeBuilder};
+use crate::analysis::{Bucket, Comparison, OwnerKind, PathFacts, Side, Status};
+use crate::image::EntryKind;
+use crate::tree::{NodeId, ROOT};
+use std::collections::HashMap;
+
+/// The three trees of a comparison, built off the UI thread.
+#[derive(Debug)]
+pub struct CompareViews {
+    pub union: UiTree,
+    pub eliminated: UiTree,
+    pub audit: UiTree,
+}
+
+pub fn mark_of(s: Status) -> Mark {
+    match s {
+        Status::Eliminated => Mark::Eliminated,
+        Status::Carried => Mark::Carried,
+        Status::Moved => Mark::Moved,
+        Status::Changed => Mark::Changed,
+        Status::Added => Mark::Added,
+    }
+}
+
+/// A short badge: `toolchain go1.19`, `pkg libc6-dev`, `dep left-pad`,
+/// `src`, `cache`, `docs`; `None` for unowned "other" paths.
+pub fn badge(cmp: &Comparison, f: &PathFacts) -> Option<String> {
+    let owner = f.owner.map(|o| cmp.owner(o));
+    let package = f.package.map(|o| cmp.owner(o));
+    match f.bucket {
+        Bucket::Toolchain => Some(match owner {
+            Some(o) => {
+                let mut s = o.name.to_lowercase().replace(' ', "");
+                if let Some(v) = &o.version {
+                    if !s.ends_with(v.as_str()) {
+                        s.push_str(v);
+                    }
+                }
+                format!("toolchain {s}")
+            }
+            None => "toolchain".into(),
+        }),
+        Bucket::OsPackage => Some(match owner.or(package) {
+            Some(o) => format!("pkg {}", o.name),
+            None => "pkg".into(),
+        }),
+        Bucket::LanguageDeps => Some(match owner {
+            Some(o) => format!("dep {}", o.name),
+            None => "dep".into(),
+        }),
+        Bucket::Source => Some("src".into()),
+        Bucket::BuildCache => Some("cache".into()),
+        Bucket::Docs => Some("docs".into()),
+        Bucket::Other => match (owner, package) {
+            (Some(o), _) if o.kind == OwnerKind::Package => Some(format!("pkg {}", o.name)),
+            (_, Some(p)) => Some(format!("pkg {}", p.name)),
+            _ => None,
+        },
+    }
+}
+
+/// A directory's mark from what lies below it: one status only → that
+/// status; a mix → mixed (`*`), so a directory that is partly eliminated
+/// never reads as carried or blank.
+fn dir_mark(before: Option<&PathFacts>, after: Option<&PathFacts>) -> Mark {
+    match (before, after) {
+        (Some(b), None) => return mark_of(b.status),
+        (None, Some(a)) => return mark_of(a.status),
+        _ => {}
+    }
+    let mut bytes = [0u64; 5];
+    for f in [before, after].into_iter().flatten() {
+        for s in Status::ALL {
+            // Carried/changed bytes appear on both sides; counting them
+            // twice does not change which statuses are present.
+            bytes[s.index()] += f.rollup.bytes(s) + u64::from(f.rollup.files(s));
+        }
+    }
+    let present: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|s| bytes[s.index()] > 0)
+        .collect();
+    match present.as_slice() {
+        [] => Mark::Carried,
+        [one] => mark_of(*one),
+        _ => Mark::Mixed,
+    }
+}
+
+/// The aligned union tree: every path of either side once. Both engine
+/// trees keep children sorted by name, so one merge walk pairs them.
+pub fn union_tree(cmp: &Comparison) -> UiTree {
+    let (bt, at) = (&cmp.before.tree, &cmp.after.tree);
+    let mut b = UiTreeBuilder::new(2);
+    let mut stack: Vec<(u32, Option<NodeId>, Option<NodeId>)> = vec![(0, Some(ROOT), Some(ROOT))];
+    let empty: &[NodeId] = &[];
+    while let Some((parent, bd, ad)) = stack.pop() {
+        let bk = bd.map_or(empty, |d| bt.children(d));
+        let ak = ad.map_or(empty, |d| at.children(d));
+        let (mut i, mut j) = (0, 0);
+        while i < bk.len() || j < ak.len() {
+            let order = match (bk.get(i), ak.get(j)) {
+                (Some(&x), Some(&y)) => bt.node(x).name.cmp(&at.node(y).name),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (x, y) = match order {
+                std::cmp::Ordering::Less => (Some(bk[i]), None),
+                std::cmp::Ordering::Greater => (None, Some(ak[j])),
+                std::cmp::Ordering::Equal => (Some(bk[i]), Some(ak[j])),
+            };
+            i += usize::from(x.is_some());
+            j += usize::from(y.is_some());
+            let (name, kind) = match (x, y) {
+                (_, Some(y)) => (&at.node(y).name, at.node(y).kind),
+                (Some(x), None) => (&bt.node(x).name, bt.node(x).kind),
+                (None, None) => continue,
+            };
+            let u = b.push_child(parent, name, kind);
+            let node = &mut b.nodes[u as usize];
+            node.origin = [x, y];
+            node.size = [x.map(|x| bt.node(x).size), y.map(|y| at.node(y).size)];
+            let has_kids = x.is_some_and(|x| !bt.children(x).is_empty())
+                || y.is_some_and(|y| !at.children(y).is_empty());
+            if has_kids {
+                stack.push((u, x, y));
+            }
+        }
+    }
+    for node in b.nodes.iter_mut().skip(1) {
+        finish_node(cmp, node);
+    }
+    b.finish()
+}
+
+fn finish_node(cmp: &Comparison, node: &mut UiNode) {
+    let bf = node.origin[0].map(|id| cmp.before.facts(id));
+    let af = node.origin[1].map(|id| cmp.after.facts(id));
+    node.mark = if node.kind == EntryKind::Dir {
+        dir_mark(bf, af)
+    } else {
+        match (bf, af) {
+            (Some(b), _) => mark_of(b.status),
+            (None, Some(a)) => mark_of(a.status),
+            (None, None) => Mark::Plain,
+        }
+    };
+    // What it is: BEFORE's view for what went away, AFTER's for what ships.
+    let facts = match node.mark {
+        Mark::Eliminated => bf,
+        _ => af.or(bf),
+    };
+    let show = node.kind != EntryKind::Dir || facts.is_some_and(|f| f.owner.is_some());
+    if show {
+        node.badge = facts
+            .and_then(|f| badge(cmp, f))
+            .map(String::into_boxed_str);
+    }
+}
+
+fn group(b: &mut UiTreeBuilder, parent: u32, name: &str, bytes: u64, mark: Mark) -> u32 {
+    let id = b.push_child(parent, name.as_bytes(), EntryKind::Dir);
+    let n = &mut b.nodes[id as usize];
+    n.size[0] = Some(bytes);
+    n.mark = mark;
+    id
+}
+
+/// Eliminated bytes as bucket → owner → file, biggest first. Sizes are in
+/// column 0 (BEFORE); group nodes carry their totals directly.
+pub fn eliminated_tree(cmp: &Comparison) -> UiTree {
+    let side: &Side = &cmp.before;
+    // Files of each (bucket, owner), from the per-path facts.
+    let mut files: HashMap<(Bucket, Option<u32>), Vec<NodeId>> = HashMap::new();
+    for id in side.tree.iter() {
+        let n = side.tree.node(id);
+        let f = side.facts(id);
+        if n.kind != EntryKind::Dir && f.status == Status::Eliminated {
+            files.entry((f.bucket, f.owner)).or_default().push(id);
+        }
+    }
+    let mut b = UiTreeBuilder::new(1);
+    for total in &cmp.eliminated {
+        if total.bytes == 0 && total.files == 0 {
+            continue;
+        }
+        let label = format!("{} · {}", total.bucket, count_files(total.files));
+        let g = group(&mut b, 0, &label, total.bytes, Mark::Eliminated);
+        for share in &total.owners {
+            let name = format!(
+                "{} · {}",
+                cmp.owner_label(share.owner),
+                count_files(share.files)
+            );
+            let o = group(&mut b, g, &name, share.bytes, Mark::Eliminated);
+            let mut list = files
+                .remove(&(total.bucket, share.owner))
+                .unwrap_or_default();
+            list.sort_by_key(|&id| std::cmp::Reverse(side.tree.node(id).size));
+            for id in list {
+                let n = side.tree.node(id);
+                let mut path = b"/".to_vec();
+                path.extend_from_slice(&side.tree.path_of(id));
+                let f = b.push_child(o, &path, n.kind);
+                let node = &mut b.nodes[f as usize];
+                node.size[0] = Some(n.size);
+                node.mark = Mark::Eliminated;
+                node.origin[0] = Some(id);
+            }
+        }
+    }
+    finish_groups(b)
+}
+
+/// What AFTER still ships: audit findings by kind, then AFTER's bytes by
+/// bucket and owner.
+pub fn audit_tree(cmp: &Comparison) -> UiTree {
+    let mut b = UiTreeBuilder::new(1);
+    let mut kinds: Vec<_> = cmp.findings.iter().map(|f| f.kind).collect();
+    kinds.dedup();
+    for kind in kinds {
+        let of_kind: Vec<_> = cmp.findings.iter().filter(|f| f.kind == kind).collect();
+        let bytes = of_kind.iter().map(|f| f.bytes).sum();
+        let label = format!("finding: {} · {}", kind.as_str(), of_kind.len());
+        let g = group(&mut b, 0, &label, bytes, Mark::Changed);
+        for f in of_kind {
+            let path = {
+                let mut p = b"/".to_vec();
+                p.extend_from_slice(&cmp.after.tree.path_of(f.node));
+                p
+            };
+            let id = b.push_child(g, &path, cmp.after.tree.node(f.node).kind);
+            let n = &mut b.nodes[id as usize];
+            n.size[0] = Some(f.bytes);
+            n.mark = Mark::Changed;
+            n.origin[0] = Some(f.node);
+            n.badge = Some(f.detail.clone().into_boxed_str());
+        }
+    }
+    for total in &cmp.shipped {
+        if total.bytes == 0 && total.files == 0 {
+            continue;
+        }
+        let label = format!("ships: {} · {}", total.bucket, count_files(total.files));
+        let g = group(&mut b, 0, &label, total.bytes, Mark::Plain);
+        for share in &total.owners {
+            let name = format!(
+                "{} · {}",
+                cmp.owner_label(share.owner),
+                count_files(share.files)
+            );
+            group(&mut b, g, &name, share.bytes, Mark::Plain);
+        }
+    }
+    finish_groups(b)
+}
+
+/// Like [`UiTreeBuilder::finish`] but keeps the group totals as given
+/// (they are already sums) and insertion order.
+fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
+    let weights: Vec<u64> = b.nodes.iter().map(UiNode::weight).collect();
+    for n in &mut b.nodes {
+        n.children
+            .sort_by_key(|&c| std::cmp::Reverse(weights[c as usize]));
+    }
+    UiTree {
+        nodes: b.nodes,
+        sides: 1,
+    }
+}
+
+fn count_files(n: u32) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
+    }
+}
+
+pub fn build(cmp: &Comparison) -> CompareViews {
+    CompareViews {
+        union: union_tree(cmp),
+        eliminated: eliminated_tree(cmp),
+        audit: audit_tree(cmp),
+    }
+}

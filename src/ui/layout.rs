@@ -1,0 +1,96 @@
+//! Where each pane goes. Shared by `view` (to draw) and `update` (to map
+//! mouse clicks), so both agree without the view writing to the model.
+
+use super::app::{Model, Screen};
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// A focusable pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// The layers list of slot 0 (BEFORE) or 1 (AFTER).
+    Layers(usize),
+    /// The tree, or the list of the Eliminated / Audit screens.
+    Tree,
+}
+
+/// The full layout needs this much room; below it panes fold away.
+pub const FULL: (u16, u16) = (100, 30);
+/// Below this nothing useful fits.
+pub const MIN: (u16, u16) = (60, 20);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub layers: [Option<Rect>; 2],
+    /// The tree (or the Eliminated / Audit list).
+    pub tree: Option<Rect>,
+    pub details: Option<Rect>,
+    pub hints: Rect,
+    /// Set when the terminal is smaller than [`MIN`].
+    pub too_small: bool,
+}
+
+fn layer_rows(model: &Model, slot: usize) -> u16 {
+    model
+        .slots
+        .get(slot)
+        .and_then(|s| s.loaded())
+        .map_or(1, |l| l.image.layers.len() as u16)
+}
+
+pub fn layout(area: Rect, model: &Model) -> Areas {
+    let mut a = Areas::default();
+    if area.width < MIN.0 || area.height < MIN.1 {
+        a.too_small = true;
+        a.hints = area;
+        return a;
+    }
+    let full = area.width >= FULL.0 && area.height >= FULL.1;
+    let header_h = match (full, model.compare()) {
+        (true, true) => 3,
+        (true, false) | (false, true) => 2,
+        (false, false) => 1,
+    };
+    let [header, body, hints] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    a.header = header;
+    a.hints = hints;
+    let slots = model.slots.len();
+    if model.screen != Screen::Tree {
+        a.tree = Some(body);
+        return a;
+    }
+    if full {
+        let left_w = (area.width * 2 / 5).clamp(38, 70);
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)]).areas(body);
+        a.tree = Some(right);
+        // Each layers list takes what it needs, up to a third of the column.
+        let cap = (left.height / 3).max(4);
+        let mut constraints: Vec<Constraint> = (0..slots)
+            .map(|i| Constraint::Length((layer_rows(model, i) + 2).min(cap)))
+            .collect();
+        constraints.push(Constraint::Min(6));
+        let parts = Layout::vertical(constraints).split(left);
+        for i in 0..slots {
+            a.layers[i] = Some(parts[i]);
+        }
+        a.details = Some(parts[slots]);
+    } else {
+        // Compact: the tree gets the width; the focused layers list (if
+        // any) or the details take a strip below it.
+        let strip = if area.height >= 26 { 8 } else { 6 };
+        let [tree, bottom] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(strip)]).areas(body);
+        a.tree = Some(tree);
+        match model.focus {
+            Pane::Layers(i) if i < slots => a.layers[i] = Some(bottom),
+            _ => a.details = Some(bottom),
+        }
+    }
+    a
+}
