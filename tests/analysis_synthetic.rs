@@ -1,0 +1,413 @@
+//! Issue 3 on synthetic images: layer tars built here with `tar::Builder`,
+//! parsed by the real layer parser, compared by the real analysis.
+
+use stagediff::analysis::{
+    audit, compare, Bucket, Comparison, FindingKind, OwnerKind, Rules, Status,
+};
+use stagediff::image::blob::{parse_layer, BlobOptions};
+use stagediff::image::{Image, Layer, RuntimeConfig, SourceKind};
+
+enum E<'a> {
+    File(&'a str, &'a [u8], u32),
+    Dir(&'a str, u32),
+    Link(&'a str, &'a str),
+}
+use E::*;
+
+fn f<'a>(path: &'a str, content: &'a [u8]) -> E<'a> {
+    File(path, content, 0o644)
+}
+
+fn layer(index: usize, entries: &[E]) -> Layer {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut h = tar::Header::new_gnu();
+        match e {
+            File(p, c, mode) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(c.len() as u64);
+                h.set_mode(*mode);
+                h.set_cksum();
+                b.append_data(&mut h, p, *c).unwrap();
+            }
+            Dir(p, mode) => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                h.set_mode(*mode);
+                h.set_cksum();
+                b.append_data(&mut h, p, &[][..]).unwrap();
+            }
+            Link(p, target) => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_mode(0o777);
+                b.append_link(&mut h, p, target).unwrap();
+            }
+        }
+    }
+    let bytes = b.into_inner().unwrap();
+    let p = parse_layer(&bytes[..], "test layer", None, BlobOptions::default()).unwrap();
+    Layer {
+        index,
+        diff_id: String::new(),
+        digest: None,
+        media_type: None,
+        compression: p.compression,
+        compressed_size: None,
+        tar_size: p.tar_size,
+        size: p.size,
+        history_index: None,
+        created_by: None,
+        created: None,
+        entries: p.entries,
+        captured: p.captured,
+    }
+}
+
+fn image(name: &str, layers: Vec<Layer>) -> Image {
+    Image {
+        reference: name.into(),
+        source: SourceKind::DockerArchive,
+        id: None,
+        manifest_digest: None,
+        repo_tags: vec![],
+        os: "linux".into(),
+        architecture: "amd64".into(),
+        variant: None,
+        created: None,
+        config: RuntimeConfig::default(),
+        history: vec![],
+        layers,
+        verified: false,
+    }
+}
+
+const STATUS: &[u8] = b"Package: coreutils\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9.1-1\nInstalled-Size: 10\nSection: utils\n\n\
+Package: golang-1.19-go\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.19.8-2\nInstalled-Size: 20\n\n\
+Package: golang-1.19-src\nStatus: install ok installed\nArchitecture: all\nVersion: 1.19.8-2\n\n\
+Package: removed-long-ago\nStatus: deinstall ok config-files\nVersion: 1\n";
+
+const GO_BIN: &[u8] = &[7u8; 3000];
+const GO_SRC: &[u8] = &[8u8; 2000];
+const APP: &[u8] = b"\x7fELF this is the app binary";
+
+fn before() -> Image {
+    let base = layer(
+        0,
+        &[
+            Dir("usr", 0o755),
+            Dir("usr/bin", 0o755),
+            Link("bin", "usr/bin"),
+            f("usr/bin/ls", b"ls binary"),
+            f("usr/share/doc/coreutils/copyright", b"GPL"),
+            f("usr/lib/go-1.19/bin/go", GO_BIN),
+            f("usr/lib/go-1.19/VERSION", b"go1.19.8\ntime 2023\n"),
+            f("usr/share/go-1.19/src/fmt/print.go", GO_SRC),
+            f("var/lib/dpkg/status", STATUS),
+            f(
+                "var/lib/dpkg/info/coreutils.list",
+                b"/.\n/bin\n/bin/ls\n/usr\n/usr/share\n/usr/share/doc\n/usr/share/doc/coreutils\n/usr/share/doc/coreutils/copyright\n",
+            ),
+            f(
+                "var/lib/dpkg/info/golang-1.19-go:amd64.list",
+                b"/.\n/usr\n/usr/lib\n/usr/lib/go-1.19\n/usr/lib/go-1.19/bin\n/usr/lib/go-1.19/bin/go\n/usr/lib/go-1.19/VERSION\n",
+            ),
+            f(
+                "var/lib/dpkg/info/golang-1.19-src.list",
+                b"/.\n/usr\n/usr/share\n/usr/share/go-1.19/src/fmt/print.go\n/usr/share/go-1.19/src/does/not/exist.go\n",
+            ),
+            f("etc/keep", b"same everywhere"),
+            f("etc/config", b"v1"),
+        ],
+    );
+    let build = layer(
+        1,
+        &[
+            f("src/main.go", b"package main\n"),
+            f("src/go.mod", b"module x\n"),
+            f("src/app", APP),
+            f("src/empty", b""),
+            f("root/.cache/go-build/ab/abcdef-d", &[1u8; 500]),
+            f("root/go/pkg/mod/github.com/x/y@v1.2.3/y.go", &[2u8; 300]),
+            f(
+                "app/node_modules/left-pad/package.json",
+                br#"{"name":"left-pad","version":"1.3.0"}"#,
+            ),
+            f("app/node_modules/left-pad/index.js", &[3u8; 200]),
+            f("var/lib/apt/lists/deb_Packages", &[4u8; 1000]),
+            f("usr/share/doc/unowned/README", b"docs"),
+            f("etc/hostname", b"builder"),
+        ],
+    );
+    image("before", vec![base, build])
+}
+
+fn after() -> Image {
+    image(
+        "after",
+        vec![layer(
+            0,
+            &[
+                f("app", APP),
+                f("etc/keep", b"same everywhere"),
+                f("etc/config", b"v2, longer"),
+                f("new/thing", b"added"),
+                f("empty2", b""),
+            ],
+        )],
+    )
+}
+
+fn facts<'a>(s: &'a stagediff::analysis::Side, p: &str) -> &'a stagediff::analysis::PathFacts {
+    s.facts(
+        s.tree
+            .lookup(p.as_bytes())
+            .unwrap_or_else(|| panic!("{p} missing")),
+    )
+}
+
+fn label(c: &Comparison, s: &stagediff::analysis::Side, p: &str) -> String {
+    c.owner_label(facts(s, p).owner)
+}
+
+#[test]
+fn statuses_over_the_union() {
+    let c = compare(&before(), &after(), &Rules::builtin());
+    let (b, a) = (&c.before, &c.after);
+    assert_eq!(facts(b, "src/app").status, Status::Moved);
+    // BEFORE's /app directory and AFTER's /app binary share only a name.
+    assert_eq!(facts(b, "app").status, Status::Eliminated);
+    assert_eq!(facts(a, "app").status, Status::Moved);
+    assert_eq!(
+        facts(a, "app").counterpart,
+        b.tree.lookup(b"src/app"),
+        "moved /src/app → /app"
+    );
+    assert_eq!(c.moves.len(), 1);
+    assert_eq!(facts(b, "etc/keep").status, Status::Carried);
+    assert_eq!(facts(a, "etc/keep").status, Status::Carried);
+    assert_eq!(facts(b, "etc/config").status, Status::Changed);
+    assert_eq!(facts(a, "etc/config").status, Status::Changed);
+    assert_eq!(facts(a, "new/thing").status, Status::Added);
+    assert_eq!(facts(a, "new").status, Status::Added);
+    // Empty files never move.
+    assert_eq!(facts(b, "src/empty").status, Status::Eliminated);
+    assert_eq!(facts(a, "empty2").status, Status::Added);
+    assert_eq!(facts(b, "etc").status, Status::Carried);
+    // Directories roll up what is below them.
+    let etc = facts(b, "etc").rollup;
+    assert_eq!(etc.bytes(Status::Carried), 15);
+    assert_eq!(etc.bytes(Status::Changed), 2);
+    assert_eq!(etc.bytes(Status::Eliminated), 7);
+    let t = &c.totals;
+    assert_eq!(t.moved_bytes, APP.len() as u64);
+    assert_eq!(t.added_bytes, 5);
+    assert_eq!(t.changed_bytes, 10);
+    assert_eq!(t.changed_bytes_before, 2);
+    assert_eq!(
+        t.eliminated_bytes + t.carried_bytes + t.moved_bytes + t.changed_bytes_before,
+        b.tree.total_size()
+    );
+}
+
+#[test]
+fn ownership_buckets_and_exact_sum() {
+    let c = compare(&before(), &after(), &Rules::builtin());
+    let b = &c.before;
+    // Merged /usr: the .list says /bin/ls, the image has /usr/bin/ls.
+    assert_eq!(label(&c, b, "usr/bin/ls"), "coreutils 9.1-1");
+    assert_eq!(facts(b, "usr/bin/ls").bucket, Bucket::OsPackage);
+    // Listed by several packages: nobody's. Listed by one: that one's.
+    assert_eq!(facts(b, "usr").package, None);
+    assert!(facts(b, "usr/share/doc/coreutils").package.is_some());
+    // The toolchain group, named with its version and packages.
+    let go = label(&c, b, "usr/lib/go-1.19/bin/go");
+    assert_eq!(go, "Go 1.19 (golang-1.19-go, golang-1.19-src)");
+    assert_eq!(facts(b, "usr/lib/go-1.19/bin/go").bucket, Bucket::Toolchain);
+    assert_eq!(
+        facts(b, "usr/share/go-1.19/src/fmt/print.go").bucket,
+        Bucket::Toolchain
+    );
+    let tc = c.eliminated_in(Bucket::Toolchain);
+    assert_eq!(tc.bytes, (GO_BIN.len() + GO_SRC.len() + 19) as u64);
+    let group = c.owner(tc.owners[0].owner.unwrap());
+    assert_eq!(group.kind, OwnerKind::Toolchain);
+    assert_eq!(group.members.len(), 2);
+    // Language dependencies by name and version.
+    assert_eq!(
+        label(&c, b, "app/node_modules/left-pad/index.js"),
+        "left-pad@1.3.0"
+    );
+    assert_eq!(
+        label(&c, b, "root/go/pkg/mod/github.com/x/y@v1.2.3/y.go"),
+        "github.com/x/y@v1.2.3"
+    );
+    assert_eq!(
+        facts(b, "app/node_modules/left-pad/index.js").bucket,
+        Bucket::LanguageDeps
+    );
+    // Sources (the .go under pkg/mod is a dependency: language-deps wins).
+    assert_eq!(facts(b, "src/main.go").bucket, Bucket::Source);
+    assert_eq!(facts(b, "src/go.mod").bucket, Bucket::Source);
+    assert_eq!(
+        facts(b, "root/.cache/go-build/ab/abcdef-d").bucket,
+        Bucket::BuildCache
+    );
+    assert_eq!(
+        facts(b, "var/lib/apt/lists/deb_Packages").bucket,
+        Bucket::BuildCache
+    );
+    // Owned docs belong to their package; unowned docs are docs.
+    assert_eq!(
+        facts(b, "usr/share/doc/coreutils/copyright").bucket,
+        Bucket::OsPackage
+    );
+    assert_eq!(
+        facts(b, "usr/share/doc/unowned/README").bucket,
+        Bucket::Docs
+    );
+    assert_eq!(facts(b, "etc/hostname").bucket, Bucket::Other);
+    // Exact: buckets add up to the eliminated total, owners to buckets.
+    let sum: u64 = c.eliminated.iter().map(|x| x.bytes).sum();
+    let files: u32 = c.eliminated.iter().map(|x| x.files).sum();
+    assert_eq!(sum, c.totals.eliminated_bytes);
+    assert_eq!(files, c.totals.eliminated_files);
+    for bt in &c.eliminated {
+        assert_eq!(bt.owners.iter().map(|o| o.bytes).sum::<u64>(), bt.bytes);
+    }
+    // Packages: installed ones only, all gone from AFTER.
+    let gone: Vec<&str> = c
+        .eliminated_packages()
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(gone, ["coreutils", "golang-1.19-go", "golang-1.19-src"]);
+    assert_eq!(b.package("coreutils").unwrap().bytes, 12);
+}
+
+#[test]
+fn user_rules_win() {
+    let user: toml::Table = r#"
+        [[rules]]
+        name = "Vendored app"
+        bucket = "other"
+        paths = ["app/**"]
+        [[rules]]
+        name = "Go, ours"
+        bucket = "os-package"
+        packages = ["golang-*"]
+    "#
+    .parse()
+    .unwrap();
+    let rules = Rules::from_tables(&[("test", &user)]).unwrap();
+    let c = compare(&before(), &after(), &rules);
+    let b = &c.before;
+    assert_eq!(
+        facts(b, "app/node_modules/left-pad/index.js").bucket,
+        Bucket::Other
+    );
+    assert_eq!(
+        label(&c, b, "app/node_modules/left-pad/index.js"),
+        "Vendored app"
+    );
+    assert_eq!(facts(b, "usr/lib/go-1.19/bin/go").bucket, Bucket::OsPackage);
+    assert_eq!(
+        label(&c, b, "usr/lib/go-1.19/bin/go"),
+        "golang-1.19-go 1.19.8-2"
+    );
+    let sum: u64 = c.eliminated.iter().map(|x| x.bytes).sum();
+    assert_eq!(sum, c.totals.eliminated_bytes);
+}
+
+#[test]
+fn audit_finds_what_ships() {
+    let img = image(
+        "runtime",
+        vec![layer(
+            0,
+            &[
+                Dir("usr", 0o755),
+                Dir("usr/bin", 0o755),
+                Link("bin", "usr/bin"),
+                f("usr/bin/dash", b"\x7fELF dash"),
+                Link("usr/bin/sh", "dash"),
+                Link("usr/bin/bash", "missing-bash"),
+                f("usr/bin/apt-get", b"\x7fELF apt"),
+                File("usr/bin/passwd", b"\x7fELF pw", 0o4755),
+                File("usr/bin/wall", b"\x7fELF wall", 0o2755),
+                File("data/shared.txt", b"anyone", 0o666),
+                Dir("tmp", 0o1777),
+                Dir("drop", 0o777),
+                f("app/.env", b"TOKEN=x"),
+                f("app/.env.example", b"TOKEN="),
+                f("app/tls.pem", b"-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+                f("app/cert.pem", b"-----BEGIN CERTIFICATE-----\nMIIE"),
+                f("root/.ssh/id_rsa", b"whatever"),
+                f("app/main.py", b"print()"),
+                f("usr/share/misc/notes.txt", b"fine"),
+            ],
+        )],
+    );
+    let tree = stagediff::tree::squash(&img.layers).tree;
+    let found = audit(&img, &tree, &Rules::builtin());
+    let of = |k: FindingKind| -> Vec<String> {
+        found
+            .iter()
+            .filter(|x| x.kind == k)
+            .map(|x| x.path.clone())
+            .collect()
+    };
+    // A dangling /usr/bin/bash runs nothing; /usr/bin/sh → dash does.
+    assert_eq!(of(FindingKind::Shell), ["/usr/bin/dash", "/usr/bin/sh"]);
+    assert_eq!(of(FindingKind::PackageManager), ["/usr/bin/apt-get"]);
+    assert_eq!(
+        of(FindingKind::Setuid),
+        ["/usr/bin/passwd", "/usr/bin/wall"]
+    );
+    // The sticky /tmp is fine; a plain 0777 directory is not.
+    assert_eq!(
+        of(FindingKind::WorldWritable),
+        ["/data/shared.txt", "/drop"]
+    );
+    assert_eq!(
+        of(FindingKind::Secret),
+        ["/app/.env", "/app/tls.pem", "/root/.ssh/id_rsa"]
+    );
+    assert_eq!(of(FindingKind::Source), ["/app/main.py"]);
+    assert!(of(FindingKind::Toolchain).is_empty());
+    assert!(found.iter().all(|f| !f.path.contains("notes.txt")));
+}
+
+#[test]
+fn audit_reports_shipped_toolchains_and_clean_scratch() {
+    let c = compare(&after(), &before(), &Rules::builtin());
+    let tc: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Toolchain)
+        .collect();
+    assert_eq!(tc.len(), 1);
+    assert!(tc[0].detail.starts_with("Go 1.19"), "{}", tc[0].detail);
+    assert_eq!(tc[0].path, "/usr/lib/go-1.19/bin/go");
+    let clean = compare(&before(), &after(), &Rules::builtin());
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+}
+
+#[test]
+fn hostile_names_are_escaped() {
+    let evil = image(
+        "evil",
+        vec![layer(0, &[f("app/\u{1b}[2Jevil.go", b"package x")])],
+    );
+    let c = compare(&evil, &image("empty", vec![]), &Rules::builtin());
+    let id = c
+        .before
+        .tree
+        .lookup("app/\u{1b}[2Jevil.go".as_bytes())
+        .unwrap();
+    assert!(!c.before.display_path(id).contains('\u{1b}'));
+    assert_eq!(c.before.facts(id).bucket, Bucket::Source);
+    let doc = stagediff::report::diff::json::DiffDoc::new(&c, &Default::default(), &[]);
+    let s = serde_json::to_string(&doc).unwrap();
+    assert!(!s.contains("\\u001b"), "raw escape reached the JSON");
+}

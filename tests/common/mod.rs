@@ -1,0 +1,378 @@
+//! Builds real image files in test code: layer tars with every rule the tree
+//! must honour, compressed three ways, packed as docker-save (legacy and
+//! Docker ≥ 25), OCI layout directories and OCI archives.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+pub fn sha(b: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(b))
+}
+
+pub fn hex(b: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(b))
+}
+
+/// One entry to write into a layer tar.
+#[derive(Clone)]
+pub enum T {
+    Dir(&'static str),
+    File(&'static str, &'static [u8]),
+    /// A file whose name is raw bytes (non-UTF-8, escape codes, long names).
+    RawFile(Vec<u8>, &'static [u8]),
+    Mode(&'static str, &'static [u8], u32),
+    Symlink(&'static str, &'static str),
+    HardLink(&'static str, &'static str),
+    /// Writes `DIR/.wh.NAME`.
+    Whiteout(&'static str),
+    /// Writes `DIR/.wh..wh..opq`.
+    Opaque(&'static str),
+}
+
+fn header(kind: tar::EntryType, size: u64, mode: u32) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_size(size);
+    h.set_mode(mode);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(1_700_000_000);
+    h
+}
+
+fn wh_path(p: &str, opaque: bool) -> String {
+    let (dir, name) = match p.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), p),
+    };
+    if opaque {
+        format!("{p}/.wh..wh..opq")
+    } else {
+        format!("{dir}.wh.{name}")
+    }
+}
+
+/// A layer tar, as docker writes them (GNU headers, long names via
+/// `././@LongLink`, two zero blocks at the end).
+pub fn layer(entries: &[T]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        match e {
+            T::Dir(p) => {
+                let mut h = header(tar::EntryType::Directory, 0, 0o755);
+                b.append_data(&mut h, format!("{p}/"), std::io::empty())
+                    .unwrap();
+            }
+            T::File(p, c) => {
+                let mut h = header(tar::EntryType::Regular, c.len() as u64, 0o644);
+                b.append_data(&mut h, p, *c).unwrap();
+            }
+            T::Mode(p, c, m) => {
+                let mut h = header(tar::EntryType::Regular, c.len() as u64, *m);
+                b.append_data(&mut h, p, *c).unwrap();
+            }
+            T::RawFile(name, c) => {
+                // Bypass path validation: write the raw name bytes.
+                let mut h = header(tar::EntryType::Regular, c.len() as u64, 0o644);
+                if name.len() < 100 {
+                    h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+                    h.set_cksum();
+                    b.append(&h, *c).unwrap();
+                } else {
+                    let mut long =
+                        header(tar::EntryType::GNULongName, name.len() as u64 + 1, 0o644);
+                    long.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+                    long.set_cksum();
+                    let mut data = name.clone();
+                    data.push(0);
+                    b.append(&long, &data[..]).unwrap();
+                    h.as_gnu_mut().unwrap().name[..10].copy_from_slice(&name[..10]);
+                    h.set_cksum();
+                    b.append(&h, *c).unwrap();
+                }
+            }
+            T::Symlink(p, t) => {
+                let mut h = header(tar::EntryType::Symlink, 0, 0o777);
+                b.append_link(&mut h, p, t).unwrap();
+            }
+            T::HardLink(p, t) => {
+                let mut h = header(tar::EntryType::Link, 0, 0o644);
+                b.append_link(&mut h, p, t).unwrap();
+            }
+            T::Whiteout(p) => {
+                let mut h = header(tar::EntryType::Regular, 0, 0o644);
+                b.append_data(&mut h, wh_path(p, false), std::io::empty())
+                    .unwrap();
+            }
+            T::Opaque(p) => {
+                let mut h = header(tar::EntryType::Regular, 0, 0o644);
+                b.append_data(&mut h, wh_path(p, true), std::io::empty())
+                    .unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Comp {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+pub const ALL_COMP: [Comp; 3] = [Comp::Plain, Comp::Gzip, Comp::Zstd];
+
+pub fn compress(data: &[u8], c: Comp) -> Vec<u8> {
+    match c {
+        Comp::Plain => data.to_vec(),
+        Comp::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        }
+        Comp::Zstd => zstd::encode_all(data, 3).unwrap(),
+    }
+}
+
+pub fn media_type(c: Comp) -> &'static str {
+    match c {
+        Comp::Plain => "application/vnd.oci.image.layer.v1.tar",
+        Comp::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        Comp::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+    }
+}
+
+/// The image config for these layer tars; one empty-layer history entry
+/// sits between the layers so pairing is exercised.
+pub fn config(layers: &[Vec<u8>]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
+    let mut history = Vec::new();
+    for i in 0..layers.len() {
+        history.push(serde_json::json!({
+            "created": "2024-01-01T00:00:00Z",
+            "created_by": format!("/bin/sh -c layer-{i}"),
+        }));
+        if i == 0 {
+            history.push(serde_json::json!({
+                "created": "2024-01-01T00:00:00Z",
+                "created_by": "/bin/sh -c #(nop)  ENV A=1",
+                "empty_layer": true,
+            }));
+        }
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {
+            "Entrypoint": ["/app"],
+            "Env": ["PATH=/usr/bin"],
+            "ExposedPorts": {"8080/tcp": {}},
+            "Labels": {"org.example": "yes"},
+            "User": "1000"
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": history,
+    }))
+    .unwrap()
+}
+
+pub struct Tarball(tar::Builder<Vec<u8>>);
+
+impl Tarball {
+    pub fn new() -> Self {
+        Tarball(tar::Builder::new(Vec::new()))
+    }
+    pub fn file(&mut self, name: &str, data: &[u8]) -> &mut Self {
+        let mut h = header(tar::EntryType::Regular, data.len() as u64, 0o644);
+        self.0.append_data(&mut h, name, data).unwrap();
+        self
+    }
+    pub fn dir(&mut self, name: &str) -> &mut Self {
+        let mut h = header(tar::EntryType::Directory, 0, 0o755);
+        self.0.append_data(&mut h, name, std::io::empty()).unwrap();
+        self
+    }
+    pub fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
+        let mut h = header(tar::EntryType::Symlink, 0, 0o777);
+        self.0.append_link(&mut h, name, target).unwrap();
+        self
+    }
+    pub fn finish(self) -> Vec<u8> {
+        self.0.into_inner().unwrap()
+    }
+}
+
+/// `docker save` before Docker 25: `<id>/layer.tar`, `<hex>.json`, `manifest.json`.
+pub fn docker_legacy(layers: &[Vec<u8>], tag: &str) -> Vec<u8> {
+    let cfg = config(layers);
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let mut t = Tarball::new();
+    let mut names = Vec::new();
+    for l in layers {
+        let id = hex(l);
+        t.dir(&format!("{id}/"));
+        t.file(&format!("{id}/VERSION"), b"1.0");
+        t.file(&format!("{id}/json"), b"{}");
+        t.file(&format!("{id}/layer.tar"), l);
+        names.push(format!("{id}/layer.tar"));
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest = serde_json::json!([{ "Config": cfg_name, "RepoTags": [tag], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    t.finish()
+}
+
+/// The parts of an OCI image: blobs by digest, and the manifest's digest.
+pub struct OciParts {
+    pub blobs: Vec<(String, Vec<u8>)>,
+    pub manifest_digest: String,
+    pub manifest_size: usize,
+    pub config_digest: String,
+    pub layer_digests: Vec<String>,
+}
+
+pub fn oci_parts(layers: &[Vec<u8>], comp: Comp) -> OciParts {
+    let cfg = config(layers);
+    let mut blobs = vec![(hex(&cfg), cfg.clone())];
+    let mut descs = Vec::new();
+    let mut layer_digests = Vec::new();
+    for l in layers {
+        let stored = compress(l, comp);
+        descs.push(serde_json::json!({
+            "mediaType": media_type(comp),
+            "digest": sha(&stored),
+            "size": stored.len(),
+        }));
+        layer_digests.push(sha(&stored));
+        blobs.push((hex(&stored), stored));
+    }
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": sha(&cfg),
+            "size": cfg.len(),
+        },
+        "layers": descs,
+    }))
+    .unwrap();
+    let manifest_digest = sha(&manifest);
+    let manifest_size = manifest.len();
+    blobs.push((hex(&manifest), manifest));
+    OciParts {
+        blobs,
+        manifest_digest,
+        manifest_size,
+        config_digest: sha(&cfg),
+        layer_digests,
+    }
+}
+
+pub fn oci_index(p: &OciParts, ref_name: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": p.manifest_digest,
+            "size": p.manifest_size,
+            "platform": {"os": "linux", "architecture": "amd64"},
+            "annotations": {
+                "io.containerd.image.name": format!("docker.io/library/{ref_name}"),
+                "org.opencontainers.image.ref.name": ref_name.rsplit(':').next().unwrap(),
+            }
+        }]
+    }))
+    .unwrap()
+}
+
+/// `docker save` from Docker ≥ 25: an OCI layout in a tar, plus manifest.json.
+pub fn docker_oci(layers: &[Vec<u8>], tag: &str, comp: Comp) -> Vec<u8> {
+    let p = oci_parts(layers, comp);
+    let mut t = Tarball::new();
+    t.dir("blobs/").dir("blobs/sha256/");
+    for (h, data) in &p.blobs {
+        t.file(&format!("blobs/sha256/{h}"), data);
+    }
+    t.file("index.json", &oci_index(&p, tag));
+    let layer_paths: Vec<String> = p
+        .layer_digests
+        .iter()
+        .map(|d| format!("blobs/sha256/{}", d.trim_start_matches("sha256:")))
+        .collect();
+    let manifest = serde_json::json!([{
+        "Config": format!("blobs/sha256/{}", p.config_digest.trim_start_matches("sha256:")),
+        "RepoTags": [tag],
+        "Layers": layer_paths,
+    }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    t.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    t.finish()
+}
+
+/// An OCI archive as skopeo writes it (no manifest.json).
+pub fn oci_archive(layers: &[Vec<u8>], tag: &str, comp: Comp) -> Vec<u8> {
+    let p = oci_parts(layers, comp);
+    let mut t = Tarball::new();
+    t.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    t.file("index.json", &oci_index(&p, tag));
+    for (h, data) in &p.blobs {
+        t.file(&format!("blobs/sha256/{h}"), data);
+    }
+    t.finish()
+}
+
+/// Writes an OCI layout directory.
+pub fn oci_dir(dir: &Path, layers: &[Vec<u8>], tag: &str, comp: Comp) {
+    let p = oci_parts(layers, comp);
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    for (h, data) in &p.blobs {
+        std::fs::write(dir.join("blobs/sha256").join(h), data).unwrap();
+    }
+    std::fs::write(dir.join("index.json"), oci_index(&p, tag)).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// Three layers exercising whiteouts, opaque dirs, replacement, links.
+pub fn rich_layers() -> Vec<Vec<u8>> {
+    vec![
+        layer(&[
+            T::Dir("etc"),
+            T::File("etc/os-release", b"ID=debian\n"),
+            T::File("etc/remove-me", b"0123456789"),
+            T::Dir("opt"),
+            T::Dir("opt/old"),
+            T::File("opt/old/a", b"aaaa"),
+            T::File("opt/old/b", b"bbbb"),
+            T::Dir("usr"),
+            T::Dir("usr/bin"),
+            T::File("usr/bin/busybox", b"\x7fELF-busybox-binary"),
+            T::HardLink("usr/bin/sh", "usr/bin/busybox"),
+            T::Symlink("bin", "usr/bin"),
+            T::File("replace", b"file-then-dir"),
+        ]),
+        layer(&[
+            T::Whiteout("etc/remove-me"),
+            T::Opaque("opt/old"),
+            T::File("opt/old/new", b"new!"),
+            T::Dir("replace"),
+            T::File("replace/inner", b"x"),
+            T::Mode("usr/bin/su", b"setuid", 0o4755),
+        ]),
+        layer(&[
+            T::File("app", b"the-app-binary"),
+            T::RawFile(b"../escape".to_vec(), b"up"),
+            T::RawFile(b"/abs/path".to_vec(), b"abs"),
+            T::RawFile(b"caf\xe9".to_vec(), b"latin1"),
+            T::RawFile(b"evil\x1b[2Jname".to_vec(), b"esc"),
+            T::RawFile(
+                format!("deep/{}/file", "x".repeat(150)).into_bytes(),
+                b"long",
+            ),
+        ]),
+    ]
+}

@@ -1,0 +1,265 @@
+//! Small images built in code for the TUI tests (included with `#[path]`).
+#![allow(dead_code)]
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use stagediff::image::{Compression, Entry, EntryKind, Image, Layer, RuntimeConfig, SourceKind};
+use stagediff::ui::app::{Effect, Loaded};
+use stagediff::ui::keys::KeyMap;
+use stagediff::ui::{update, view, Action, Model};
+use std::time::{Duration, Instant};
+
+pub fn file(path: &str, size: u64, hash: u128) -> Entry {
+    Entry {
+        path: path.as_bytes().into(),
+        kind: EntryKind::File,
+        size,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        link: None,
+        hash: Some(stagediff::image::ContentHash(hash)),
+        device: None,
+        flags: 0,
+    }
+}
+
+pub fn raw_file(path: &[u8], size: u64) -> Entry {
+    Entry {
+        path: path.into(),
+        ..file("x", size, 7)
+    }
+}
+
+pub fn dir(path: &str) -> Entry {
+    Entry {
+        path: path.as_bytes().into(),
+        kind: EntryKind::Dir,
+        size: 0,
+        mode: 0o755,
+        hash: None,
+        ..file("x", 0, 0)
+    }
+}
+
+pub fn symlink(path: &str, target: &str) -> Entry {
+    Entry {
+        path: path.as_bytes().into(),
+        kind: EntryKind::Symlink,
+        size: target.len() as u64,
+        mode: 0o777,
+        link: Some(target.as_bytes().into()),
+        hash: None,
+        ..file("x", 0, 0)
+    }
+}
+
+pub fn whiteout(path: &str) -> Entry {
+    Entry {
+        path: path.as_bytes().into(),
+        kind: EntryKind::Whiteout,
+        size: 0,
+        hash: None,
+        ..file("x", 0, 0)
+    }
+}
+
+pub fn layer(index: usize, created_by: &str, entries: Vec<Entry>) -> Layer {
+    Layer {
+        index,
+        diff_id: format!("sha256:{index:064x}"),
+        digest: None,
+        media_type: None,
+        compression: Compression::None,
+        compressed_size: None,
+        tar_size: 0,
+        size: entries.iter().map(|e| e.size).sum(),
+        history_index: Some(index),
+        created_by: Some(created_by.to_string()),
+        created: None,
+        entries,
+        captured: Vec::new(),
+    }
+}
+
+pub fn image(reference: &str, layers: Vec<Layer>) -> Image {
+    Image {
+        reference: reference.to_string(),
+        source: SourceKind::DockerArchive,
+        id: None,
+        manifest_digest: None,
+        repo_tags: Vec::new(),
+        os: "linux".into(),
+        architecture: "amd64".into(),
+        variant: None,
+        created: None,
+        config: RuntimeConfig::default(),
+        history: Vec::new(),
+        layers,
+        verified: true,
+    }
+}
+
+/// A single-stage Go build: a Debian-ish base, a toolchain, sources, a
+/// build cache and the binary.
+pub fn single_stage() -> Image {
+    image(
+        "goapp:single",
+        vec![
+            layer(
+                0,
+                "/bin/sh -c #(nop) ADD file:base in / ",
+                vec![
+                    dir("bin"),
+                    file("bin/sh", 125_000, 1),
+                    file("bin/bash", 1_265_000, 2),
+                    dir("etc"),
+                    file("etc/passwd", 922, 3),
+                    file("etc/os-release", 267, 4),
+                    symlink("lib", "usr/lib"),
+                    dir("usr/lib/x86_64-linux-gnu"),
+                    file("usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_000, 5),
+                    file("tmp/scratch.txt", 10, 99),
+                ],
+            ),
+            layer(
+                1,
+                "/bin/sh -c apt-get update && apt-get install -y golang-1.19-go",
+                vec![
+                    file("usr/lib/go-1.19/bin/go", 14_000_000, 10),
+                    file(
+                        "usr/lib/go-1.19/pkg/tool/linux_amd64/compile",
+                        22_000_000,
+                        11,
+                    ),
+                    file("usr/lib/go-1.19/src/fmt/print.go", 31_000, 12),
+                    file("var/lib/dpkg/status", 50_000, 13),
+                    file("etc/passwd", 950, 14),
+                    whiteout("tmp/scratch.txt"),
+                ],
+            ),
+            layer(
+                2,
+                "COPY dir:src in /src ",
+                vec![file("src/main.go", 2_400, 20), file("src/go.mod", 80, 21)],
+            ),
+            layer(
+                3,
+                "/bin/sh -c CGO_ENABLED=0 go build -o /app .",
+                vec![
+                    file("root/.cache/go-build/00/0011-d", 120_000, 30),
+                    file("app", 6_460_000, 31),
+                    raw_file(b"src/evil\x1b[31mred\xff.txt", 5),
+                ],
+            ),
+        ],
+    )
+}
+
+/// Its multi-stage twin: the binary on scratch.
+pub fn multi_stage() -> Image {
+    image(
+        "goapp:multi",
+        vec![layer(
+            0,
+            "COPY file:app in /app ",
+            vec![file("app", 6_460_000, 31), file("etc/passwd", 40, 40)],
+        )],
+    )
+}
+
+pub fn start() -> Instant {
+    // A fixed origin keeps MB/s in snapshots stable.
+    Instant::now()
+}
+
+/// A model with the given images loaded (references follow the images).
+pub fn loaded(images: Vec<Image>, size: (u16, u16)) -> Model {
+    let t0 = start();
+    let refs = images.iter().map(|i| i.reference.clone()).collect();
+    let mut m = Model::new(refs, KeyMap::default(), t0);
+    update(&mut m, Action::Resize(size.0, size.1));
+    update(&mut m, Action::Tick(t0 + Duration::from_secs(2)));
+    for (slot, img) in images.into_iter().enumerate() {
+        update(
+            &mut m,
+            Action::Loaded {
+                slot,
+                result: Ok(Box::new(Loaded::new(img))),
+            },
+        );
+    }
+    m
+}
+
+pub fn render(m: &Model) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| view(m, f)).unwrap();
+    t
+}
+
+/// A key press as the terminal reports it.
+pub fn press(code: crossterm::event::KeyCode) -> Action {
+    Action::Key(crossterm::event::KeyEvent::new(
+        code,
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+/// Runs the layer-tree builds `update` asked for, in place, as the runner
+/// would in the background (the comparison is left to the tests).
+pub fn settle(m: &mut Model) {
+    let rules = std::sync::Arc::new(stagediff::analysis::Rules::builtin());
+    while let Some(i) = m.effects.iter().position(|e| matches!(e, Effect::Scope(_))) {
+        let effect = m.effects.remove(i);
+        if let Some(job) = stagediff::ui::app::job(m, &effect, &rules) {
+            update(m, job());
+        }
+    }
+}
+
+/// Presses a key and lets background work finish.
+pub fn key(m: &mut Model, code: crossterm::event::KeyCode) {
+    update(m, press(code));
+    settle(m);
+}
+
+pub fn ctrl(m: &mut Model, c: char) {
+    update(
+        m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    settle(m);
+}
+
+pub fn chars(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        key(m, crossterm::event::KeyCode::Char(c));
+    }
+}
+
+/// The screen as plain lines.
+pub fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// A comparison model with both fixture images loaded and compared.
+pub fn compared(size: (u16, u16)) -> Model {
+    let (before, after) = (single_stage(), multi_stage());
+    let c =
+        stagediff::ui::app::Compared::new(&before, &after, &stagediff::analysis::Rules::builtin());
+    let mut m = loaded(vec![before, after], size);
+    m.effects.clear();
+    update(&mut m, Action::Compared(Box::new(c)));
+    m
+}

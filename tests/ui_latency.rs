@@ -1,0 +1,108 @@
+//! Moving through the layers of a real image keeps the UI thread free:
+//! `update()` only asks for the layer's squash, which runs as a job (here
+//! on a thread, as the runner's `spawn_blocking` does) and comes back as
+//! an action. Prints the figures; skips without the cached Go image
+//! (`scripts/build-test-images.sh` builds `fixtures-cache/`).
+
+#[path = "ui_fixture.rs"]
+mod fixture;
+
+use crossterm::event::KeyCode;
+use fixture::press;
+use stagediff::ui::app::{job, Effect, Loaded};
+use stagediff::ui::keys::KeyMap;
+use stagediff::ui::{update, Action, Model};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Hands the model's pending layer build to a thread, like the runner.
+fn spawn_build(m: &mut Model) -> Option<std::thread::JoinHandle<Action>> {
+    let i = m
+        .effects
+        .iter()
+        .position(|e| matches!(e, Effect::Scope(_)))?;
+    let effect = m.effects.remove(i);
+    let rules = Arc::new(stagediff::analysis::Rules::builtin());
+    let job = job(m, &effect, &rules)?;
+    Some(std::thread::spawn(job))
+}
+
+#[test]
+fn layer_moves_do_not_block_the_ui_thread() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures-cache/goapp-single.docker.tar"
+    );
+    if !std::path::Path::new(path).exists() {
+        println!("skipping: {path} is not built");
+        return;
+    }
+    let image = stagediff::source::load(path, &Default::default(), &Default::default())
+        .expect("the cached Go image loads");
+    let n = image.layers.len();
+    assert!(n > 2, "a multi-layer image");
+    let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
+    update(&mut m, Action::Resize(120, 40));
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Ok(Box::new(Loaded::new(image))),
+        },
+    );
+    update(&mut m, press(KeyCode::Tab));
+
+    let (mut key_times, mut apply_times, mut settle_times) = (vec![], vec![], vec![]);
+    for round in 0..4 {
+        // A burst: from the top layer to the bottom or back, no waiting.
+        let code = if round % 2 == 0 {
+            KeyCode::Up
+        } else {
+            KeyCode::Down
+        };
+        let burst = Instant::now();
+        let mut running = None;
+        for _ in 1..n {
+            let t = Instant::now();
+            update(&mut m, press(code));
+            key_times.push(t.elapsed());
+            if running.is_none() {
+                running = spawn_build(&mut m);
+            }
+        }
+        assert!(m.computing());
+        // Results come back; stale ones are dropped and the latest
+        // selection is built next.
+        while let Some(handle) = running.take() {
+            let result = handle.join().expect("the build");
+            let t = Instant::now();
+            update(&mut m, result);
+            apply_times.push(t.elapsed());
+            running = spawn_build(&mut m);
+        }
+        assert!(!m.computing());
+        let want = if round % 2 == 0 { 0 } else { n - 1 };
+        assert_eq!(m.scope, Some((0, want)));
+        assert!(m.pane().unwrap().title.ends_with(&format!("layer {want}")));
+        settle_times.push(burst.elapsed());
+    }
+    let max = |v: &[Duration]| v.iter().copied().max().unwrap_or_default();
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    println!(
+        "{n} layers · update() per key: median {:.3} ms, max {:.3} ms · applying a result: max {:.1} ms · burst to final tree: median {:.0} ms, max {:.0} ms",
+        ms(median(&mut key_times)),
+        ms(max(&key_times)),
+        ms(max(&apply_times)),
+        ms(median(&mut settle_times)),
+        ms(max(&settle_times)),
+    );
+    // A key must never cost a frame; a squash took ~110 ms here (debug).
+    assert!(max(&key_times) < Duration::from_millis(16));
+}

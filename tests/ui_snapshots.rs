@@ -1,0 +1,190 @@
+//! Whole-app states on a TestBackend: insta snapshots for the text, Buffer
+//! cell assertions for colours (a text snapshot cannot show them).
+
+#[path = "ui_fixture.rs"]
+mod fixture;
+
+use crossterm::event::KeyCode;
+use fixture::*;
+use ratatui::style::{Color, Modifier};
+use stagediff::ui::keys::KeyMap;
+use stagediff::ui::{update, Action, Model};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// The cell style of the first cell of the line that holds `text`.
+fn style_of(
+    t: &ratatui::Terminal<ratatui::backend::TestBackend>,
+    text: &str,
+) -> ratatui::style::Style {
+    let buf = t.backend().buffer();
+    let ls = lines(t);
+    let (y, line) = ls
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains(text))
+        .unwrap_or_else(|| panic!("{text:?} not on screen:\n{}", ls.join("\n")));
+    // Column of the text (count chars, cells are one per char here).
+    let x = line[..line.find(text).unwrap()].chars().count() as u16;
+    buf[(x, y as u16)].style()
+}
+
+#[test]
+fn loading() {
+    let t0 = start();
+    let mut m = Model::new(
+        vec!["goapp:single".into(), "docker-archive:missing.tar".into()],
+        KeyMap::default(),
+        t0,
+    );
+    update(&mut m, Action::Resize(100, 30));
+    let p = &m.slots[0].progress;
+    p.bytes_total.store(850_000_000, Ordering::Relaxed);
+    p.bytes_done.store(340_000_000, Ordering::Relaxed);
+    p.layers_done.store(2, Ordering::Relaxed);
+    *p.stage.lock().unwrap() = "layer 3 of 5 (sha256:1d6076…)".into();
+    update(&mut m, Action::Tick(t0 + Duration::from_secs(4)));
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 1,
+            result: Err(
+                "docker-archive:missing.tar: cannot read missing.tar: No such file or directory"
+                    .into(),
+            ),
+        },
+    );
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn explorer() {
+    let m = loaded(vec![single_stage()], (100, 30));
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn explorer_layer_only() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    // Status colours: a deletion is red, a modification yellow, an
+    // addition green.
+    assert_eq!(style_of(&t, "- ").fg, Some(Color::Red));
+    assert_eq!(style_of(&t, "scratch.txt").fg, Some(Color::Red));
+    assert_eq!(style_of(&t, "passwd").fg, Some(Color::Yellow));
+    assert_eq!(style_of(&t, "print.go").fg, Some(Color::Green));
+}
+
+#[test]
+fn filter_active() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "go-1.19");
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn small_terminal() {
+    let m = loaded(vec![single_stage()], (60, 20));
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn too_small_terminal() {
+    let m = loaded(vec![single_stage()], (50, 12));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(
+        screen.contains("terminal too small: 50×12 (need 60×20)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn file_names_are_escaped() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "evil");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::End);
+    let t = render(&m);
+    let screen = lines(&t).join("\n");
+    assert!(screen.contains(r"evil\x1b[31mred\xff.txt"), "{screen}");
+    assert!(!screen.contains('\x1b'));
+}
+
+#[test]
+fn no_color_keeps_marks() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    m.color = false;
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    let t = render(&m);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "no colour under NO_COLOR");
+        assert_eq!(cell.bg, Color::Reset);
+    }
+    let screen = lines(&t);
+    assert!(screen
+        .iter()
+        .any(|l| l.contains("- ") && l.contains("scratch.txt")));
+    assert!(screen
+        .iter()
+        .any(|l| l.contains("~ ") && l.contains("passwd")));
+    assert!(screen
+        .iter()
+        .any(|l| l.contains("+ ") && l.contains("print.go")));
+    // The selection stays visible without colour.
+    assert!(buf
+        .content()
+        .iter()
+        .any(|c| c.modifier.contains(Modifier::REVERSED)));
+}
+
+#[test]
+fn compare_view() {
+    let mut m = compared((110, 32));
+    // Open everything so every status shows.
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "/");
+    key(&mut m, KeyCode::Enter);
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    assert_eq!(style_of(&t, "go-1.19/").fg, Some(Color::Red));
+    assert_eq!(style_of(&t, "passwd").fg, Some(Color::Yellow));
+    assert_eq!(style_of(&t, "= ├─ app").fg, Some(Color::DarkGray));
+}
+
+#[test]
+fn eliminated_view() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('2'));
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn audit_view() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('3'));
+    insta::assert_snapshot!(render(&m).backend());
+}
+
+#[test]
+fn compare_small_terminal() {
+    let m = compared((60, 20));
+    insta::assert_snapshot!(render(&m).backend());
+}

@@ -1,0 +1,470 @@
+//! `update()` unit tests: keys, mouse and background results change the
+//! model as the help says they do.
+
+#[path = "ui_fixture.rs"]
+mod fixture;
+
+use crossterm::event::KeyModifiers;
+use crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use fixture::*;
+use stagediff::ui::app::{job, Effect, LayerMode, ScopeRequest, Screen, SlotState};
+use stagediff::ui::keys::KeyMap;
+use stagediff::ui::layout::Pane;
+use stagediff::ui::tree::{Sort, StatusFilter};
+use stagediff::ui::{update, Action, Model};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn selected_path(m: &Model) -> String {
+    let p = m.pane().unwrap();
+    String::from_utf8_lossy(&p.tree.path_of(p.selected_id().unwrap())).into_owned()
+}
+
+fn visible_paths(m: &Model) -> Vec<String> {
+    let p = m.pane().unwrap();
+    p.rows
+        .iter()
+        .map(|r| String::from_utf8_lossy(&p.tree.path_of(r.id)).into_owned())
+        .collect()
+}
+
+#[test]
+fn q_quits_mid_load_and_cancels_loads() {
+    let mut m = Model::new(
+        vec!["a".into(), "b".into()],
+        KeyMap::default(),
+        Instant::now(),
+    );
+    assert!(m.loading());
+    key(&mut m, KeyCode::Char('q'));
+    assert!(m.quit);
+    assert!(m
+        .slots
+        .iter()
+        .all(|s| s.progress.cancel.load(Ordering::Relaxed)));
+
+    let mut m = Model::new(vec!["a".into()], KeyMap::default(), Instant::now());
+    ctrl(&mut m, 'c');
+    assert!(m.quit);
+}
+
+#[test]
+fn keys_work_while_loading() {
+    let mut m = Model::new(vec!["a".into()], KeyMap::default(), Instant::now());
+    key(&mut m, KeyCode::Char('?'));
+    assert!(m.help);
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.help);
+    key(&mut m, KeyCode::Char('j'));
+    key(&mut m, KeyCode::Char('s'));
+    assert_eq!(m.sort, Sort::Size);
+    assert!(!m.quit);
+}
+
+#[test]
+fn load_error_is_kept_for_the_screen() {
+    let mut m = Model::new(vec!["nope.tar".into()], KeyMap::default(), Instant::now());
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Err("nope.tar: cannot read nope.tar: not found".into()),
+        },
+    );
+    assert!(matches!(&m.slots[0].state, SlotState::Failed(e) if e.contains("not found")));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("cannot read nope.tar"), "{screen}");
+}
+
+#[test]
+fn moving_expanding_and_collapsing() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    assert_eq!(m.focus, Pane::Tree);
+    assert_eq!(selected_path(&m), "app");
+    key(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected_path(&m), "bin");
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Up);
+    assert_eq!(selected_path(&m), "bin");
+    // bin starts open (a small first-level directory): left collapses it.
+    let before = m.pane().unwrap().rows.len();
+    key(&mut m, KeyCode::Left);
+    assert_eq!(m.pane().unwrap().rows.len(), before - 2);
+    key(&mut m, KeyCode::Right);
+    assert_eq!(m.pane().unwrap().rows.len(), before);
+    key(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected_path(&m), "bin/bash");
+    // On a file, left jumps to the parent.
+    key(&mut m, KeyCode::Char('h'));
+    assert_eq!(selected_path(&m), "bin");
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(m.pane().unwrap().rows.len(), before - 2);
+    key(&mut m, KeyCode::End);
+    assert_eq!(
+        m.pane().unwrap().cursor.selected,
+        m.pane().unwrap().rows.len() - 1
+    );
+    key(&mut m, KeyCode::Char('g'));
+    assert_eq!(m.pane().unwrap().cursor.selected, 0);
+    key(&mut m, KeyCode::PageDown);
+    assert!(m.pane().unwrap().cursor.selected > 5);
+}
+
+#[test]
+fn path_filter_opens_matches_and_esc_clears() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    let all = visible_paths(&m);
+    key(&mut m, KeyCode::Char('/'));
+    assert!(m.editing_filter);
+    chars(&mut m, "PRINT");
+    // Typing goes to the filter, not to the key map (no quit on "q"...).
+    assert_eq!(m.filter, "PRINT");
+    assert_eq!(
+        visible_paths(&m),
+        vec![
+            "usr",
+            "usr/lib",
+            "usr/lib/go-1.19",
+            "usr/lib/go-1.19/src",
+            "usr/lib/go-1.19/src/fmt",
+            "usr/lib/go-1.19/src/fmt/print.go"
+        ]
+    );
+    key(&mut m, KeyCode::Enter);
+    assert!(!m.editing_filter);
+    key(&mut m, KeyCode::Esc);
+    assert!(m.filter.is_empty());
+    assert_eq!(visible_paths(&m), all);
+    // ctrl+f also opens it, and q while typing is text.
+    ctrl(&mut m, 'f');
+    chars(&mut m, "q");
+    assert!(!m.quit);
+    key(&mut m, KeyCode::Backspace);
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.editing_filter);
+}
+
+#[test]
+fn status_filter_cycles() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    let order: Vec<StatusFilter> = (0..5)
+        .map(|_| {
+            key(&mut m, KeyCode::Char('f'));
+            m.status_filter
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            StatusFilter::Eliminated,
+            StatusFilter::Changed,
+            StatusFilter::Added,
+            StatusFilter::Moved,
+            StatusFilter::All
+        ]
+    );
+}
+
+#[test]
+fn sort_by_size_puts_the_biggest_first() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('s'));
+    assert_eq!(m.sort, Sort::Size);
+    assert_eq!(visible_paths(&m)[0], "usr");
+    key(&mut m, KeyCode::Char('s'));
+    assert_eq!(visible_paths(&m)[0], "app");
+}
+
+#[test]
+fn tab_cycles_focus_and_layers_scope_the_tree() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Layers(0));
+    update(
+        &mut m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )),
+    );
+    assert_eq!(m.focus, Pane::Tree);
+    key(&mut m, KeyCode::Tab);
+    // Up on the layers list selects layer 2 and scopes the tree to it.
+    key(&mut m, KeyCode::Up);
+    assert_eq!(m.scope, Some((0, 2)));
+    assert!(!visible_paths(&m).contains(&"app".to_string()));
+    // ctrl+l: only what layer 2 changed.
+    ctrl(&mut m, 'l');
+    assert_eq!(m.layer_mode, LayerMode::Only);
+    assert_eq!(visible_paths(&m), vec!["src", "src/go.mod", "src/main.go"]);
+    ctrl(&mut m, 'a');
+    assert_eq!(m.layer_mode, LayerMode::Aggregated);
+    assert!(visible_paths(&m).contains(&"bin".to_string()));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.scope, None);
+    assert!(visible_paths(&m).contains(&"app".to_string()));
+}
+
+/// The layer builds `update` has asked the runner for.
+fn scope_requests(m: &Model) -> Vec<ScopeRequest> {
+    m.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Scope(r) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs the one layer build the model asked for and returns its result
+/// (not yet applied).
+fn build(m: &mut Model) -> Action {
+    let requests = scope_requests(m);
+    assert_eq!(requests.len(), 1, "one build at a time: {requests:?}");
+    m.effects.retain(|e| !matches!(e, Effect::Scope(_)));
+    let rules = Arc::new(stagediff::analysis::Rules::builtin());
+    job(m, &Effect::Scope(requests[0]), &rules).expect("a job")()
+}
+
+#[test]
+fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    update(&mut m, press(KeyCode::Tab));
+    // A burst of three moves (layer 3 → 2 → 1 → 0) before any result.
+    update(&mut m, press(KeyCode::Up));
+    assert_eq!(m.scope, Some((0, 2)));
+    assert!(m.computing());
+    // Nothing was squashed on the UI thread: the tree is still the whole image.
+    assert!(visible_paths(&m).contains(&"app".to_string()));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("computing layer 2…"), "{screen}");
+    update(&mut m, press(KeyCode::Up));
+    update(&mut m, press(KeyCode::Up));
+    assert_eq!(m.scope, Some((0, 0)));
+    // Only the first move's build started; the others wait, coalesced.
+    let first = scope_requests(&m);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].layer, 2);
+
+    // Layer 2's result arrives late: dropped, and the latest selection
+    // (layer 0; layer 1 is skipped) starts building.
+    let late = build(&mut m);
+    update(&mut m, late);
+    assert!(m.computing());
+    assert!(visible_paths(&m).contains(&"app".to_string()));
+    let next = scope_requests(&m);
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].layer, 0);
+    let fresh = build(&mut m);
+    update(&mut m, fresh);
+    assert!(!m.computing());
+    assert!(scope_requests(&m).is_empty());
+    assert_eq!(m.pane().unwrap().title, "image · up to layer 0");
+    assert!(!visible_paths(&m).contains(&"src".to_string()));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(!screen.contains("computing"), "{screen}");
+
+    // A result for a selection cleared meanwhile (Esc) is dropped too.
+    update(&mut m, press(KeyCode::Down));
+    let late = build(&mut m);
+    update(&mut m, press(KeyCode::Esc));
+    assert_eq!(m.scope, None);
+    update(&mut m, late);
+    assert_eq!(m.scope, None);
+    assert!(m.scoped.is_none());
+    assert!(scope_requests(&m).is_empty());
+    assert!(visible_paths(&m).contains(&"app".to_string()));
+}
+
+#[test]
+fn layer_only_marks_deletions() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    assert_eq!(m.scope, Some((0, 1)));
+    let p = m.pane().unwrap();
+    let id = p.tree.lookup(b"tmp/scratch.txt").unwrap();
+    assert_eq!(p.tree.node(id).mark, stagediff::ui::tree::Mark::Eliminated);
+    let id = p.tree.lookup(b"etc/passwd").unwrap();
+    assert_eq!(p.tree.node(id).mark, stagediff::ui::tree::Mark::Changed);
+}
+
+#[test]
+fn eliminated_view_says_it_is_sorted_by_size_whatever_s_says() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('2'));
+    let rows = visible_paths(&m);
+    for sort in [Sort::Name, Sort::Size, Sort::Name] {
+        assert_eq!(m.sort, sort);
+        let screen = lines(&render(&m)).join("\n");
+        assert!(screen.contains("rows · sort size"), "{screen}");
+        assert!(screen.contains("s sort:size"), "{screen}");
+        assert_eq!(visible_paths(&m), rows, "groups stay in bytes order");
+        key(&mut m, KeyCode::Char('s'));
+    }
+    // The file tree follows `s`.
+    key(&mut m, KeyCode::Char('1'));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("sort size"), "{screen}");
+    key(&mut m, KeyCode::Char('s'));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("sort name"), "{screen}");
+}
+
+fn mark_of(m: &Model, path: &str) -> stagediff::ui::tree::Mark {
+    let p = m.pane().unwrap();
+    p.tree.node(p.tree.lookup(path.as_bytes()).unwrap()).mark
+}
+
+#[test]
+fn directories_summarise_their_subtree() {
+    use stagediff::ui::tree::Mark;
+    let m = compared((110, 32));
+    // Wholly eliminated subtrees read as eliminated, all the way up.
+    assert_eq!(mark_of(&m, "usr"), Mark::Eliminated);
+    assert_eq!(mark_of(&m, "usr/lib/go-1.19"), Mark::Eliminated);
+    // etc/ keeps a changed passwd and loses os-release: mixed, not blank.
+    assert_eq!(mark_of(&m, "etc/passwd"), Mark::Changed);
+    assert_eq!(mark_of(&m, "etc/os-release"), Mark::Eliminated);
+    assert_eq!(mark_of(&m, "etc"), Mark::Mixed);
+    let mut m = m;
+    while selected_path(&m) != "etc" {
+        key(&mut m, KeyCode::Down);
+    }
+    let screen = lines(&render(&m));
+    assert!(
+        screen.iter().any(|l| l.contains("* ├─▾etc/")),
+        "{}",
+        screen.join("\n")
+    );
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.contains("status   mixed: 1 eliminated 1 changed")),
+        "{}",
+        screen.join("\n")
+    );
+}
+
+#[test]
+fn status_filter_keeps_ancestors_of_matches_open() {
+    let mut m = compared((110, 40));
+    // Close everything first: the filter must open the way to matches.
+    let p = m.main.as_mut().unwrap();
+    p.expanded.iter_mut().skip(1).for_each(|e| *e = false);
+    p.reflow(Sort::Name, 30);
+    assert!(!visible_paths(&m).contains(&"etc/os-release".to_string()));
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_filter, StatusFilter::Eliminated);
+    let rows = visible_paths(&m);
+    for p in [
+        "etc",
+        "etc/os-release",
+        "usr",
+        "usr/lib",
+        "usr/lib/x86_64-linux-gnu",
+        "usr/lib/x86_64-linux-gnu/libc.so.6",
+    ] {
+        assert!(rows.contains(&p.to_string()), "{p} in {rows:?}");
+    }
+    assert!(!rows.contains(&"etc/passwd".to_string()), "{rows:?}");
+    assert!(!rows.contains(&"app".to_string()), "{rows:?}");
+    // Changed: only passwd, under its (mixed) parent.
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_filter, StatusFilter::Changed);
+    assert_eq!(visible_paths(&m), vec!["etc", "etc/passwd"]);
+    // Added and moved: nothing in this pair; the tree says so.
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_filter, StatusFilter::Added);
+    assert!(visible_paths(&m).is_empty());
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("no paths match the filter"), "{screen}");
+}
+
+#[test]
+fn views_switch() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(m.screen, Screen::Eliminated);
+    key(&mut m, KeyCode::Char('3'));
+    assert_eq!(m.screen, Screen::Audit);
+    key(&mut m, KeyCode::Char('1'));
+    assert_eq!(m.screen, Screen::Tree);
+}
+
+#[test]
+fn help_swallows_keys_until_closed() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Char('?'));
+    key(&mut m, KeyCode::Char('s'));
+    assert_eq!(m.sort, Sort::Name);
+    key(&mut m, KeyCode::Char('?'));
+    assert!(!m.help);
+    key(&mut m, KeyCode::Char('?'));
+    key(&mut m, KeyCode::Char('q'));
+    assert!(m.quit);
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_click_selects() {
+    let mut m = loaded(vec![single_stage()], (100, 30));
+    let tree = m.areas().tree.unwrap();
+    let at = |kind, row| MouseEvent {
+        kind,
+        column: tree.x + 5,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(
+        &mut m,
+        Action::Mouse(at(MouseEventKind::ScrollDown, tree.y + 3)),
+    );
+    assert_eq!(m.pane().unwrap().cursor.selected, 3);
+    // Row y+1 is the column header; y+2 the first row.
+    update(
+        &mut m,
+        Action::Mouse(at(MouseEventKind::Down(MouseButton::Left), tree.y + 3)),
+    );
+    assert_eq!(m.pane().unwrap().cursor.selected, 1);
+    assert_eq!(selected_path(&m), "bin");
+    // A second click on the selected directory toggles it.
+    let before = m.pane().unwrap().rows.len();
+    update(
+        &mut m,
+        Action::Mouse(at(MouseEventKind::Down(MouseButton::Left), tree.y + 3)),
+    );
+    assert_eq!(m.pane().unwrap().rows.len(), before - 2);
+}
+
+#[test]
+fn keys_from_config_apply() {
+    let cfg: toml::Table = "[keys]\nquit = [\"x\"]\n".parse().unwrap();
+    let mut m = Model::new(
+        vec!["a".into()],
+        KeyMap::from_config(&cfg).unwrap(),
+        Instant::now(),
+    );
+    key(&mut m, KeyCode::Char('q'));
+    assert!(!m.quit);
+    key(&mut m, KeyCode::Char('x'));
+    assert!(m.quit);
+}
+
+#[test]
+fn comparison_fills_the_views() {
+    let mut m = compared((110, 32));
+    assert!(m.comparison.is_some());
+    assert_eq!(m.pane().unwrap().tree.sides, 2);
+    // f → eliminated: only eliminated paths (and their directories) stay.
+    key(&mut m, KeyCode::Char('f'));
+    let paths = visible_paths(&m);
+    assert!(paths.iter().any(|p| p.ends_with("bin/go")), "{paths:?}");
+    assert!(!paths.iter().any(|p| p == "app"));
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('2'));
+    assert!(m.pane().unwrap().groups);
+    assert!(!m.pane().unwrap().rows.is_empty());
+}
