@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Build the real test image pairs with a real dockerd and export each image in every form
+# stagediff reads. Usage: scripts/build-test-images.sh [OUTDIR]   (default: fixtures-cache/)
+#
+# Pairs (build contexts in tests/images/):
+#   stagediff-test/goapp:single / :multi   Go HTTP server, Debian builder vs FROM scratch
+#   stagediff-test/capp:single  / :multi   C tool, Debian + build-essential vs static FROM scratch
+# Both build on local/debian:bookworm, made here with debootstrap (no registry is reachable).
+#
+# Per image NAME (goapp-single, goapp-multi, capp-single, capp-multi) OUTDIR gets:
+#   NAME.docker.tar        docker save (legacy docker-archive, uncompressed layers)
+#   NAME.oci-gzip/         OCI layout, gzip layers            (skopeo oci:DIR:latest)
+#   NAME.oci-zstd/         OCI layout, zstd layers
+#   NAME.oci-archive.tar   OCI layout in a tar, gzip layers   (skopeo oci-archive:)
+#   NAME.size              docker image inspect .Size, bytes
+#   NAME.dpkg              installed package names, one a line (single-stage images only)
+#   NAME.stamp             context hash and image id the outputs were made from
+# Idempotent: an image whose outputs are complete and whose build context is unchanged is
+# skipped without touching docker; missing outputs are made; stale ones are replaced.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${1:-$repo/fixtures-cache}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+BASE_TAG=local/debian:bookworm
+# The legacy builder gives one layer per instruction and needs no buildx plugin.
+export DOCKER_BUILDKIT=0
+
+LOG_TAG=build-test-images
+# shellcheck source=scripts/lib.sh
+. "$repo/scripts/lib.sh"
+
+# quiet LOGFILE CMD...: keep long tool output out of the CI log unless the command fails.
+quiet() {
+  local logfile=$1
+  shift
+  if ! "$@" >"$logfile" 2>&1; then
+    log "command failed: $*"
+    tail -n 40 "$logfile" >&2
+    return 1
+  fi
+}
+
+workdirs=()
+cleanup() { ((${#workdirs[@]})) && rm -rf --one-file-system "${workdirs[@]}"; return 0; }
+trap cleanup EXIT
+
+make_rootfs_tar() {
+  local tarball=$1 mirror work
+  mirror=$(debian_mirror)
+  work=$(mktemp -d "$out/.debootstrap.XXXXXX")
+  workdirs+=("$work")
+  log "debootstrap --variant=minbase bookworm from $mirror"
+  quiet "$out/debootstrap.log" debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror"
+  tar --numeric-owner -C "$work/rootfs" -cf "$tarball.tmp" .
+  mv "$tarball.tmp" "$tarball"
+  rm -rf --one-file-system "$work"
+}
+
+ensure_base() {
+  docker image inspect "$BASE_TAG" >/dev/null 2>&1 && return 0
+  # The rootfs tar is cached too, so a wiped docker store costs an import, not a debootstrap.
+  local tarball=$out/debian-bookworm-rootfs.tar
+  [[ -s $tarball ]] || step "debootstrap bookworm minbase" make_rootfs_tar "$tarball"
+  step "docker import $BASE_TAG" quiet "$out/import.log" docker import "$tarball" "$BASE_TAG"
+}
+
+# Hash of a build context's files (names and contents), so edited Dockerfiles invalidate.
+context_hash() {
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+}
+
+outputs_of() { # NAME KIND
+  local n=$1
+  echo "$n.docker.tar $n.oci-gzip $n.oci-zstd $n.oci-archive.tar $n.size"
+  [[ $2 == single ]] && echo "$n.dpkg"
+  return 0
+}
+
+outputs_complete() { # NAME KIND
+  local f
+  for f in $(outputs_of "$1" "$2"); do [[ -e $out/$f ]] || return 1; done
+}
+
+stamp_field() { # STAMPFILE KEY
+  [[ -f $1 ]] && sed -n "s/^$2=//p" "$1"
+  return 0
+}
+
+skopeo_copy() { # DOCKER-ARCHIVE DEST-TRANSPORT:PATH EXTRA-ARGS...
+  local src=$1 dest=$2
+  shift 2
+  skopeo --insecure-policy copy --quiet "$@" "docker-archive:$src" "$dest"
+}
+
+export_image() { # TAG NAME KIND CONTEXT-HASH
+  local tag=$1 name=$2 kind=$3 ctx=$4 id stamp=$out/$2.stamp tmp archive=$out/$2.docker.tar
+  id=$(docker image inspect -f '{{.Id}}' "$tag")
+  if [[ $(stamp_field "$stamp" id) != "$id" ]]; then
+    # Outputs from another build of this image (or an unfinished run) must not be mixed in.
+    # shellcheck disable=SC2046 # the names are ours and contain no spaces
+    (cd "$out" && rm -rf $(outputs_of "$name" "$kind") "$name".*.tmp)
+  fi
+  printf 'context=%s\nid=%s\ntag=%s\n' "$ctx" "$id" "$tag" >"$stamp"
+
+  if [[ ! -e $archive ]]; then
+    step "$name: docker save" docker save -o "$archive.tmp" "$tag"
+    chmod 0644 "$archive.tmp" # docker save writes 0600
+    mv "$archive.tmp" "$archive"
+  fi
+  if [[ ! -e $out/$name.oci-gzip ]]; then
+    tmp=$out/$name.oci-gzip.tmp
+    rm -rf "$tmp"
+    step "$name: skopeo -> oci (gzip)" skopeo_copy "$archive" "oci:$tmp:latest" --dest-compress-format gzip
+    mv "$tmp" "$out/$name.oci-gzip"
+  fi
+  if [[ ! -e $out/$name.oci-zstd ]]; then
+    tmp=$out/$name.oci-zstd.tmp
+    rm -rf "$tmp"
+    step "$name: skopeo -> oci (zstd)" skopeo_copy "$archive" "oci:$tmp:latest" --dest-compress-format zstd
+    mv "$tmp" "$out/$name.oci-zstd"
+  fi
+  if [[ ! -e $out/$name.oci-archive.tar ]]; then
+    tmp=$out/$name.oci-archive.tar.tmp
+    rm -f "$tmp"
+    step "$name: skopeo -> oci-archive (gzip)" skopeo_copy "$archive" "oci-archive:$tmp:latest"
+    mv "$tmp" "$out/$name.oci-archive.tar"
+  fi
+  docker image inspect -f '{{.Size}}' "$tag" >"$out/$name.size"
+  if [[ $kind == single && ! -e $out/$name.dpkg ]]; then
+    # --entrypoint: the images' own ENTRYPOINT is the app, not a shell.
+    # shellcheck disable=SC2016 # ${Package} is dpkg-query's format, not shell
+    step "$name: dpkg-query" docker run --rm --network=none --entrypoint dpkg-query "$tag" \
+      -W -f='${Package}\n' >"$out/$name.dpkg.tmp"
+    mv "$out/$name.dpkg.tmp" "$out/$name.dpkg"
+  fi
+}
+
+build_pair() { # APP
+  local app=$1 dir=$repo/tests/images/$1 ctx kind tag name
+  [[ -f $dir/Dockerfile.single && -f $dir/Dockerfile.multi ]] || die "no build context in $dir"
+  ctx=$(context_hash "$dir")
+  for kind in single multi; do
+    tag=stagediff-test/$app:$kind
+    name=$app-$kind
+    if outputs_complete "$name" "$kind" && [[ $(stamp_field "$out/$name.stamp" context) == "$ctx" ]]; then
+      log "$name: outputs up to date, skipped"
+      continue
+    fi
+    ensure_base
+    step "$name: docker build" quiet "$out/$name.build.log" \
+      docker build --network=host -f "$dir/Dockerfile.$kind" -t "$tag" "$dir"
+    export_image "$tag" "$name" "$kind" "$ctx"
+  done
+}
+
+t_start=$EPOCHREALTIME
+step "ensure docker" bash "$repo/scripts/ensure-docker.sh"
+build_pair goapp
+build_pair capp
+
+log "outputs in $out:"
+(cd "$out" && for n in goapp-single goapp-multi capp-single capp-multi; do
+  printf '  %-13s image %10s B  docker.tar %6s  oci-gzip %6s  oci-zstd %6s  oci-archive %6s%s\n' \
+    "$n" "$(cat "$n.size")" "$(du -sh "$n.docker.tar" | cut -f1)" "$(du -sh "$n.oci-gzip" | cut -f1)" \
+    "$(du -sh "$n.oci-zstd" | cut -f1)" "$(du -sh "$n.oci-archive.tar" | cut -f1)" \
+    "$([[ -e $n.dpkg ]] && echo "  dpkg $(wc -l <"$n.dpkg") pkgs")"
+done) >&2
+print_timings
+log "total: $(elapsed_since "$t_start")s"

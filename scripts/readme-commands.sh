@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the commands README.md shows (those .ci/run does not already run: `cargo test` and
+# scripts/e2e.sh are its own steps), so the README cannot drift from what works.
+# Needs: a docker daemon with the test images (scripts/e2e.sh leaves them), tmux.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG_TAG=readme
+# shellcheck source=scripts/lib.sh
+. "$repo/scripts/lib.sh"
+cd "$repo"
+
+tmp=$(mktemp -d)
+trap 'tmux kill-session -t readme-quickstart 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+log "cargo install --path ."
+cargo install --quiet --path . --root "$tmp/root"
+stagediff=$tmp/root/bin/stagediff
+export PATH=$tmp/root/bin:$PATH
+
+log "quick start: cargo run --release opens the TUI on the demo pair; q quits"
+cargo build --release --quiet
+tmux new-session -d -s readme-quickstart -x 120 -y 35 "cargo run --release; echo EXITED:\$?; sleep 30"
+for _ in $(seq 1 100); do
+  tmux capture-pane -p -t readme-quickstart | grep -q 'eliminated' && break
+  sleep 0.2
+done
+tmux capture-pane -p -t readme-quickstart | grep -q 'single.docker.tar.zst' ||
+  die "the TUI did not show the demo pair: $(tmux capture-pane -p -t readme-quickstart)"
+tmux send-keys -t readme-quickstart q
+for _ in $(seq 1 50); do
+  tmux capture-pane -p -t readme-quickstart | grep -q 'EXITED:0' && break
+  sleep 0.2
+done
+tmux capture-pane -p -t readme-quickstart | grep -q 'EXITED:0' || die "q did not quit the TUI cleanly"
+
+log "stagediff demo --json / --markdown"
+"$stagediff" demo --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="stagediff.diff/v1", d["schema"]'
+"$stagediff" demo --markdown | grep -q '^| toolchain'
+
+log "stagediff inspect IMAGE [--json]"
+"$stagediff" inspect docker-archive:assets/demo/single.docker.tar.zst | grep -q '^Layers'
+"$stagediff" inspect --json docker-archive:assets/demo/multi.docker.tar.zst |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="stagediff.inspect/v1"'
+
+log "docker save app | stagediff inspect -"
+docker save stagediff-test/goapp:multi | "$stagediff" inspect - | grep -q '/app'
+
+log "CI gate: --fail-on toolchain,source --markdown >> \$GITHUB_STEP_SUMMARY"
+GITHUB_STEP_SUMMARY=$tmp/summary.md
+: >"$GITHUB_STEP_SUMMARY"
+stagediff diff stagediff-test/goapp:single stagediff-test/goapp:multi --fail-on toolchain,source --markdown >> "$GITHUB_STEP_SUMMARY"
+grep -q 'Eliminated by bucket' "$GITHUB_STEP_SUMMARY" || die "no Markdown in the step summary"
+# The gate must also fail when the runtime image does ship a toolchain.
+set +e
+stagediff diff stagediff-test/goapp:multi stagediff-test/goapp:single --fail-on toolchain,source --markdown >/dev/null 2>"$tmp/gate.err"
+rc=$?
+set -e
+((rc == 1)) || die "the gate exited $rc on an AFTER that ships Go, want 1: $(cat "$tmp/gate.err")"
+
+log "rules from a config file (the README's example)"
+cat >"$tmp/config.toml" <<'TOML'
+[[rules]]
+name = "Our code generator output"
+bucket = "build-cache"
+paths = ["gen/**"]
+
+[buckets]
+disable = ["Node.js"]   # drop a built-in rule by name
+
+[audit]
+shells = ["nu"]
+TOML
+"$stagediff" diff --config "$tmp/config.toml" docker-archive:assets/demo/single.docker.tar.zst \
+  docker-archive:assets/demo/multi.docker.tar.zst >/dev/null
+
+log "benchmarks: they must run; their figures are read by people, not asserted"
+BENCH_RUNS=2 bash scripts/bench.sh
+grep -q 'stagediff inspect' fixtures-cache/bench/bench.md || die "bench.sh produced no stagediff rows"
+cargo bench --bench view
+
+log "every README command ran"
