@@ -44,6 +44,17 @@ fn q_quits_mid_load_and_cancels_loads() {
         .iter()
         .all(|s| s.progress.cancel.load(Ordering::Relaxed)));
 
+    // The loads see the cancel and end with an error; arriving after quit,
+    // it is not a failure (the binary would exit 2 with "cancelled").
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 1,
+            result: Err("b: loading was cancelled".into()),
+        },
+    );
+    assert!(!matches!(m.slots[1].state, SlotState::Failed(_)));
+
     let mut m = Model::new(vec!["a".into()], KeyMap::default(), Instant::now());
     ctrl(&mut m, 'c');
     assert!(m.quit);

@@ -1015,6 +1015,9 @@ pub fn update(model: &mut Model, action: Action) {
             }
         }
         Action::Tick(now) => model.now = now,
+        // After quit, a load that ends now was most likely stopped by our
+        // own cancel: it is not a failure to report on the way out.
+        Action::Loaded { .. } if model.quit => {}
         Action::Loaded { slot, result } => {
             if let Some(s) = model.slots.get_mut(slot) {
                 s.finished = Some(model.now);
