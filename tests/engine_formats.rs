@@ -37,8 +37,8 @@ fn all_forms(dir: &std::path::Path) -> Vec<(String, Option<Compression>)> {
     for c in ALL_COMP {
         let want = Some(match c {
             Comp::Plain => Compression::None,
-            Comp::Gzip => Compression::Gzip,
-            Comp::Zstd => Compression::Zstd,
+            Comp::Gzip | Comp::GzipMembers => Compression::Gzip,
+            Comp::Zstd | Comp::ZstdFrames => Compression::Zstd,
         });
         let d25 = dir.join(format!("docker25-{c:?}.tar"));
         std::fs::write(&d25, docker_oci(&layers, "rich:1", c)).unwrap();
@@ -51,7 +51,7 @@ fn all_forms(dir: &std::path::Path) -> Vec<(String, Option<Compression>)> {
         refs.push((format!("oci:{}", od.display()), want));
     }
     // The whole archive compressed, as `docker save | gzip` / `| zstd` make it.
-    for c in [Comp::Gzip, Comp::Zstd] {
+    for c in [Comp::Gzip, Comp::Zstd, Comp::GzipMembers, Comp::ZstdFrames] {
         let p = dir.join(format!("legacy.tar.{c:?}"));
         std::fs::write(&p, compress(&docker_legacy(&layers, "rich:1"), c)).unwrap();
         refs.push((p.display().to_string(), Some(Compression::None)));
@@ -65,7 +65,7 @@ fn every_format_and_compression_gives_the_same_image() {
     let layers = rich_layers();
     let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
     let forms = all_forms(dir.path());
-    assert_eq!(forms.len(), 12);
+    assert_eq!(forms.len(), 3 * ALL_COMP.len() + 5);
     let reference = load_ok(&forms[0].0);
     let want_tree = tree_paths(&reference);
     for (r, comp) in &forms {

@@ -121,9 +121,26 @@ pub enum Comp {
     Plain,
     Gzip,
     Zstd,
+    /// Several gzip members back to back, as pigz and eStargz write them.
+    GzipMembers,
+    /// A skippable frame, then several zstd frames, as zstd:chunked does.
+    ZstdFrames,
 }
 
-pub const ALL_COMP: [Comp; 3] = [Comp::Plain, Comp::Gzip, Comp::Zstd];
+pub const ALL_COMP: [Comp; 5] = [
+    Comp::Plain,
+    Comp::Gzip,
+    Comp::Zstd,
+    Comp::GzipMembers,
+    Comp::ZstdFrames,
+];
+
+/// `data` in three pieces (some may be empty), for the multi-part forms.
+fn thirds(data: &[u8]) -> [&[u8]; 3] {
+    let (a, rest) = data.split_at(data.len() / 3);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    [a, b, c]
+}
 
 pub fn compress(data: &[u8], c: Comp) -> Vec<u8> {
     match c {
@@ -134,14 +151,36 @@ pub fn compress(data: &[u8], c: Comp) -> Vec<u8> {
             e.finish().unwrap()
         }
         Comp::Zstd => zstd::encode_all(data, 3).unwrap(),
+        Comp::GzipMembers => thirds(data)
+            .iter()
+            .flat_map(|part| compress(part, Comp::Gzip))
+            .collect(),
+        Comp::ZstdFrames => {
+            // Skippable frames (magic 0x184D2A50..5F, little-endian size,
+            // bytes) first, between the data frames and last, where
+            // zstd:chunked keeps its manifest.
+            let skippable = |magic: u32, meta: &[u8]| {
+                let mut f = magic.to_le_bytes().to_vec();
+                f.extend((meta.len() as u32).to_le_bytes());
+                f.extend(meta);
+                f
+            };
+            let mut out = skippable(0x184D_2A5E, b"lead");
+            for part in thirds(data) {
+                out.extend(zstd::encode_all(part, 1).unwrap());
+                out.extend(skippable(0x184D_2A50, b"between"));
+            }
+            out.extend(skippable(0x184D_2A5F, b"chunked-manifest-lives-here"));
+            out
+        }
     }
 }
 
 pub fn media_type(c: Comp) -> &'static str {
     match c {
         Comp::Plain => "application/vnd.oci.image.layer.v1.tar",
-        Comp::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-        Comp::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        Comp::Gzip | Comp::GzipMembers => "application/vnd.oci.image.layer.v1.tar+gzip",
+        Comp::Zstd | Comp::ZstdFrames => "application/vnd.oci.image.layer.v1.tar+zstd",
     }
 }
 
