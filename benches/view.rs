@@ -1,5 +1,8 @@
 //! `view()` cost per frame on a 200k-path tree (TestBackend, 200×60),
 //! scrolling through a fully expanded tree. The bar: < 16 ms per frame.
+//! Then the cost of a layer step (the tree of the next layer down, built
+//! in the background) on a 40-layer, 200k-path image: from scratch versus
+//! reusing the previous step's squash.
 //!
 //! `cargo bench --bench view` (harness = false: plain timing, no extra
 //! dependency).
@@ -10,7 +13,7 @@ use ratatui::Terminal;
 use stagediff::image::{
     Compression, ContentHash, Entry, EntryKind, Image, Layer, RuntimeConfig, SourceKind,
 };
-use stagediff::ui::app::{Compared, Loaded};
+use stagediff::ui::app::{Compared, LayerMode, Loaded, ScopeRequest, Scoped};
 use stagediff::ui::keys::KeyMap;
 use stagediff::ui::{update, view, Action, Model};
 use std::time::{Duration, Instant};
@@ -84,6 +87,59 @@ fn big_image(reference: &str, paths: usize) -> Image {
         layers: vec![layer],
         verified: true,
     }
+}
+
+/// `layers` layers of `per_layer` files each; every layer also rewrites
+/// one file of the layer below and deletes another.
+fn layered_image(layers: usize, per_layer: usize) -> Image {
+    let mut image = big_image("big:layered", 0);
+    image.layers = (0..layers)
+        .map(|i| {
+            let mut entries = vec![entry(format!("l{i}"), EntryKind::Dir, 0, 0)];
+            for f in 0..per_layer {
+                entries.push(entry(
+                    format!("l{i}/f{f}.so"),
+                    EntryKind::File,
+                    (f as u64 * 7919) % 100_000,
+                    (i * per_layer + f) as u128,
+                ));
+            }
+            if i > 0 {
+                entries.push(entry(format!("l{}/f0.so", i - 1), EntryKind::File, 1, 1));
+                entries.push(entry(
+                    format!("l{}/.wh.f1.so", i - 1),
+                    EntryKind::Whiteout,
+                    0,
+                    0,
+                ));
+            }
+            Layer {
+                index: i,
+                size: entries.iter().map(|e| e.size).sum(),
+                entries,
+                ..image.layers[0].clone()
+            }
+        })
+        .collect();
+    image
+}
+
+/// Times a walk down every layer (what holding ↓ in the layer list asks
+/// for); returns per-step durations.
+fn layer_steps(build: impl Fn(ScopeRequest) -> Scoped, layers: usize) -> Vec<Duration> {
+    (0..layers)
+        .map(|layer| {
+            let request = ScopeRequest {
+                generation: layer as u64,
+                slot: 0,
+                layer,
+                mode: LayerMode::Aggregated,
+            };
+            let t = Instant::now();
+            std::hint::black_box(build(request));
+            t.elapsed()
+        })
+        .collect()
 }
 
 fn key(m: &mut Model, code: KeyCode) {
@@ -176,6 +232,20 @@ fn main() {
     key(&mut m, KeyCode::Char('/'));
     key(&mut m, KeyCode::Enter);
     let compare = report("compare view()", frames(&mut m, 400));
+
+    let layered = Loaded::new(layered_image(40, 5_000));
+    let full = report(
+        "layer step, squash from layer 0",
+        layer_steps(|r| Scoped::new(&layered.image, r), 40),
+    );
+    let reused = report(
+        "layer step, reusing the last squash",
+        layer_steps(|r| Scoped::from_loaded(&layered, r), 40),
+    );
+    println!(
+        "layer step: {:.2}x faster reusing the squash",
+        full.as_secs_f64() / reused.as_secs_f64()
+    );
 
     let budget = Duration::from_millis(16);
     if explorer > budget || compare > budget {

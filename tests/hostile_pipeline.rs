@@ -8,7 +8,6 @@
 
 mod common;
 #[path = "ui_fixture.rs"]
-#[allow(dead_code)]
 mod fixture;
 
 use common::*;

@@ -479,3 +479,52 @@ fn comparison_fills_the_views() {
     assert!(m.pane().unwrap().groups);
     assert!(!m.pane().unwrap().rows.is_empty());
 }
+
+/// Layer trees reuse the previous build's squash state; whatever order the
+/// layers are visited in, each must equal a squash from layer 0.
+#[test]
+fn layer_trees_built_incrementally_equal_full_squashes() {
+    use stagediff::ui::app::Loaded;
+    // Twelve layers that add, replace and delete over each other.
+    let layers: Vec<_> = (0..12usize)
+        .map(|i| {
+            let mut entries = vec![
+                dir("d"),
+                file(&format!("d/f{i}"), 10 + i as u64, i as u128),
+                file("d/shared", 100 + i as u64, 1000 + i as u128),
+            ];
+            if i % 3 == 2 {
+                entries.push(whiteout(&format!("d/f{}", i - 1)));
+            }
+            if i % 4 == 3 {
+                entries.push(whiteout("d"));
+                entries.push(file("d2/x", 7, 7));
+            }
+            layer(i, &format!("RUN step {i}"), entries)
+        })
+        .collect();
+    let loaded = Loaded::new(image("inc:1", layers));
+    let shape = |t: &stagediff::tree::FileTree| -> Vec<(Vec<u8>, u64, u64, u32)> {
+        t.iter()
+            .map(|id| {
+                let n = t.node(id);
+                (t.path_of(id), n.size, n.total, n.files)
+            })
+            .collect()
+    };
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut order: Vec<usize> = (1..=12).chain((1..=12).rev()).collect();
+    for _ in 0..40 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        order.push(1 + (rng % 12) as usize);
+    }
+    for count in order {
+        let got = loaded.squash_upto(count);
+        let want = stagediff::tree::squash_upto(&loaded.image.layers, count);
+        assert_eq!(shape(&got.tree), shape(&want.tree), "after {count} layers");
+        assert_eq!(got.tree.total_size(), want.tree.total_size());
+        assert_eq!(got.changes.last(), want.changes.last(), "layer {count}");
+    }
+}

@@ -23,6 +23,11 @@ pub struct Loaded {
     pub image: Image,
     pub files: Arc<FileTree>,
     pub tree: UiTree,
+    /// The filesystem after the first `n` layers, for the last layer tree
+    /// built: the next one applies only the layers in between when it is
+    /// further up the stack (walking down the layer list), instead of
+    /// squashing from layer 0 again.
+    layer_state: std::sync::Mutex<Option<LayerState>>,
 }
 
 impl Loaded {
@@ -34,8 +39,50 @@ impl Loaded {
             image,
             files: Arc::new(files),
             tree,
+            layer_state: std::sync::Mutex::new(None),
         }
     }
+
+    /// The filesystem after the first `count` layers, and the changes the
+    /// last of them made. Reuses the state the previous call left when it
+    /// is at or below `count`; the result equals
+    /// [`crate::tree::squash_upto`]'s (with only the last layer's changes).
+    pub fn squash_upto(&self, count: usize) -> crate::tree::Squashed {
+        let layers = &self.image.layers;
+        let count = count.min(layers.len());
+        let mut state = self
+            .layer_state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (mut done, mut tree, mut last) = match state.take() {
+            Some(s) if s.count <= count => (s.count, s.tree, s.last),
+            _ => (0, FileTree::new(), Vec::new()),
+        };
+        for l in &layers[done..count] {
+            last = tree.apply_layer(l.index as u32, &l.entries);
+            done += 1;
+        }
+        let mut shown = tree.clone();
+        shown.rollup();
+        let changes = vec![last.clone()];
+        *state = Some(LayerState {
+            count: done,
+            tree,
+            last,
+        });
+        crate::tree::Squashed {
+            tree: shown,
+            changes,
+        }
+    }
+}
+
+/// See [`Loaded::squash_upto`].
+#[derive(Debug)]
+struct LayerState {
+    count: usize,
+    tree: FileTree,
+    last: Vec<crate::tree::LayerChange>,
 }
 
 #[derive(Debug)]
@@ -305,7 +352,7 @@ pub fn job(model: &Model, effect: &Effect, rules: &Arc<crate::analysis::Rules>) 
         Effect::Scope(request) => {
             let loaded = model.slots.get(request.slot)?.loaded().cloned()?;
             Some(Box::new(move || {
-                Action::Scoped(Box::new(Scoped::new(&loaded.image, request)))
+                Action::Scoped(Box::new(Scoped::from_loaded(&loaded, request)))
             }))
         }
     }
@@ -333,9 +380,20 @@ impl Scoped {
     /// Squashes up to the layer and arranges it (run off the UI thread:
     /// this is a whole squash, ~100 ms on a large image).
     pub fn new(image: &Image, request: ScopeRequest) -> Scoped {
-        let layers = &image.layers;
-        let layer = request.layer.min(layers.len().saturating_sub(1));
-        let squashed = squash_upto(layers, layer + 1);
+        let layer = request.layer.min(image.layers.len().saturating_sub(1));
+        Scoped::arrange(squash_upto(&image.layers, layer + 1), request, layer)
+    }
+
+    /// As [`Scoped::new`], reusing the squash state of the previous build
+    /// of the same image.
+    pub fn from_loaded(loaded: &Loaded, request: ScopeRequest) -> Scoped {
+        let layer = request
+            .layer
+            .min(loaded.image.layers.len().saturating_sub(1));
+        Scoped::arrange(loaded.squash_upto(layer + 1), request, layer)
+    }
+
+    fn arrange(squashed: crate::tree::Squashed, request: ScopeRequest, layer: usize) -> Scoped {
         let files = Arc::new(squashed.tree);
         let tree = match request.mode {
             LayerMode::Aggregated => UiTree::from_file_tree(&files),
