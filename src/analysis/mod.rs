@@ -36,11 +36,13 @@ pub mod glob;
 pub mod owners;
 pub mod rules;
 pub mod size;
+pub mod waste;
 
 pub use audit::{audit, Finding, FindingKind};
 pub use compare::compare;
 pub use rules::{Bucket, DepKind, Rule, Rules};
 pub use size::parse_size;
+pub use waste::{waste, Waste, WastedPath};
 
 use crate::image::Image;
 use crate::tree::{FileTree, NodeId};

@@ -82,6 +82,12 @@ pub struct LayerChange {
     /// New bytes for added/modified entries; the bytes removed (whole
     /// subtree) for deletions.
     pub size: u64,
+    /// Bytes of lower layers this change hides from the final filesystem
+    /// (a deleted subtree, an overwritten file, a directory replaced by a
+    /// file): still stored in the image, never visible. 0 for additions.
+    pub shadowed: u64,
+    /// The layer that wrote what was shadowed (the path's previous version).
+    pub shadowed_layer: Option<u32>,
 }
 
 /// An arena of nodes; removed nodes stay in the arena but are unreachable.
@@ -283,7 +289,7 @@ impl FileTree {
                     if self.nodes[id as usize].kind != EntryKind::Dir {
                         // A file in the way of a directory: the directory wins.
                         let n = &mut self.nodes[id as usize];
-                        let old = n.size;
+                        let (old, old_layer) = (n.size, n.layer);
                         n.kind = EntryKind::Dir;
                         n.size = 0;
                         n.link = None;
@@ -295,6 +301,8 @@ impl FileTree {
                             status: ChangeStatus::Modified,
                             kind: EntryKind::Dir,
                             size: old,
+                            shadowed: old,
+                            shadowed_layer: Some(old_layer),
                         });
                     }
                     id
@@ -306,6 +314,8 @@ impl FileTree {
                         status: ChangeStatus::Added,
                         kind: EntryKind::Dir,
                         size: 0,
+                        shadowed: 0,
+                        shadowed_layer: None,
                     });
                     id
                 }
@@ -327,11 +337,14 @@ impl FileTree {
                 if id == ROOT {
                     continue;
                 }
+                let size = self.subtree_size(id);
                 out.push(LayerChange {
                     path: e.path.clone(),
                     status: ChangeStatus::Deleted,
                     kind: self.nodes[id as usize].kind,
-                    size: self.subtree_size(id),
+                    size,
+                    shadowed: size,
+                    shadowed_layer: Some(self.nodes[id as usize].layer),
                 });
                 self.detach(id);
             } else if self.nodes[id as usize].kind == EntryKind::Dir {
@@ -342,11 +355,14 @@ impl FileTree {
                         path.push(b'/');
                     }
                     path.extend_from_slice(&self.nodes[k as usize].name);
+                    let size = self.subtree_size(k);
                     out.push(LayerChange {
                         path: path.into(),
                         status: ChangeStatus::Deleted,
                         kind: self.nodes[k as usize].kind,
-                        size: self.subtree_size(k),
+                        size,
+                        shadowed: size,
+                        shadowed_layer: Some(self.nodes[k as usize].layer),
                     });
                 }
             }
@@ -365,6 +381,7 @@ impl FileTree {
                     hash = self.nodes[t as usize].hash;
                 }
             }
+            let mut shadowed = (0, None);
             let status = match self.child(parent, name) {
                 Err(slot) => {
                     let id = self.new_node(parent, name, slot, layer_index);
@@ -372,6 +389,13 @@ impl FileTree {
                     ChangeStatus::Added
                 }
                 Ok(id) => {
+                    let n = &self.nodes[id as usize];
+                    // What stays hidden below: the old version, and when a
+                    // file replaces a directory, everything that was in it.
+                    // A directory over a directory hides nothing.
+                    if !(n.kind == EntryKind::Dir && e.kind == EntryKind::Dir) {
+                        shadowed = (self.subtree_size(id), Some(n.layer));
+                    }
                     let n = &self.nodes[id as usize];
                     let same = n.kind == e.kind
                         && n.hash == hash
@@ -396,6 +420,8 @@ impl FileTree {
                 status,
                 kind: e.kind,
                 size: e.size,
+                shadowed: shadowed.0,
+                shadowed_layer: shadowed.1,
             });
         }
         out
