@@ -63,6 +63,14 @@ pub struct InspectArgs {
     /// Entries per layer in the JSON output (`all` by default; 0 for none).
     #[arg(long, value_name = "N")]
     pub max_entries: Option<usize>,
+    /// Fail (exit 1) when the layers store more than SIZE (e.g. 20MB) that
+    /// later layers delete or overwrite.
+    #[arg(long, value_name = "SIZE")]
+    pub max_wasted: Option<String>,
+    /// Fail (exit 1) when the final filesystem shows less than PERCENT of
+    /// the bytes the layers store (dive's lowestEfficiency, e.g. 90).
+    #[arg(long, value_name = "PERCENT")]
+    pub min_efficiency: Option<f64>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -171,3 +171,119 @@ fn podman_socket_gives_the_same_image() {
     assert_eq!(from_podman.size(), from_docker.size());
     assert!(tree_facts(&from_podman) == tree_facts(&from_docker));
 }
+
+/// Bytes of content in a flattened filesystem tar as stagediff counts them:
+/// regular files, symlink target lengths; hard links once.
+fn content_bytes(tar_bytes: &[u8]) -> u64 {
+    let mut a = tar::Archive::new(tar_bytes);
+    let mut total = 0;
+    for e in a.entries().unwrap() {
+        let e = e.unwrap();
+        let h = e.header();
+        total += match h.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => h.size().unwrap(),
+            tar::EntryType::Symlink => e.link_name_bytes().map_or(0, |l| l.len() as u64),
+            _ => 0,
+        };
+    }
+    total
+}
+
+fn docker(args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A real image whose later layers delete and rewrite what earlier ones
+/// wrote: stagediff's wasted bytes must equal what docker stores
+/// (`docker image inspect` .Size) minus what a container of it shows
+/// (`docker export`, the flattened filesystem).
+#[test]
+#[ignore = "needs dockerd and local/debian:bookworm (scripts/build-test-images.sh); run by scripts/e2e.sh"]
+fn wasted_space_matches_what_docker_stores_minus_what_it_shows() {
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM local/debian:bookworm\n\
+         RUN head -c 3000000 /dev/urandom > /opt/blob && cp -a /usr/share/doc /tmp/docs\n\
+         RUN rm -rf /opt/blob /tmp/docs /usr/share/doc/apt && chmod 600 /etc/os-release /usr/bin/dpkg\n\
+         RUN mkdir -p /var/cache/x && head -c 1000000 /dev/zero > /var/cache/x/y && echo hi > /etc/motd\n\
+         RUN rm -rf /var/cache/x && echo bye > /etc/motd\n",
+    )
+    .unwrap();
+    let tag = "stagediff-test/wasteful:latest";
+    let out = std::process::Command::new("docker")
+        .args(["build", "--network=host", "-q", "-t", tag])
+        .arg(ctx.path())
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .expect("docker build");
+    assert!(
+        out.status.success(),
+        "docker build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let size: u64 = String::from_utf8(docker(&["image", "inspect", "-f", "{{.Size}}", tag]).stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let id = String::from_utf8(docker(&["create", tag, "/bin/true"]).stdout).unwrap();
+    let id = id.trim();
+    let exported = docker(&["export", id]).stdout;
+    docker(&["rm", id]);
+    let visible = content_bytes(&exported);
+
+    let img = load_ok(tag);
+    let sq = squash(&img.layers);
+    let w = stagediff::analysis::waste(&img, &sq.changes, &sq.tree);
+    assert_eq!(w.stored, img.size());
+    // docker's own sizes agree with ours to well under 1 % (see above);
+    // the waste is their difference, so compare it at the same tolerance.
+    let docker_wasted = size - visible;
+    println!(
+        "docker stores {size} B, shows {visible} B: {docker_wasted} B hidden; stagediff: {} B",
+        w.wasted
+    );
+    let diff = w.wasted.abs_diff(docker_wasted) as f64;
+    assert!(
+        diff <= 0.01 * size as f64,
+        "stagediff wasted {} B, docker stores {size} and shows {visible} ({docker_wasted} B)",
+        w.wasted
+    );
+    // The 3 MB blob and the docs copy, deleted one layer later, lead.
+    assert!(w.wasted > 3_000_000, "{w:?}");
+    let paths: Vec<String> = w
+        .paths
+        .iter()
+        .map(|p| String::from_utf8_lossy(&p.path).into_owned())
+        .collect();
+    // chmod follows /etc/os-release → ../usr/lib/os-release: the file the
+    // layer rewrote is the target.
+    for want in [
+        "opt/blob",
+        "tmp/docs",
+        "usr/share/doc/apt",
+        "var/cache/x",
+        "usr/lib/os-release",
+        "usr/bin/dpkg",
+        "etc/motd",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want} not in {paths:?}");
+    }
+    let blob = w.paths.iter().find(|p| &*p.path == b"opt/blob").unwrap();
+    assert_eq!((blob.bytes, blob.deleted), (3_000_000, true));
+    let motd = w.paths.iter().find(|p| &*p.path == b"etc/motd").unwrap();
+    assert!(!motd.deleted);
+    // `docker export` adds /.dockerenv and the mount points it creates
+    // (/etc/hostname, /etc/hosts, /etc/resolv.conf); all are empty files.
+    let _ = docker(&["rmi", tag]);
+}

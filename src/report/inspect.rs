@@ -1,6 +1,7 @@
 //! `stagediff inspect`: a summary of one image (text) or its full model
 //! (JSON, schema `stagediff.inspect/v1`, documented in docs/inspect-schema.md).
 
+use crate::analysis::Waste;
 use crate::cli::{InspectArgs, LoadArgs};
 use crate::escape::escape_str;
 use crate::image::entry::display_path;
@@ -14,25 +15,77 @@ use std::io::Write;
 pub fn run(args: &InspectArgs, load_args: &LoadArgs) -> Result<i32, String> {
     let progress = LoadProgress::default();
     let start = std::time::Instant::now();
+    // Gate options are checked before any work, as `diff` does.
+    let max_wasted = args
+        .max_wasted
+        .as_deref()
+        .map(|s| crate::analysis::parse_size(s).map_err(|e| format!("--max-wasted: {e}")))
+        .transpose()?;
+    if let Some(p) = args.min_efficiency {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!(
+                "--min-efficiency: {p} is not a percentage (0 to 100)"
+            ));
+        }
+    }
     let image = load(&args.image, &load_args.options(), &progress).map_err(|e| e.to_string())?;
     let elapsed = start.elapsed();
     let squashed = squash(&image.layers);
+    let waste = crate::analysis::waste(&image, &squashed.changes, &squashed.tree);
+    let failures = gate(&waste, max_wasted, args.min_efficiency);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if args.json {
-        let doc = InspectDoc::new(&image, &squashed.tree, args.max_entries);
+        let doc = InspectDoc::new(&image, &squashed.tree, &waste, &failures, args.max_entries);
         serde_json::to_writer(&mut out, &doc)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))
     } else {
-        write_text(&mut out, &image, &squashed.tree, terminal_width(), elapsed)
+        write_text(
+            &mut out,
+            &image,
+            &squashed.tree,
+            &waste,
+            terminal_width(),
+            elapsed,
+        )
+        .and_then(|_| {
+            for f in &failures {
+                writeln!(out, "FAIL  {f}")?;
+            }
+            Ok(())
+        })
     };
     match written {
+        Ok(()) if !failures.is_empty() => Ok(1),
         Ok(()) => Ok(0),
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(format!("writing output: {e}")),
     }
+}
+
+/// The `--max-wasted` / `--min-efficiency` findings, one line each.
+fn gate(waste: &Waste, max_wasted: Option<u64>, min_efficiency: Option<f64>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(max) = max_wasted {
+        if waste.wasted > max {
+            out.push(format!(
+                "wasted space {} is over --max-wasted {}",
+                human(waste.wasted),
+                human(max)
+            ));
+        }
+    }
+    if let Some(min) = min_efficiency {
+        let pct = waste.efficiency() * 100.0;
+        if pct < min {
+            out.push(format!(
+                "efficiency {pct:.1} % is under --min-efficiency {min} %"
+            ));
+        }
+    }
+    out
 }
 
 fn terminal_width() -> usize {
@@ -74,6 +127,7 @@ fn write_text(
     out: &mut impl Write,
     image: &Image,
     tree: &FileTree,
+    waste: &Waste,
     width: usize,
     elapsed: std::time::Duration,
 ) -> std::io::Result<()> {
@@ -97,6 +151,12 @@ fn write_text(
         image.size(),
         image.layers.len(),
         tree.file_count()
+    )?;
+    writeln!(
+        out,
+        "Wasted     {} that later layers delete or overwrite (efficiency {:.1} %)",
+        human(waste.wasted),
+        waste.efficiency() * 100.0
     )?;
     let verified = if image.verified {
         "verified"
@@ -126,10 +186,10 @@ fn write_text(
     writeln!(out, "Layers")?;
     writeln!(
         out,
-        "{:>3}  {:>10}  {:>6}  Created by",
-        "#", "Size", "Files"
+        "{:>3}  {:>10}  {:>6}  {:>10}  Created by",
+        "#", "Size", "Files", "Wasted"
     )?;
-    let fixed = 3 + 2 + 10 + 2 + 6 + 2;
+    let fixed = 3 + 2 + 10 + 2 + 6 + 2 + 10 + 2;
     for l in &image.layers {
         let files = l
             .entries
@@ -137,14 +197,53 @@ fn write_text(
             .filter(|e| e.kind == crate::image::EntryKind::File)
             .count();
         let cb = created_by_display(l.created_by.as_deref());
+        let wasted = match waste.wasted_in_layer.get(l.index).copied().unwrap_or(0) {
+            0 => "-".to_string(),
+            w => human(w),
+        };
         writeln!(
             out,
-            "{:>3}  {:>10}  {:>6}  {}",
+            "{:>3}  {:>10}  {:>6}  {:>10}  {}",
             l.index + 1,
             human(l.size),
             files,
+            wasted,
             shorten(&cb, width.saturating_sub(fixed).max(10))
         )?;
+    }
+    if !waste.paths.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Wasted space (in a layer, hidden by a later one)")?;
+        let shown = 10.min(waste.paths.len());
+        for w in &waste.paths[..shown] {
+            let layers: Vec<String> = w.written_in.iter().map(|l| (l + 1).to_string()).collect();
+            let what = if w.deleted { "deleted" } else { "overwritten" };
+            let tail = format!(
+                "  from layer {} {what} by {}",
+                layers.join(","),
+                w.hidden_by + 1
+            );
+            let mut path = display_path(&w.path);
+            if w.dir {
+                path.push('/');
+            }
+            let room = width.saturating_sub(14 + tail.chars().count()).max(10);
+            writeln!(
+                out,
+                "  {:>10}  {}{tail}",
+                human(w.bytes),
+                shorten(&path, room)
+            )?;
+        }
+        if waste.paths.len() > shown {
+            let rest: u64 = waste.paths[shown..].iter().map(|w| w.bytes).sum();
+            writeln!(
+                out,
+                "  {:>10}  … {} more paths",
+                human(rest),
+                waste.paths.len() - shown
+            )?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "Largest files")?;
@@ -198,6 +297,60 @@ struct InspectDoc<'a> {
     image: ImageDoc<'a>,
     layers: Vec<LayerDoc<'a>>,
     largest_files: Vec<FileDoc>,
+    waste: WasteDoc,
+    /// `--max-wasted` / `--min-efficiency` findings (exit 1 when any).
+    gate_failures: &'a [String],
+}
+
+/// How many wasted paths the JSON lists (the totals cover all of them).
+const WASTE_PATHS: usize = 100;
+
+#[derive(Serialize)]
+struct WasteDoc {
+    stored: u64,
+    visible: u64,
+    wasted: u64,
+    efficiency: f64,
+    path_count: usize,
+    paths: Vec<WastedPathDoc>,
+}
+
+#[derive(Serialize)]
+struct WastedPathDoc {
+    #[serde(flatten)]
+    path: JsonPath,
+    bytes: u64,
+    times: u32,
+    written_in: Vec<u32>,
+    hidden_by: u32,
+    deleted: bool,
+    dir: bool,
+}
+
+impl WasteDoc {
+    fn new(w: &Waste) -> WasteDoc {
+        WasteDoc {
+            stored: w.stored,
+            visible: w.visible,
+            wasted: w.wasted,
+            efficiency: w.efficiency(),
+            path_count: w.paths.len(),
+            paths: w
+                .paths
+                .iter()
+                .take(WASTE_PATHS)
+                .map(|p| WastedPathDoc {
+                    path: JsonPath::new(&p.path),
+                    bytes: p.bytes,
+                    times: p.times,
+                    written_in: p.written_in.clone(),
+                    hidden_by: p.hidden_by,
+                    deleted: p.deleted,
+                    dir: p.dir,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -234,6 +387,8 @@ struct LayerDoc<'a> {
     created_by: Option<&'a str>,
     created: Option<&'a str>,
     entry_count: usize,
+    /// Bytes of this layer a later layer hides.
+    wasted: u64,
     entries: Vec<EntryDoc>,
 }
 
@@ -276,7 +431,13 @@ struct FileDoc {
 }
 
 impl<'a> InspectDoc<'a> {
-    fn new(image: &'a Image, tree: &FileTree, max_entries: Option<usize>) -> Self {
+    fn new(
+        image: &'a Image,
+        tree: &FileTree,
+        waste: &Waste,
+        gate_failures: &'a [String],
+        max_entries: Option<usize>,
+    ) -> Self {
         let cap = max_entries.unwrap_or(usize::MAX);
         let file = |id: NodeId| FileDoc {
             path: JsonPath::new(&tree.path_of(id)),
@@ -319,10 +480,13 @@ impl<'a> InspectDoc<'a> {
                     created_by: l.created_by.as_deref(),
                     created: l.created.as_deref(),
                     entry_count: l.entries.len(),
+                    wasted: waste.wasted_in_layer.get(l.index).copied().unwrap_or(0),
                     entries: l.entries.iter().take(cap).map(EntryDoc::new).collect(),
                 })
                 .collect(),
             largest_files: tree.largest_files(10).into_iter().map(file).collect(),
+            waste: WasteDoc::new(waste),
+            gate_failures,
         }
     }
 }

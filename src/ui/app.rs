@@ -23,6 +23,8 @@ pub struct Loaded {
     pub image: Image,
     pub files: Arc<FileTree>,
     pub tree: UiTree,
+    /// Bytes the layers store that later layers hide (dive's efficiency).
+    pub waste: crate::analysis::Waste,
     /// The filesystem after the first `n` layers, for the last layer tree
     /// built: the next one applies only the layers in between when it is
     /// further up the stack (walking down the layer list), instead of
@@ -33,12 +35,15 @@ pub struct Loaded {
 impl Loaded {
     /// Squashes and prepares an image for the TUI (run off the UI thread).
     pub fn new(image: Image) -> Loaded {
-        let files = crate::tree::squash(&image.layers).tree;
+        let squashed = crate::tree::squash(&image.layers);
+        let waste = crate::analysis::waste(&image, &squashed.changes, &squashed.tree);
+        let files = squashed.tree;
         let tree = UiTree::from_file_tree(&files);
         Loaded {
             image,
             files: Arc::new(files),
             tree,
+            waste,
             layer_state: std::sync::Mutex::new(None),
         }
     }

@@ -201,9 +201,11 @@ fn header(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
         if let (Some(r), Some(l)) = (rows.get(1), model.slots[0].loaded()) {
             Line::styled(
                 format!(
-                    "       {} · {} in layers · {}",
+                    "       {} · {} in layers · {} wasted ({:.1} % efficient) · {}",
                     count(l.files.file_count() as usize, "file", "files"),
                     count(l.image.entry_count(), "entry", "entries"),
+                    human(l.waste.wasted),
+                    l.waste.efficiency() * 100.0,
                     if l.image.verified {
                         "digests verified"
                     } else {

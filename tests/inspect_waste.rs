@@ -1,0 +1,150 @@
+//! `stagediff inspect` on wasted space: bytes a layer stores that a later
+//! layer deletes or overwrites, the efficiency, and the `--max-wasted` /
+//! `--min-efficiency` gate, through the real binary.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn stagediff(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stagediff"))
+        .args(args)
+        .env("COLUMNS", "120")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const BIG: &[u8] = &[b'L'; 40_000];
+const OLD_CONF: &[u8] = &[b'c'; 3_000];
+const NEW_CONF: &[u8] = &[b'C'; 1_000];
+
+/// Layer 1 downloads package lists and writes a config; layer 2 deletes
+/// the lists in its own `RUN` and rewrites the config; layer 3 empties a
+/// directory with an opaque whiteout.
+fn wasteful() -> Vec<Vec<u8>> {
+    vec![
+        layer(&[
+            T::Dir("var"),
+            T::Dir("var/lib/apt/lists"),
+            T::File("var/lib/apt/lists/deb_main_Packages", BIG),
+            T::File("var/lib/apt/lists/deb_updates_Packages", b"small"),
+            T::File("etc/app.conf", OLD_CONF),
+            T::File("opt/tmp/a", b"aaaaaaaaaa"),
+            T::File("app", b"binary"),
+        ]),
+        layer(&[
+            T::Whiteout("var/lib/apt/lists"),
+            T::File("etc/app.conf", NEW_CONF),
+        ]),
+        layer(&[T::Opaque("opt/tmp"), T::File("opt/tmp/b", b"bb")]),
+    ]
+}
+
+#[test]
+fn inspect_reports_wasted_space_by_path_and_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let p = p.to_str().unwrap();
+
+    let (code, json, err) = stagediff(&["inspect", "--json", p]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let w = &v["waste"];
+    let lists = (BIG.len() + 5) as u64;
+    let want_wasted = lists + OLD_CONF.len() as u64 + 10;
+    assert_eq!(w["wasted"], want_wasted);
+    // docker's size counts every layer's bytes: stored.
+    assert_eq!(w["stored"], v["image"]["size"]);
+    assert_eq!(
+        w["stored"].as_u64().unwrap() - w["visible"].as_u64().unwrap(),
+        want_wasted
+    );
+    assert_eq!(w["path_count"], 3);
+    let first = &w["paths"][0];
+    assert_eq!(first["path"], "/var/lib/apt/lists");
+    assert_eq!(first["bytes"], lists);
+    assert_eq!(first["deleted"], true);
+    assert_eq!(first["dir"], true);
+    assert_eq!(first["written_in"], serde_json::json!([0]));
+    assert_eq!(first["hidden_by"], 1);
+    let conf = &w["paths"][1];
+    assert_eq!(conf["path"], "/etc/app.conf");
+    assert_eq!(conf["deleted"], false);
+    assert_eq!(conf["bytes"], OLD_CONF.len());
+    let layer_wasted: Vec<u64> = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["wasted"].as_u64().unwrap())
+        .collect();
+    assert_eq!(layer_wasted, vec![want_wasted, 0, 0]);
+    let eff = w["efficiency"].as_f64().unwrap();
+    let stored = w["stored"].as_f64().unwrap();
+    assert!((eff - w["visible"].as_f64().unwrap() / stored).abs() < 1e-9);
+
+    let (code, text, _) = stagediff(&["inspect", p]);
+    assert_eq!(code, 0);
+    assert!(text.contains("Wasted space"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("/var/lib/apt/lists/"))
+        .expect("the deleted lists are listed");
+    assert!(line.contains("from layer 1 deleted by 2"), "{line}");
+    assert!(
+        text.contains("/etc/app.conf  from layer 1 overwritten by 2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn waste_gate_fails_with_exit_1_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let p = p.to_str().unwrap();
+
+    // Under the limits: clean.
+    let (code, text, _) =
+        stagediff(&["inspect", p, "--max-wasted", "1MB", "--min-efficiency", "2"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("FAIL"));
+
+    let (code, text, _) = stagediff(&[
+        "inspect",
+        p,
+        "--max-wasted",
+        "10kB",
+        "--min-efficiency",
+        "90",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let fails: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(fails.len(), 2, "{text}");
+    assert!(fails[0].contains("over --max-wasted 10 kB"), "{}", fails[0]);
+    assert!(
+        fails[1].contains("under --min-efficiency 90 %"),
+        "{}",
+        fails[1]
+    );
+
+    let (code, json, _) = stagediff(&["inspect", "--json", p, "--max-wasted", "10kB"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["gate_failures"].as_array().unwrap().len(), 1);
+
+    // A bad limit is a usage error before any work: exit 2, one line.
+    let (code, _, err) = stagediff(&["inspect", p, "--max-wasted", "lots"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--max-wasted"), "{err}");
+    let (code, _, err) = stagediff(&["inspect", p, "--min-efficiency", "250"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--min-efficiency"), "{err}");
+}
