@@ -43,6 +43,9 @@ log "stagediff inspect IMAGE [--json]"
 "$stagediff" inspect --json docker-archive:assets/demo/multi.docker.tar.zst |
   python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="stagediff.inspect/v1"'
 
+log "stagediff inspect IMAGE --max-wasted 20MB --min-efficiency 90"
+"$stagediff" inspect docker-archive:assets/demo/single.docker.tar.zst --max-wasted 20MB --min-efficiency 90 | grep -q '^Wasted'
+
 log "docker save app | stagediff inspect -"
 docker save stagediff-test/goapp:multi | "$stagediff" inspect - | grep -q '/app'
 
