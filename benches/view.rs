@@ -159,12 +159,16 @@ fn frames(m: &mut Model, frames: usize) -> Vec<Duration> {
     out
 }
 
-fn report(what: &str, mut d: Vec<Duration>) -> Duration {
+fn report(what: &str, d: Vec<Duration>) -> Duration {
+    report_per(what, "frame", d)
+}
+
+fn report_per(what: &str, unit: &str, mut d: Vec<Duration>) -> Duration {
     d.sort();
     let median = d[d.len() / 2];
     let p95 = d[d.len() * 95 / 100];
     println!(
-        "{what}: median {:.3} ms/frame, p95 {:.3} ms, max {:.3} ms over {} frames",
+        "{what}: median {:.3} ms/{unit}, p95 {:.3} ms, max {:.3} ms over {} {unit}s",
         median.as_secs_f64() * 1e3,
         p95.as_secs_f64() * 1e3,
         d[d.len() - 1].as_secs_f64() * 1e3,
@@ -234,12 +238,14 @@ fn main() {
     let compare = report("compare view()", frames(&mut m, 400));
 
     let layered = Loaded::new(layered_image(40, 5_000));
-    let full = report(
+    let full = report_per(
         "layer step, squash from layer 0",
+        "step",
         layer_steps(|r| Scoped::new(&layered.image, r), 40),
     );
-    let reused = report(
+    let reused = report_per(
         "layer step, reusing the last squash",
+        "step",
         layer_steps(|r| Scoped::from_loaded(&layered, r), 40),
     );
     println!(
