@@ -6,6 +6,10 @@ use crate::image::entry::ImagePath;
 
 /// Most bytes kept of one file.
 pub const MAX_FILE: u64 = 16 << 20;
+/// Most bytes kept of an rpm database: `rpmdb.sqlite` is 5–10 MB on a
+/// Fedora base and 30–60 MB on a fat builder. Still within
+/// [`MAX_PER_LAYER`], which bounds all of a layer's kept files together.
+pub const MAX_RPMDB: u64 = 128 << 20;
 /// Most bytes kept per layer, all files together.
 pub const MAX_PER_LAYER: u64 = 256 << 20;
 
@@ -24,8 +28,19 @@ fn parent_name(path: &[u8]) -> &[u8] {
     name_of(crate::image::entry::split_parent(path).0)
 }
 
+/// rpm's sqlite databases (rpm ≥ 4.16), where rpm keeps them.
+pub fn is_rpmdb(path: &[u8]) -> bool {
+    matches!(
+        path,
+        b"var/lib/rpm/rpmdb.sqlite" | b"usr/lib/sysimage/rpm/rpmdb.sqlite"
+    )
+}
+
 /// Whether the content of a regular file at `path` of `size` bytes is kept.
 pub fn wants(path: &[u8], size: u64) -> bool {
+    if is_rpmdb(path) {
+        return size <= MAX_RPMDB;
+    }
     if size > MAX_FILE {
         return false;
     }
@@ -117,6 +132,14 @@ mod tests {
         assert!(!wants(b"app/node_modules/left-pad/lib/package.json", 700));
         assert!(!wants(b"usr/bin/go", 30));
         assert!(!wants(b"var/lib/dpkg/status", MAX_FILE + 1));
+        // rpm databases may be bigger, up to their own cap; their WAL and
+        // shared-memory files, and other backends, are not kept.
+        assert!(wants(b"usr/lib/sysimage/rpm/rpmdb.sqlite", 60 << 20));
+        assert!(wants(b"var/lib/rpm/rpmdb.sqlite", MAX_RPMDB));
+        assert!(!wants(b"var/lib/rpm/rpmdb.sqlite", MAX_RPMDB + 1));
+        assert!(!wants(b"var/lib/rpm/rpmdb.sqlite-wal", 4096));
+        assert!(!wants(b"var/lib/rpm/Packages", 4096));
+        assert!(!wants(b"opt/var/lib/rpm/rpmdb.sqlite", 4096));
     }
 
     #[test]

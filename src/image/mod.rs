@@ -129,6 +129,17 @@ impl Layer {
     }
 }
 
+/// Drops kept contents a higher layer replaces: the squashed tree reads a
+/// path's content from its topmost layer only, so a package database that
+/// every `RUN dnf install` layer rewrites is held once, not once a layer.
+pub fn drop_shadowed_captures(layers: &mut [Layer]) {
+    let mut above: std::collections::HashSet<ImagePath> = std::collections::HashSet::new();
+    for layer in layers.iter_mut().rev() {
+        layer.captured.retain(|c| !above.contains(&c.path));
+        above.extend(layer.captured.iter().map(|c| c.path.clone()));
+    }
+}
+
 /// Pairs layers with the non-empty history entries, in order. Returns, per
 /// layer, the index of its history entry.
 pub fn pair_history(history: &[HistoryEntry], layer_count: usize) -> Vec<Option<usize>> {
@@ -168,5 +179,49 @@ mod tests {
         assert_eq!(pair_history(&history, 3), vec![Some(0), Some(3), Some(4)]);
         // More layers than history: the extra ones have none.
         assert_eq!(pair_history(&history, 4)[3], None);
+    }
+
+    #[test]
+    fn shadowed_captures_are_dropped() {
+        let kept = |paths: &[&str]| -> Vec<CapturedFile> {
+            paths
+                .iter()
+                .map(|p| CapturedFile {
+                    path: entry::normalize_path(p.as_bytes()),
+                    content: p.as_bytes().into(),
+                })
+                .collect()
+        };
+        let layer = |i: usize, paths: &[&str]| Layer {
+            index: i,
+            diff_id: String::new(),
+            digest: None,
+            media_type: None,
+            compression: Compression::None,
+            compressed_size: None,
+            tar_size: 0,
+            size: 0,
+            history_index: None,
+            created_by: None,
+            created: None,
+            entries: Vec::new(),
+            captured: kept(paths),
+        };
+        let db = "usr/lib/sysimage/rpm/rpmdb.sqlite";
+        let mut layers = vec![
+            layer(0, &[db, "etc/os-release"]),
+            layer(1, &[db]),
+            layer(2, &["app/node_modules/x/package.json"]),
+            layer(3, &[db]),
+        ];
+        drop_shadowed_captures(&mut layers);
+        let paths: Vec<Vec<&[u8]>> = layers
+            .iter()
+            .map(|l| l.captured.iter().map(|c| &*c.path).collect())
+            .collect();
+        assert_eq!(paths[0], [&b"etc/os-release"[..]]);
+        assert!(paths[1].is_empty());
+        assert_eq!(paths[2].len(), 1);
+        assert_eq!(paths[3], [db.as_bytes()]);
     }
 }

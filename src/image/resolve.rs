@@ -544,6 +544,7 @@ pub(crate) fn build_image(
             captured: pl.captured,
         });
     }
+    crate::image::drop_shadowed_captures(&mut layers);
     let config = cfg
         .config()
         .as_ref()
