@@ -34,6 +34,7 @@ mod classify;
 mod compare;
 pub mod glob;
 pub mod owners;
+pub mod rpmdb;
 pub mod rules;
 pub mod size;
 pub mod waste;
