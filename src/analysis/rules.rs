@@ -445,6 +445,84 @@ mod tests {
         assert!(r.audit.secret_names.matches(b".env"));
     }
 
+    /// The rule a package of this name lands in (first match, as classify does).
+    fn rule_of(r: &Rules, package: &str) -> Option<String> {
+        r.rules
+            .iter()
+            .find(|x| x.owned || x.packages.matches(package.as_bytes()))
+            .filter(|x| x.bucket == Bucket::Toolchain)
+            .map(|x| x.name.clone())
+    }
+
+    #[test]
+    fn rpm_package_names_hit_toolchain_groups() {
+        let r = Rules::builtin();
+        for (package, rule) in [
+            // Fedora / RHEL / Rocky / Amazon Linux
+            ("gcc", "GCC"),
+            ("gcc-c++", "GCC"),
+            ("cpp", "GCC"),
+            ("libstdc++-devel", "GCC"),
+            ("annobin-plugin-gcc", "GCC"),
+            ("gcc-toolset-13-gcc-c++", "GCC"),
+            ("glibc-devel", "Development headers"),
+            ("glibc-headers", "Development headers"),
+            ("kernel-headers", "Development headers"),
+            ("openssl-devel", "Development headers"),
+            ("golang", "Go"),
+            ("golang-bin", "Go"),
+            ("golang-src", "Go"),
+            ("rust", "Rust"),
+            ("cargo", "Rust"),
+            ("rust-std-static", "Rust"),
+            ("java-17-openjdk-devel", "JDK"),
+            ("java-latest-openjdk-devel", "JDK"),
+            ("make", "Build tools"),
+            ("cmake", "Build tools"),
+            ("redhat-rpm-config", "Build tools"),
+            ("python-srpm-macros", "Build tools"),
+            ("rpm-build", "Build tools"),
+            ("pkgconf-pkg-config", "Build tools"),
+            ("binutils", "binutils"),
+            ("binutils-gold", "binutils"),
+            ("clang", "Clang/LLVM"),
+            ("nodejs-npm", "Node.js"),
+            // openSUSE
+            ("gcc13", "GCC"),
+            ("gcc13-c++", "GCC"),
+            ("libstdc++6-devel-gcc13", "GCC"),
+            ("go1.21", "Go"),
+            ("rust1.75", "Rust"),
+            // dpkg names keep their groups
+            ("golang-1.19-go", "Go"),
+            ("g++-12", "GCC"),
+            ("libc6-dev", "Development headers"),
+        ] {
+            assert_eq!(rule_of(&r, package).as_deref(), Some(rule), "{package}");
+        }
+        // Runtimes stay OS packages: a JRE, the C++ runtime, Debian's
+        // gcc-12-base (libgcc's companion), a static busybox.
+        for runtime in [
+            "java-17-openjdk-headless",
+            "java-17-openjdk",
+            "libstdc++",
+            "libstdc++6",
+            "libgcc",
+            "gcc-12-base",
+            "busybox-static",
+            "glibc",
+            "rpm",
+            "dnf",
+        ] {
+            assert_eq!(rule_of(&r, runtime), None, "{runtime}");
+        }
+        for pm in [
+            "rpm", "dnf", "dnf-3", "dnf5", "microdnf", "yum", "zypper", "tdnf",
+        ] {
+            assert!(r.audit.package_managers.matches(pm.as_bytes()), "{pm}");
+        }
+    }
+
     #[test]
     fn user_rules_come_first_and_can_disable_defaults() {
         let user: toml::Table = r#"
