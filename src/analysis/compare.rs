@@ -34,6 +34,7 @@ pub(crate) fn side_with(
         tree,
         facts,
         packages: own.packages,
+        warnings: own.warnings,
     }
 }
 

@@ -98,7 +98,7 @@ impl Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OwnerKind {
-    /// An installed dpkg or apk package.
+    /// An installed dpkg, apk or rpm package.
     Package,
     /// A toolchain group: packages and/or unpackaged files a toolchain rule
     /// gathered ("Go 1.19 (golang-1.19-go, golang-1.19-src)").
@@ -118,7 +118,7 @@ pub struct Owner {
     pub name: String,
     /// Escaped version, when known.
     pub version: Option<String>,
-    /// `dpkg`, `apk`, `go`, `npm`, `pypi`, `cargo`, `maven`, `vendor`, or
+    /// `dpkg`, `apk`, `rpm`, `go`, `npm`, `pypi`, `cargo`, `maven`, `vendor`, or
     /// empty for toolchains and rules.
     pub ecosystem: &'static str,
     /// Toolchains: the packages gathered, biggest first.
@@ -175,12 +175,14 @@ pub struct Package {
     pub owner: OwnerId,
     /// Escaped.
     pub name: String,
+    /// Escaped; rpm: `[EPOCH:]VERSION-RELEASE` as `rpm -q` prints it.
     pub version: String,
     pub architecture: String,
-    /// `dpkg` or `apk`.
+    /// `dpkg`, `apk` or `rpm`.
     pub manager: &'static str,
     /// As the database declares it (dpkg's Installed-Size is KiB; converted).
     pub installed_size: u64,
+    /// dpkg's Section; rpm's Group (unless `Unspecified`).
     pub section: Option<String>,
     /// Bytes of files the squashed tree attributes to the package.
     pub bytes: u64,
@@ -235,6 +237,9 @@ pub struct Side {
     pub facts: Vec<PathFacts>,
     /// Installed packages, by name.
     pub packages: Vec<Package>,
+    /// Package databases the image has but that could not be (fully) read,
+    /// and why: the image is analysed without that ownership (escaped).
+    pub warnings: Vec<String>,
 }
 
 impl Side {

@@ -1,13 +1,16 @@
 //! Who owns what: each image's own package databases (dpkg, distroless
-//! `status.d`, apk), read from the contents the single pass captured, mapped
-//! onto the squashed tree.
+//! `status.d`, apk, rpm), read from the contents the single pass captured,
+//! mapped onto the squashed tree.
 //!
 //! Package databases are untrusted input: parsers never panic, bound the
 //! work by the (already bounded) captured bytes, and skip what they do not
-//! understand.
+//! understand. A database that cannot be read at all costs its ownership,
+//! not the comparison: [`Ownership::warnings`] says why.
 
+use super::rpmdb;
 use super::{Owner, OwnerId, OwnerKind, Package};
 use crate::escape::escape_bytes;
+use crate::image::capture::{self, MAX_RPMDB};
 use crate::image::entry::{normalize_path, split_parent};
 use crate::image::{EntryKind, Layer};
 use crate::tree::{FileTree, NodeId, ROOT};
@@ -278,6 +281,8 @@ pub struct Ownership {
     /// Per NodeId: index into `packages`, or none.
     of: Vec<u32>,
     pub packages: Vec<Package>,
+    /// Package databases present but not (fully) read, and why (escaped).
+    pub warnings: Vec<String>,
 }
 
 impl Ownership {
@@ -315,7 +320,6 @@ pub fn index(
 ) -> Ownership {
     let mut of = vec![NONE; node_count];
     // (package, manager, listed nodes with "is a directory to the package")
-    type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
     let mut db: Vec<Listed> = Vec::new();
 
     let content = |path: &[u8]| -> Option<&[u8]> {
@@ -387,6 +391,9 @@ pub fn index(
         }
     }
 
+    let mut warnings = Vec::new();
+    index_rpm(tree, layers, &mut db, &mut warnings);
+
     // apk
     if let Some(text) = content(b"lib/apk/db/installed") {
         for mut p in parse_apk_installed(text) {
@@ -442,7 +449,115 @@ pub fn index(
             files: 0,
         });
     }
-    Ownership { of, packages }
+    Ownership {
+        of,
+        packages,
+        warnings,
+    }
+}
+
+fn human(n: u64) -> String {
+    humansize::format_size(n, humansize::DECIMAL)
+}
+
+type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
+
+/// Where rpm keeps its database: Fedora ≥ 36 and openSUSE in
+/// `/usr/lib/sysimage/rpm` (with `/var/lib/rpm` a symlink to it), RHEL/UBI 9,
+/// Rocky and Amazon Linux 2023 in `/var/lib/rpm`. The first found is rpm's.
+const RPM_DIRS: [&[u8]; 2] = [b"usr/lib/sysimage/rpm", b"var/lib/rpm"];
+
+/// Reads the rpm database of `tree` into `db`; what cannot be read becomes
+/// a warning.
+fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: &mut Vec<String>) {
+    let file_in = |dir: &[u8], name: &[u8]| {
+        let dir = tree.resolve(dir)?;
+        let id = child_named(tree, dir, name)?;
+        (tree.node(id).kind == EntryKind::File).then_some(id)
+    };
+    let Some((dir, id)) = RPM_DIRS
+        .iter()
+        .find_map(|d| file_in(d, b"rpmdb.sqlite").map(|id| (*d, id)))
+    else {
+        // Older backends hold no sqlite file: say so rather than stay silent.
+        for d in RPM_DIRS {
+            for (name, what) in [
+                (&b"Packages"[..], "Berkeley DB (rpm < 4.16)"),
+                (b"Packages.db", "NDB (SUSE)"),
+            ] {
+                if file_in(d, name).is_some() {
+                    warnings.push(format!(
+                        "rpm database /{}/{} is {what}, which stagediff does not read: no rpm ownership",
+                        escape_bytes(d),
+                        escape_bytes(name)
+                    ));
+                    return;
+                }
+            }
+        }
+        return;
+    };
+    let shown = format!("/{}/rpmdb.sqlite", escape_bytes(dir));
+    let Some(bytes) = tree.content(layers, id) else {
+        let size = tree.node(id).size;
+        let why = if size > MAX_RPMDB {
+            format!("bigger than the {} limit", human(MAX_RPMDB))
+        } else {
+            format!(
+                "over the {} a layer may keep",
+                human(capture::MAX_PER_LAYER)
+            )
+        };
+        warnings.push(format!(
+            "rpm database {shown} ({}) was not read, {why}: no rpm ownership",
+            human(size)
+        ));
+        return;
+    };
+    let read = match rpmdb::read_sqlite(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            warnings.push(format!(
+                "rpm database {shown} is unreadable ({e}): no rpm ownership"
+            ));
+            return;
+        }
+    };
+    if read.bad_headers > 0 {
+        warnings.push(format!(
+            "rpm database {shown}: {} package headers skipped ({})",
+            read.bad_headers,
+            read.first_bad.map(|e| e.to_string()).unwrap_or_default()
+        ));
+    }
+    if read.files_dropped {
+        warnings.push(format!(
+            "rpm database {shown} lists too many files: some packages own none"
+        ));
+    }
+    for p in read.packages {
+        let mut ids = Vec::with_capacity(p.files.len());
+        for f in &p.files {
+            if let Some(id) = find_listed(tree, &f.path) {
+                ids.push((id, f.is_dir || tree.node(id).kind == EntryKind::Dir));
+            }
+        }
+        let version = p.evr();
+        db.push((
+            DbPackage {
+                name: p.name,
+                version,
+                architecture: p.arch,
+                installed_size: p.size,
+                section: p.group,
+                installed: true,
+                files: Vec::new(),
+                dirs: Vec::new(),
+            },
+            "rpm",
+            ids,
+        ));
+    }
 }
 
 #[cfg(test)]

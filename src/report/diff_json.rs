@@ -35,6 +35,8 @@ pub struct ImageDoc<'a> {
     pub tree_size: u64,
     pub files: u32,
     pub packages: usize,
+    /// Package databases present but not (fully) read, and why.
+    pub warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -138,6 +140,7 @@ fn image_doc(s: &Side) -> ImageDoc<'_> {
         tree_size: s.tree.total_size(),
         files: s.tree.file_count(),
         packages: s.packages.len(),
+        warnings: &s.warnings,
     }
 }
 

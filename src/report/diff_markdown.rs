@@ -54,6 +54,11 @@ pub fn write(
             count(s.packages.len() as u64)
         )?;
     }
+    for (label, s) in [("Before", b), ("After", a)] {
+        for w in &s.warnings {
+            writeln!(out, "\n> **Warning ({label}):** {}", cell(w))?;
+        }
+    }
     let red = cmp.reduction();
     if red >= 0 {
         writeln!(

@@ -84,6 +84,11 @@ pub fn write(
             plural(s.packages.len() as u64, "package", "packages"),
         )?;
     }
+    for (label, s) in [("BEFORE", b), ("AFTER", a)] {
+        for w in &s.warnings {
+            writeln!(out, "{} {label}: {w}", st.red("warning:"))?;
+        }
+    }
     let red = cmp.reduction();
     if red >= 0 {
         writeln!(
