@@ -5,7 +5,9 @@
 # Pairs (build contexts in tests/images/):
 #   stagediff-test/goapp:single / :multi   Go HTTP server, Debian builder vs FROM scratch
 #   stagediff-test/capp:single  / :multi   C tool, Debian + build-essential vs static FROM scratch
-# Both build on local/debian:bookworm, made here with debootstrap (no registry is reachable).
+#   stagediff-test/rpmapp:single / :multi  rpm-based: fake toolchain root vs runtime root
+# goapp and capp build on local/debian:bookworm, made here with debootstrap (no registry is
+# reachable); rpmapp on the roots rpm installed for tests/fixtures/rpm, imported as they are.
 #
 # Per image NAME (goapp-single, goapp-multi, capp-single, capp-multi) OUTDIR gets:
 #   NAME.docker.tar        docker save (legacy docker-archive, uncompressed layers)
@@ -13,7 +15,7 @@
 #   NAME.oci-zstd/         OCI layout, zstd layers
 #   NAME.oci-archive.tar   OCI layout in a tar, gzip layers   (skopeo oci-archive:)
 #   NAME.size              docker image inspect .Size, bytes
-#   NAME.dpkg              installed package names, one a line (single-stage images only)
+#   NAME.dpkg              installed package names, one a line (single-stage Debian images)
 #   NAME.stamp             context hash and image id the outputs were made from
 # Idempotent: an image whose outputs are complete and whose build context is unchanged is
 # skipped without touching docker; missing outputs are made; stale ones are replaced.
@@ -72,10 +74,13 @@ context_hash() {
   (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
 }
 
+# Images with dpkg inside, whose single-stage package list dpkg-query gives.
+has_dpkg() { [[ $1 != rpmapp-* ]]; }
+
 outputs_of() { # NAME KIND
   local n=$1
   echo "$n.docker.tar $n.oci-gzip $n.oci-zstd $n.oci-archive.tar $n.size"
-  [[ $2 == single ]] && echo "$n.dpkg"
+  [[ $2 == single ]] && has_dpkg "$n" && echo "$n.dpkg"
   return 0
 }
 
@@ -129,7 +134,7 @@ export_image() { # TAG NAME KIND CONTEXT-HASH
     mv "$tmp" "$out/$name.oci-archive.tar"
   fi
   docker image inspect -f '{{.Size}}' "$tag" >"$out/$name.size"
-  if [[ $kind == single && ! -e $out/$name.dpkg ]]; then
+  if [[ $kind == single ]] && has_dpkg "$name" && [[ ! -e $out/$name.dpkg ]]; then
     # --entrypoint: the images' own ENTRYPOINT is the app, not a shell.
     # shellcheck disable=SC2016 # ${Package} is dpkg-query's format, not shell
     step "$name: dpkg-query" docker run --rm --network=none --entrypoint dpkg-query "$tag" \
@@ -138,10 +143,25 @@ export_image() { # TAG NAME KIND CONTEXT-HASH
   fi
 }
 
+# The rpm bases: the fixture roots, imported as rpm left them (re-imported when they change).
+RPM_FIXTURES=$repo/tests/fixtures/rpm
+ensure_rpm_bases() {
+  local tag file want pair
+  for pair in "local/rpm-toolchain:fixture before-root.tar.gz" "local/rpm-runtime:fixture after-root.tar.gz"; do
+    read -r tag file <<<"$pair"
+    want=$(sha256sum "$RPM_FIXTURES/$file" | cut -c1-64)
+    [[ $(docker image inspect -f '{{index .Config.Labels "fixture"}}' "$tag" 2>/dev/null) == "$want" ]] && continue
+    step "docker import $tag" quiet "$out/import-rpm.log" \
+      docker import -c "LABEL fixture=$want" "$RPM_FIXTURES/$file" "$tag"
+  done
+}
+
 build_pair() { # APP
   local app=$1 dir=$repo/tests/images/$1 ctx kind tag name
   [[ -f $dir/Dockerfile.single && -f $dir/Dockerfile.multi ]] || die "no build context in $dir"
   ctx=$(context_hash "$dir")
+  # rpmapp's bases are the rpm fixtures: a new fixture is a new context.
+  [[ $app == rpmapp ]] && ctx=$( (echo "$ctx"; cd "$RPM_FIXTURES" && sha256sum ./*.tar.gz) | sha256sum | cut -c1-64)
   for kind in single multi; do
     tag=stagediff-test/$app:$kind
     name=$app-$kind
@@ -149,7 +169,7 @@ build_pair() { # APP
       log "$name: outputs up to date, skipped"
       continue
     fi
-    ensure_base
+    if [[ $app == rpmapp ]]; then ensure_rpm_bases; else ensure_base; fi
     step "$name: docker build" quiet "$out/$name.build.log" \
       docker build --network=host -f "$dir/Dockerfile.$kind" -t "$tag" "$dir"
     export_image "$tag" "$name" "$kind" "$ctx"
@@ -158,15 +178,16 @@ build_pair() { # APP
 
 t_start=$EPOCHREALTIME
 step "ensure docker" bash "$repo/scripts/ensure-docker.sh"
-build_pair goapp
-build_pair capp
+# STAGEDIFF_PAIRS="rpmapp" builds only the pairs named.
+pairs=${STAGEDIFF_PAIRS:-goapp capp rpmapp}
+for app in $pairs; do build_pair "$app"; done
 
 log "outputs in $out:"
-(cd "$out" && for n in goapp-single goapp-multi capp-single capp-multi; do
-  printf '  %-13s image %10s B  docker.tar %6s  oci-gzip %6s  oci-zstd %6s  oci-archive %6s%s\n' \
+(cd "$out" && for app in $pairs; do for n in "$app-single" "$app-multi"; do
+  printf '  %-14s image %10s B  docker.tar %6s  oci-gzip %6s  oci-zstd %6s  oci-archive %6s%s\n' \
     "$n" "$(cat "$n.size")" "$(du -sh "$n.docker.tar" | cut -f1)" "$(du -sh "$n.oci-gzip" | cut -f1)" \
     "$(du -sh "$n.oci-zstd" | cut -f1)" "$(du -sh "$n.oci-archive.tar" | cut -f1)" \
     "$([[ -e $n.dpkg ]] && echo "  dpkg $(wc -l <"$n.dpkg") pkgs")"
-done) >&2
+done; done) >&2
 print_timings
 log "total: $(elapsed_since "$t_start")s"

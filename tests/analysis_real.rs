@@ -165,6 +165,63 @@ pub fn check_c_pair(dir: &std::path::Path) {
     assert!(cmp.findings.is_empty(), "{:?}", cmp.findings);
 }
 
+/// The rpm pair (tests/images/rpmapp): its bases are the roots rpm
+/// installed for tests/fixtures/rpm, so the eliminated packages must be
+/// that `rpm -qa` of BEFORE less AFTER's.
+pub fn check_rpm_pair(dir: &std::path::Path) {
+    let cmp = load_pair(dir, "rpmapp");
+    let fixture = |f: &str| {
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/rpm")
+                .join(f),
+        )
+        .unwrap()
+    };
+    let (before_qa, after_qa) = (fixture("before.qa"), fixture("after.qa"));
+    let expected: BTreeSet<&str> = before_qa
+        .lines()
+        .filter(|l| !after_qa.lines().any(|a| a == *l))
+        .collect();
+    let got: Vec<String> = cmp
+        .eliminated_packages()
+        .iter()
+        .map(|p| {
+            assert_eq!(p.manager, "rpm");
+            format!("{} {} {}", p.name, p.version, p.architecture)
+        })
+        .collect();
+    let got: BTreeSet<&str> = got.iter().map(String::as_str).collect();
+    assert_eq!(got, expected);
+    check_exact_sum(&cmp);
+    let tc = cmp.eliminated_in(Bucket::Toolchain);
+    let labels: Vec<String> = tc.owners.iter().map(|o| cmp.owner_label(o.owner)).collect();
+    assert_eq!(labels[0], "GCC 12.2 (gcc-c++, cpp)", "{labels:?}");
+    assert!(
+        labels.contains(&"Go 1.20 (golang)".to_string()),
+        "{labels:?}"
+    );
+    let src = facts_of(&cmp.before, "/src/main.cpp");
+    assert_eq!(
+        (src.status, src.bucket),
+        (Status::Eliminated, Bucket::Source)
+    );
+    let lib = facts_of(&cmp.after, "/usr/lib64/libstdc++.so.6.0.30");
+    assert_eq!(
+        (lib.status, lib.bucket),
+        (Status::Carried, Bucket::OsPackage)
+    );
+    assert!(cmp.before.warnings.is_empty() && cmp.after.warnings.is_empty());
+    assert!(cmp.findings.is_empty(), "{:?}", cmp.findings);
+}
+
+#[test]
+#[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
+fn rpm_pair() {
+    let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
+    check_rpm_pair(&dir);
+}
+
 #[test]
 #[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
 fn go_pair() {

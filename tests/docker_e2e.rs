@@ -129,6 +129,30 @@ fn c_pair_is_the_same_from_every_source() {
 }
 
 #[test]
+#[ignore = "needs dockerd and scripts/build-test-images.sh; run by scripts/e2e.sh"]
+fn rpm_pair_is_the_same_from_every_source() {
+    same_image_everywhere("rpmapp-single", "stagediff-test/rpmapp:single");
+    same_image_everywhere("rpmapp-multi", "stagediff-test/rpmapp:multi");
+    // The rpm database reads the same through the daemon as from the files.
+    let rules = stagediff::analysis::Rules::builtin();
+    let packages = |r: &str| -> Vec<String> {
+        let (side, _) = stagediff::analysis::analyse_one(&load_ok(r), &rules);
+        assert!(side.warnings.is_empty(), "{r}: {:?}", side.warnings);
+        side.packages
+            .iter()
+            .map(|p| format!("{} {} {}", p.name, p.version, p.architecture))
+            .collect()
+    };
+    let f = fixtures();
+    let daemon = packages("stagediff-test/rpmapp:single");
+    assert_eq!(daemon.len(), 6, "{daemon:?}");
+    for form in ["oci-zstd", "oci-gzip"] {
+        let r = format!("oci:{}", f.join(format!("rpmapp-single.{form}")).display());
+        assert_eq!(packages(&r), daemon, "{r}");
+    }
+}
+
+#[test]
 #[ignore = "needs dockerd; run by scripts/e2e.sh"]
 fn image_missing_from_the_daemon_is_a_clear_error() {
     let e = load(
