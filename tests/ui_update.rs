@@ -528,3 +528,31 @@ fn layer_trees_built_incrementally_equal_full_squashes() {
         assert_eq!(got.changes.last(), want.changes.last(), "layer {count}");
     }
 }
+
+#[test]
+fn unread_package_database_is_a_standing_notice() {
+    let mut before = single_stage();
+    before.layers.push(layer(
+        3,
+        "/bin/sh -c yum install -y gcc",
+        vec![dir("var/lib/rpm"), file("var/lib/rpm/Packages", 8192, 77)],
+    ));
+    let after = multi_stage();
+    let c =
+        stagediff::ui::app::Compared::new(&before, &after, &stagediff::analysis::Rules::builtin());
+    let mut m = loaded(vec![before, after], (160, 30));
+    m.effects.clear();
+    update(&mut m, Action::Compared(Box::new(c)));
+    let notice = m.notice.clone().unwrap_or_default();
+    assert!(
+        notice.starts_with("BEFORE: rpm database /var/lib/rpm/Packages is Berkeley DB"),
+        "{notice}"
+    );
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("BEFORE: rpm database"), "{screen}");
+    // Moving about does not clear it.
+    key(&mut m, KeyCode::Down);
+    assert_eq!(m.notice.as_deref(), Some(notice.as_str()));
+    // A comparison without warnings has no notice.
+    assert_eq!(compared((160, 30)).notice, None);
+}

@@ -13,7 +13,7 @@
 //! name = "Go"                  # required: what the rule calls what it matched
 //! bucket = "toolchain"         # required: toolchain | os-package | language-deps |
 //!                              #   source | build-cache | docs | other
-//! packages = ["golang-*"]      # the owning dpkg/apk package's name matches
+//! packages = ["golang-*"]      # the owning dpkg/apk/rpm package's name matches
 //! owned = true                 # any file a package owns
 //! paths = ["usr/local/go/**"]  # the path (no leading /) matches
 //! names = ["*.go", "Makefile"] # the last path component matches

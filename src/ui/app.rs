@@ -617,8 +617,12 @@ impl Model {
         audit.groups = true;
         self.eliminated = Some(elim);
         self.audit = Some(audit);
+        // A package database that could not be read stays on screen: its
+        // files show as unowned, and the person should know why.
+        self.notice = [("BEFORE", &cmp.before), ("AFTER", &cmp.after)]
+            .iter()
+            .find_map(|(label, s)| s.warnings.first().map(|w| format!("{label}: {w}")));
         self.comparison = Some(cmp);
-        self.notice = None;
         self.refresh_filter();
     }
 
