@@ -900,3 +900,30 @@ mod real {
         assert_eq!(db.bad_headers, 1);
     }
 }
+
+/// Measures a real database: `STAGEDIFF_RPMDB=path cargo test --release
+/// --lib rpmdb::measure -- --ignored --nocapture`.
+#[cfg(test)]
+mod measure {
+    #[test]
+    #[ignore = "needs STAGEDIFF_RPMDB"]
+    fn read_time() {
+        let Some(path) = std::env::var_os("STAGEDIFF_RPMDB") else {
+            return;
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let db = super::read_sqlite(&bytes).unwrap();
+            let files: usize = db.packages.iter().map(|p| p.files.len()).sum();
+            println!(
+                "{} bytes: {} packages, {} files, {} bad headers in {:?}",
+                bytes.len(),
+                db.packages.len(),
+                files,
+                db.bad_headers,
+                t.elapsed()
+            );
+        }
+    }
+}
