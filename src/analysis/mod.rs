@@ -30,6 +30,7 @@
 //! raw bytes or already escaped strings (see [`crate::escape`]).
 
 pub mod audit;
+pub mod bdb;
 mod classify;
 mod compare;
 pub mod glob;

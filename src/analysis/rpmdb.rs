@@ -1,6 +1,7 @@
 //! rpm package databases (Fedora, RHEL/UBI, Rocky, Amazon Linux, openSUSE):
 //! the sqlite backend of rpm ≥ 4.16, opened from the captured bytes in
-//! memory, and the rpm header blobs its `Packages` table holds.
+//! memory, the Berkeley DB `Packages` of older rpm (see [`super::bdb`]),
+//! and the rpm header blobs both hold.
 //!
 //! Both are untrusted. The database is opened read-only from a private copy,
 //! with sqlite's defensive settings and a step budget, so a crafted schema
@@ -32,6 +33,8 @@ pub enum HeaderError {
     Tag { tag: u32, what: &'static str },
     #[error("no package name")]
     NoName,
+    #[error("record is not a header blob")]
+    NotBlob,
 }
 
 /// What went wrong with a whole database.
@@ -39,6 +42,8 @@ pub enum HeaderError {
 pub enum RpmDbError {
     #[error("not an sqlite database")]
     NotSqlite,
+    #[error("Berkeley DB: {0}")]
+    Bdb(#[from] super::bdb::BdbError),
     #[error("no Packages table")]
     NoPackagesTable,
     /// sqlite's own message (escaped).
@@ -364,6 +369,27 @@ pub struct RpmDb {
     /// Rows whose header blob did not parse (first error kept).
     pub bad_headers: usize,
     pub first_bad: Option<HeaderError>,
+    /// Files kept so far, against [`MAX_FILES`].
+    files: usize,
+}
+
+impl RpmDb {
+    fn add(&mut self, parsed: Result<RpmPackage, HeaderError>) {
+        match parsed {
+            Ok(mut p) => {
+                self.files += p.files.len();
+                if self.files > MAX_FILES {
+                    p.files = Vec::new();
+                    self.files_dropped = true;
+                }
+                self.packages.push(p);
+            }
+            Err(e) => {
+                self.bad_headers += 1;
+                self.first_bad.get_or_insert(e);
+            }
+        }
+    }
 }
 
 /// sqlite virtual machine steps allowed per database byte (plus a floor):
@@ -435,7 +461,6 @@ pub fn read_sqlite(db: &[u8]) -> Result<RpmDb, RpmDbError> {
     }
 
     let mut out = RpmDb::default();
-    let mut files = 0usize;
     let mut stmt = conn.prepare("SELECT blob FROM Packages")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
@@ -444,22 +469,26 @@ pub fn read_sqlite(db: &[u8]) -> Result<RpmDb, RpmDbError> {
         }
         let parsed = match row.get_ref(0)? {
             rusqlite::types::ValueRef::Blob(b) => parse_header(b),
-            _ => Err(HeaderError::Short(0)),
+            _ => Err(HeaderError::NotBlob),
         };
-        match parsed {
-            Ok(mut p) => {
-                files += p.files.len();
-                if files > MAX_FILES {
-                    p.files = Vec::new();
-                    out.files_dropped = true;
-                }
-                out.packages.push(p);
-            }
-            Err(e) => {
-                out.bad_headers += 1;
-                out.first_bad.get_or_insert(e);
-            }
+        out.add(parsed);
+    }
+    Ok(out)
+}
+
+/// Reads rpm's Berkeley DB `Packages` (rpm < 4.16): key the instance
+/// number, value the header blob; record 0 is rpm's counter, not a package.
+pub fn read_bdb(db: &[u8]) -> Result<RpmDb, RpmDbError> {
+    let mut out = RpmDb::default();
+    let skipped = super::bdb::for_each_pair(db, |key, value| {
+        if key == [0, 0, 0, 0] || out.packages.len() >= MAX_PACKAGES {
+            return;
         }
+        out.add(parse_header(value));
+    })?;
+    if skipped > 0 {
+        out.bad_headers += skipped;
+        out.first_bad.get_or_insert(HeaderError::NotBlob);
     }
     Ok(out)
 }
@@ -804,6 +833,26 @@ mod real {
 
         let after = read_sqlite(&rpmdb_from("after-root.tar.gz")).unwrap();
         assert_eq!(after.packages.len(), listing("after.qa").lines().count());
+    }
+
+    /// The same headers in a Berkeley DB `Packages` (rpm < 4.16) read the
+    /// same, whether on overflow pages or inline.
+    #[test]
+    fn berkeley_db_packages_read_like_sqlite() {
+        let mut sqlite = read_sqlite(&rpmdb_from("before-root.tar.gz")).unwrap();
+        sqlite.packages.sort_by(|a, b| a.name.cmp(&b.name));
+        for file in ["before-Packages-4k.bdb", "before-Packages-16k.bdb"] {
+            let bytes = std::fs::read(format!("{DIR}/{file}")).unwrap();
+            let mut bdb = read_bdb(&bytes).unwrap();
+            assert_eq!(bdb.bad_headers, 0, "{file}");
+            // Hash order, not instance order.
+            bdb.packages.sort_by(|a, b| a.name.cmp(&b.name));
+            assert_eq!(bdb.packages, sqlite.packages, "{file}");
+        }
+        assert!(matches!(
+            read_bdb(&rpmdb_from("before-root.tar.gz")),
+            Err(RpmDbError::Bdb(_))
+        ));
     }
 
     #[test]
