@@ -273,23 +273,105 @@ fn corrupt_rpm_database_costs_ownership_not_the_diff() {
     }
 }
 
+/// BEFORE's root as rpm < 4.16 leaves it (CentOS 7, Amazon Linux 2): no
+/// sqlite, `/var/lib/rpm` a directory holding the Berkeley DB `Packages`
+/// with the same headers (tests/fixtures/rpm/before-Packages-4k.bdb).
+fn centos_style_root() -> Vec<u8> {
+    let tar = root_layer("before-root.tar.gz");
+    let mut ar = tar::Archive::new(&tar[..]);
+    let mut out = tar::Builder::new(Vec::new());
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let path = e.path_bytes().into_owned();
+        if path.starts_with(b"./usr/lib/sysimage") || path == b"./var/lib/rpm" {
+            continue;
+        }
+        let h = e.header().clone();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        out.append(&h, &data[..]).unwrap();
+    }
+    let bdb = std::fs::read(format!("{FIXTURES}/before-Packages-4k.bdb")).unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_mode(0o755);
+    h.set_size(0);
+    out.append_data(&mut h, "./var/lib/rpm/", std::io::empty())
+        .unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o644);
+    h.set_size(bdb.len() as u64);
+    out.append_data(&mut h, "./var/lib/rpm/Packages", &bdb[..])
+        .unwrap();
+    out.into_inner().unwrap()
+}
+
 #[test]
-fn older_rpm_backends_are_named_not_read() {
+fn berkeley_db_rpm_database_owns_like_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let before = load_archive(
         dir.path(),
-        "centos7",
+        "centos",
+        &[centos_style_root(), app_layer(true)],
+    );
+    let after = load_archive(
+        dir.path(),
+        "multi",
+        &[root_layer("after-root.tar.gz"), app_layer(false)],
+    );
+    let c = compare(&before, &after, &Rules::builtin());
+    assert!(c.before.warnings.is_empty(), "{:?}", c.before.warnings);
+    let all: Vec<String> = c
+        .before
+        .packages
+        .iter()
+        .map(|p| format!("{} {} {}", p.name, p.version, p.architecture))
+        .collect();
+    assert_eq!(all, fixture("before.qa").lines().collect::<Vec<_>>());
+    assert_eq!(c.eliminated_packages().len(), 5);
+    let b = &c.before;
+    assert_eq!(
+        owner_label(&c, b, "usr/libexec/gcc/x86_64-redhat-linux/12/cc1plus"),
+        "GCC 12.2 (gcc-c++, cpp)"
+    );
+    assert_eq!(
+        package_label(&c, b, "usr/bin/make").as_deref(),
+        Some("make 1:4.3-11.fc38")
+    );
+    assert_eq!(facts(b, "usr/libexec/gcc").package, None);
+}
+
+#[test]
+fn unread_rpm_backends_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a Berkeley DB hash file at all.
+    let garbage = load_archive(
+        dir.path(),
+        "garbage",
         &[layer(&[
             T::Dir("var/lib/rpm"),
             T::File("var/lib/rpm/Packages", &[0x61u8; 8192]),
-            T::File("usr/bin/gcc", b"\x7fELF gcc"),
         ])],
     );
-    let c = compare(&before, &before, &Rules::builtin());
+    let c = compare(&garbage, &garbage, &Rules::builtin());
     assert!(c.before.packages.is_empty());
     assert_eq!(
         c.before.warnings,
-        ["rpm database /var/lib/rpm/Packages is Berkeley DB (rpm < 4.16), which stagediff does not read: no rpm ownership"]
+        ["rpm database /var/lib/rpm/Packages is unreadable (Berkeley DB: not a Berkeley DB hash file): no rpm ownership"]
+    );
+    // SUSE's NDB.
+    let suse = load_archive(
+        dir.path(),
+        "suse",
+        &[layer(&[
+            T::Dir("usr/lib/sysimage/rpm"),
+            T::File("usr/lib/sysimage/rpm/Packages.db", &[0u8; 4096]),
+        ])],
+    );
+    let c = compare(&suse, &suse, &Rules::builtin());
+    assert_eq!(
+        c.before.warnings,
+        ["rpm database /usr/lib/sysimage/rpm/Packages.db is NDB (SUSE), which stagediff does not read: no rpm ownership"]
     );
 }
 
@@ -371,4 +453,39 @@ fn reports_name_rpm_packages_and_warnings() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn hostile_names_in_rpm_headers_are_escaped() {
+    // The real database with gcc-c++'s name rewritten in place (same
+    // length, so sqlite's structure is untouched) to a terminal escape.
+    let evil = damaged_root(|d| {
+        let mut n = 0;
+        while let Some(at) = memchr::memmem::find(d, b"gcc-c++\0") {
+            d[at..at + 7].copy_from_slice(b"\x1b[2Jc++");
+            n += 1;
+        }
+        assert!(n > 0);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, layers: &[Vec<u8>]| {
+        let p = dir.path().join(format!("{name}.tar"));
+        std::fs::write(&p, docker_legacy(layers, &format!("rpm/{name}:latest"))).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let before = write("evil", &[evil, app_layer(true)]);
+    let after = write(
+        "multi",
+        &[root_layer("after-root.tar.gz"), app_layer(false)],
+    );
+    for format in [None, Some("--json"), Some("--markdown")] {
+        let mut args = vec!["diff"];
+        args.extend(format);
+        args.extend([before.as_str(), after.as_str()]);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains('\x1b'), "{format:?}: raw escape in\n{out}");
+        // Shown escaped (Markdown escapes the bracket too).
+        assert!(out.contains("\\x1b"), "{format:?}: {out}");
+    }
 }

@@ -534,8 +534,11 @@ fn unread_package_database_is_a_standing_notice() {
     let mut before = single_stage();
     before.layers.push(layer(
         3,
-        "/bin/sh -c yum install -y gcc",
-        vec![dir("var/lib/rpm"), file("var/lib/rpm/Packages", 8192, 77)],
+        "/bin/sh -c zypper install -y gcc",
+        vec![
+            dir("usr/lib/sysimage/rpm"),
+            file("usr/lib/sysimage/rpm/Packages.db", 8192, 77),
+        ],
     ));
     let after = multi_stage();
     let c =
@@ -545,7 +548,7 @@ fn unread_package_database_is_a_standing_notice() {
     update(&mut m, Action::Compared(Box::new(c)));
     let notice = m.notice.clone().unwrap_or_default();
     assert!(
-        notice.starts_with("BEFORE: rpm database /var/lib/rpm/Packages is Berkeley DB"),
+        notice.starts_with("BEFORE: rpm database /usr/lib/sysimage/rpm/Packages.db is NDB"),
         "{notice}"
     );
     let screen = lines(&render(&m)).join("\n");

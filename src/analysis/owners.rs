@@ -463,9 +463,19 @@ fn human(n: u64) -> String {
 type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
 
 /// Where rpm keeps its database: Fedora ≥ 36 and openSUSE in
-/// `/usr/lib/sysimage/rpm` (with `/var/lib/rpm` a symlink to it), RHEL/UBI 9,
-/// Rocky and Amazon Linux 2023 in `/var/lib/rpm`. The first found is rpm's.
+/// `/usr/lib/sysimage/rpm` (with `/var/lib/rpm` a symlink to it), RHEL/UBI,
+/// Rocky, CentOS and Amazon Linux in `/var/lib/rpm`. A newer backend wins
+/// over an older one left beside it.
 const RPM_DIRS: [&[u8]; 2] = [b"usr/lib/sysimage/rpm", b"var/lib/rpm"];
+
+/// How rpm stored its database.
+#[derive(Clone, Copy)]
+enum RpmBackend {
+    /// `rpmdb.sqlite`, rpm ≥ 4.16.
+    Sqlite,
+    /// `Packages`, a Berkeley DB hash file (rpm < 4.16).
+    BerkeleyDb,
+}
 
 /// Reads the rpm database of `tree` into `db`; what cannot be read becomes
 /// a warning.
@@ -475,29 +485,27 @@ fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: 
         let id = child_named(tree, dir, name)?;
         (tree.node(id).kind == EntryKind::File).then_some(id)
     };
-    let Some((dir, id)) = RPM_DIRS
-        .iter()
-        .find_map(|d| file_in(d, b"rpmdb.sqlite").map(|id| (*d, id)))
-    else {
-        // Older backends hold no sqlite file: say so rather than stay silent.
-        for d in RPM_DIRS {
-            for (name, what) in [
-                (&b"Packages"[..], "Berkeley DB (rpm < 4.16)"),
-                (b"Packages.db", "NDB (SUSE)"),
-            ] {
-                if file_in(d, name).is_some() {
-                    warnings.push(format!(
-                        "rpm database /{}/{} is {what}, which stagediff does not read: no rpm ownership",
-                        escape_bytes(d),
-                        escape_bytes(name)
-                    ));
-                    return;
-                }
-            }
+    let found = [
+        (&b"rpmdb.sqlite"[..], RpmBackend::Sqlite),
+        (b"Packages", RpmBackend::BerkeleyDb),
+    ]
+    .into_iter()
+    .flat_map(|(name, backend)| RPM_DIRS.iter().map(move |d| (*d, name, backend)))
+    .find_map(|(d, name, backend)| file_in(d, name).map(|id| (d, name, backend, id)));
+    let Some((dir, name, backend, id)) = found else {
+        // SUSE's NDB is not read: say so rather than stay silent.
+        if let Some(d) = RPM_DIRS
+            .iter()
+            .find(|d| file_in(d, b"Packages.db").is_some())
+        {
+            warnings.push(format!(
+                "rpm database /{}/Packages.db is NDB (SUSE), which stagediff does not read: no rpm ownership",
+                escape_bytes(d),
+            ));
         }
         return;
     };
-    let shown = format!("/{}/rpmdb.sqlite", escape_bytes(dir));
+    let shown = format!("/{}/{}", escape_bytes(dir), escape_bytes(name));
     let Some(bytes) = tree.content(layers, id) else {
         let size = tree.node(id).size;
         let why = if size > MAX_RPMDB {
@@ -514,7 +522,11 @@ fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: 
         ));
         return;
     };
-    let read = match rpmdb::read_sqlite(bytes) {
+    let read = match backend {
+        RpmBackend::Sqlite => rpmdb::read_sqlite(bytes),
+        RpmBackend::BerkeleyDb => rpmdb::read_bdb(bytes),
+    };
+    let read = match read {
         Ok(r) => r,
         Err(e) => {
             warnings.push(format!(

@@ -7,7 +7,8 @@ use crate::image::entry::ImagePath;
 /// Most bytes kept of one file.
 pub const MAX_FILE: u64 = 16 << 20;
 /// Most bytes kept of an rpm database: `rpmdb.sqlite` is 5–10 MB on a
-/// Fedora base and 30–60 MB on a fat builder. Still within
+/// Fedora base and 30–60 MB on a fat builder (a Berkeley DB `Packages`
+/// somewhat more). Still within
 /// [`MAX_PER_LAYER`], which bounds all of a layer's kept files together.
 pub const MAX_RPMDB: u64 = 128 << 20;
 /// Most bytes kept per layer, all files together.
@@ -28,11 +29,15 @@ fn parent_name(path: &[u8]) -> &[u8] {
     name_of(crate::image::entry::split_parent(path).0)
 }
 
-/// rpm's sqlite databases (rpm ≥ 4.16), where rpm keeps them.
+/// rpm's databases where rpm keeps them: sqlite (rpm ≥ 4.16) and the
+/// Berkeley DB `Packages` of older rpm.
 pub fn is_rpmdb(path: &[u8]) -> bool {
     matches!(
         path,
-        b"var/lib/rpm/rpmdb.sqlite" | b"usr/lib/sysimage/rpm/rpmdb.sqlite"
+        b"var/lib/rpm/rpmdb.sqlite"
+            | b"usr/lib/sysimage/rpm/rpmdb.sqlite"
+            | b"var/lib/rpm/Packages"
+            | b"usr/lib/sysimage/rpm/Packages"
     )
 }
 
@@ -138,7 +143,9 @@ mod tests {
         assert!(wants(b"var/lib/rpm/rpmdb.sqlite", MAX_RPMDB));
         assert!(!wants(b"var/lib/rpm/rpmdb.sqlite", MAX_RPMDB + 1));
         assert!(!wants(b"var/lib/rpm/rpmdb.sqlite-wal", 4096));
-        assert!(!wants(b"var/lib/rpm/Packages", 4096));
+        assert!(wants(b"var/lib/rpm/Packages", 40 << 20));
+        assert!(!wants(b"var/lib/rpm/Basenames", 4096));
+        assert!(!wants(b"usr/lib/sysimage/rpm/Packages.db", 4096));
         assert!(!wants(b"opt/var/lib/rpm/rpmdb.sqlite", 4096));
     }
 
