@@ -963,7 +963,12 @@ mod measure {
         let bytes = std::fs::read(&path).unwrap();
         for _ in 0..3 {
             let t = std::time::Instant::now();
-            let db = super::read_sqlite(&bytes).unwrap();
+            let db = if super::is_sqlite(&bytes) {
+                super::read_sqlite(&bytes)
+            } else {
+                super::read_bdb(&bytes)
+            }
+            .unwrap();
             let files: usize = db.packages.iter().map(|p| p.files.len()).sum();
             println!(
                 "{} bytes: {} packages, {} files, {} bad headers in {:?}",
