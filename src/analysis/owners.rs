@@ -319,7 +319,6 @@ pub fn index(
     owners: &mut Interner,
 ) -> Ownership {
     let mut of = vec![NONE; node_count];
-    // (package, manager, listed nodes with "is a directory to the package")
     let mut db: Vec<Listed> = Vec::new();
 
     let content = |path: &[u8]| -> Option<&[u8]> {
@@ -460,6 +459,8 @@ fn human(n: u64) -> String {
     humansize::format_size(n, humansize::DECIMAL)
 }
 
+/// A package, its manager, and the nodes it lists with "is a directory to
+/// the package".
 type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
 
 /// Where rpm keeps its database: Fedora ≥ 36 and openSUSE in
