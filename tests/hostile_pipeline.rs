@@ -1,5 +1,5 @@
 //! Hostile content through the whole pipeline, not only the loader: the
-//! files stagediff reads for meaning (dpkg and apk databases, toolchain
+//! files stagediff reads for meaning (dpkg, apk and rpm databases, toolchain
 //! markers, node and Python metadata, link targets, names) are mutated
 //! inside well-formed images, which then go through load, compare, the
 //! three diff reports and the TUI. Nothing may panic, no report may carry a
@@ -132,9 +132,36 @@ const MEANINGFUL: &[(&str, &[u8])] = &[
     ("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"),
 ];
 
+/// rpm's database as the real rpm wrote it (tests/fixtures/rpm): the sqlite
+/// one of rpm ≥ 4.16, or the Berkeley DB `Packages` of older rpm.
+fn rpm_database(berkeley: bool) -> (&'static str, Vec<u8>) {
+    use std::io::Read;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rpm");
+    if berkeley {
+        let bdb = std::fs::read(format!("{dir}/before-Packages-4k.bdb")).unwrap();
+        return ("var/lib/rpm/Packages", bdb);
+    }
+    let gz = std::fs::read(format!("{dir}/before-root.tar.gz")).unwrap();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path_bytes().ends_with(b"rpm/rpmdb.sqlite") {
+            let mut db = Vec::new();
+            e.read_to_end(&mut db).unwrap();
+            return ("usr/lib/sysimage/rpm/rpmdb.sqlite", db);
+        }
+    }
+    panic!("no rpmdb.sqlite in the fixture");
+}
+
 /// BEFORE: a builder-like image whose meaningful files are `contents`
-/// (same order as [`MEANINGFUL`]), plus names and links from `names`.
-fn before_layers(contents: &[Vec<u8>], names: &[Vec<u8>]) -> Vec<Vec<u8>> {
+/// (same order as [`MEANINGFUL`]) and the rpm database `rpm`, plus names
+/// and links from `names`.
+fn before_layers(
+    contents: &[Vec<u8>],
+    rpm: &(&'static str, Vec<u8>),
+    names: &[Vec<u8>],
+) -> Vec<Vec<u8>> {
     let leak = |v: &Vec<u8>| -> &'static [u8] { Box::leak(v.clone().into_boxed_slice()) };
     let mut base = vec![
         T::Dir("usr"),
@@ -161,6 +188,7 @@ fn before_layers(contents: &[Vec<u8>], names: &[Vec<u8>]) -> Vec<Vec<u8>> {
     for (i, (path, _)) in MEANINGFUL.iter().enumerate() {
         base.push(T::File(path, leak(&contents[i])));
     }
+    base.push(T::File(rpm.0, leak(&rpm.1)));
     let mut odd = Vec::new();
     for (i, n) in names.iter().enumerate() {
         match i % 3 {
@@ -291,19 +319,29 @@ fn mutated_package_databases_and_markers_never_break_the_pipeline() {
     let pristine: Vec<Vec<u8>> = MEANINGFUL.iter().map(|(_, c)| c.to_vec()).collect();
     let mut rng = Rng(0x4057_11e5_eed0_0001);
     // The unmutated pair first: the pipeline sees the packages at all.
-    let mut seen = run_pipeline(dir.path(), &before_layers(&pristine, &[]), &after);
-    seen.sort();
-    assert_eq!(
-        seen,
-        [
-            "apk busybox",
-            "apk musl",
-            "dpkg gcc-12",
-            "dpkg golang-1.19-go",
-            "dpkg libc6"
-        ],
-        "the pristine databases are read"
-    );
+    let rpm = [rpm_database(false), rpm_database(true)];
+    for db in &rpm {
+        let mut seen = run_pipeline(dir.path(), &before_layers(&pristine, db, &[]), &after);
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "apk busybox",
+                "apk musl",
+                "dpkg gcc-12",
+                "dpkg golang-1.19-go",
+                "dpkg libc6",
+                "rpm cpp",
+                "rpm gcc-c++",
+                "rpm glibc-devel",
+                "rpm golang",
+                "rpm libstdc++",
+                "rpm make"
+            ],
+            "the pristine databases are read ({})",
+            db.0
+        );
+    }
     for _ in 0..iterations() {
         let mut contents = pristine.clone();
         for _ in 0..1 + rng.below(3) {
@@ -320,6 +358,17 @@ fn mutated_package_databases_and_markers_never_break_the_pipeline() {
                 n
             })
             .collect();
-        let _ = run_pipeline(dir.path(), &before_layers(&contents, &names), &after);
+        // Half the rounds mutate an rpm database (sqlite or Berkeley DB).
+        let (path, db) = &rpm[rng.below(2)];
+        let db = if rng.below(2) == 0 {
+            mutate(&mut rng, db)
+        } else {
+            db.clone()
+        };
+        let _ = run_pipeline(
+            dir.path(),
+            &before_layers(&contents, &(*path, db), &names),
+            &after,
+        );
     }
 }
