@@ -455,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn rpm_package_names_hit_toolchain_groups() {
+    fn rpm_and_apk_package_names_hit_toolchain_groups() {
         let r = Rules::builtin();
         for (package, rule) in [
             // Fedora / RHEL / Rocky / Amazon Linux
@@ -493,6 +493,13 @@ mod tests {
             ("libstdc++6-devel-gcc13", "GCC"),
             ("go1.21", "Go"),
             ("rust1.75", "Rust"),
+            // Alpine (apk)
+            ("go", "Go"),
+            ("build-base", "Build tools"),
+            ("alpine-sdk", "Build tools"),
+            ("musl-dev", "Development headers"),
+            ("openjdk17-jdk", "JDK"),
+            ("g++", "GCC"),
             // dpkg names keep their groups
             ("golang-1.19-go", "Go"),
             ("g++-12", "GCC"),
@@ -513,6 +520,10 @@ mod tests {
             "glibc",
             "rpm",
             "dnf",
+            "openjdk17-jre",
+            "openjdk17-jre-headless",
+            "musl",
+            "libgo",
         ] {
             assert_eq!(rule_of(&r, runtime), None, "{runtime}");
         }
