@@ -18,20 +18,6 @@ use stagediff::source::{load, LoadOptions, LoadProgress};
 use stagediff::ui::app::Compared;
 use stagediff::ui::{update, Action};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Bytes that mean something to the parsers: separators, escapes, path
 /// tricks, stanza breaks.
 const SPICE: &[&[u8]] = &[
