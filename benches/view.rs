@@ -10,9 +10,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use stagediff::image::{
-    Compression, ContentHash, Entry, EntryKind, Image, Layer, RuntimeConfig, SourceKind,
-};
+use stagediff::image::{ContentHash, Entry, EntryKind, Image, Layer};
 use stagediff::ui::app::{Compared, LayerMode, Loaded, ScopeRequest, Scoped};
 use stagediff::ui::keys::KeyMap;
 use stagediff::ui::{update, view, Action, Model};
@@ -58,35 +56,11 @@ fn big_image(reference: &str, paths: usize) -> Image {
         }
     }
     let layer = Layer {
-        index: 0,
         diff_id: "sha256:0".into(),
-        digest: None,
-        media_type: None,
-        compression: Compression::None,
-        compressed_size: None,
-        tar_size: 0,
-        size: entries.iter().map(|e| e.size).sum(),
-        history_index: None,
         created_by: Some("ADD big in /".into()),
-        created: None,
-        entries,
-        captured: Vec::new(),
+        ..Layer::from_entries(0, entries)
     };
-    Image {
-        reference: reference.into(),
-        source: SourceKind::DockerArchive,
-        id: None,
-        manifest_digest: None,
-        repo_tags: Vec::new(),
-        os: "linux".into(),
-        architecture: "amd64".into(),
-        variant: None,
-        created: None,
-        config: RuntimeConfig::default(),
-        history: Vec::new(),
-        layers: vec![layer],
-        verified: true,
-    }
+    Image::from_layers(reference, vec![layer])
 }
 
 /// `layers` layers of `per_layer` files each; every layer also rewrites
@@ -113,12 +87,7 @@ fn layered_image(layers: usize, per_layer: usize) -> Image {
                     0,
                 ));
             }
-            Layer {
-                index: i,
-                size: entries.iter().map(|e| e.size).sum(),
-                entries,
-                ..image.layers[0].clone()
-            }
+            Layer::from_entries(i, entries)
         })
         .collect();
     image

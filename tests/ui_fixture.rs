@@ -3,7 +3,7 @@
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use stagediff::image::{Compression, Entry, EntryKind, Image, Layer, RuntimeConfig, SourceKind};
+use stagediff::image::{Entry, EntryKind, Image, Layer};
 use stagediff::ui::app::{Effect, Loaded};
 use stagediff::ui::keys::KeyMap;
 use stagediff::ui::{update, view, Action, Model};
@@ -66,38 +66,15 @@ pub fn whiteout(path: &str) -> Entry {
 
 pub fn layer(index: usize, created_by: &str, entries: Vec<Entry>) -> Layer {
     Layer {
-        index,
         diff_id: format!("sha256:{index:064x}"),
-        digest: None,
-        media_type: None,
-        compression: Compression::None,
-        compressed_size: None,
-        tar_size: 0,
-        size: entries.iter().map(|e| e.size).sum(),
         history_index: Some(index),
         created_by: Some(created_by.to_string()),
-        created: None,
-        entries,
-        captured: Vec::new(),
+        ..Layer::from_entries(index, entries)
     }
 }
 
 pub fn image(reference: &str, layers: Vec<Layer>) -> Image {
-    Image {
-        reference: reference.to_string(),
-        source: SourceKind::DockerArchive,
-        id: None,
-        manifest_digest: None,
-        repo_tags: Vec::new(),
-        os: "linux".into(),
-        architecture: "amd64".into(),
-        variant: None,
-        created: None,
-        config: RuntimeConfig::default(),
-        history: Vec::new(),
-        layers,
-        verified: true,
-    }
+    Image::from_layers(reference, layers)
 }
 
 /// A single-stage Go build: a Debian-ish base, a toolchain, sources, a

@@ -150,39 +150,12 @@ mod tests {
     }
 
     fn image(layers: Vec<Vec<Entry>>) -> Image {
-        Image {
-            reference: "t".into(),
-            source: crate::image::SourceKind::DockerArchive,
-            id: None,
-            manifest_digest: None,
-            repo_tags: Vec::new(),
-            os: "linux".into(),
-            architecture: "amd64".into(),
-            variant: None,
-            created: None,
-            config: Default::default(),
-            history: Vec::new(),
-            layers: layers
-                .into_iter()
-                .enumerate()
-                .map(|(index, entries)| Layer {
-                    index,
-                    diff_id: String::new(),
-                    digest: None,
-                    media_type: None,
-                    compression: crate::image::Compression::None,
-                    compressed_size: None,
-                    tar_size: 0,
-                    size: entries.iter().map(|e| e.size).sum(),
-                    history_index: None,
-                    created_by: None,
-                    created: None,
-                    entries,
-                    captured: Vec::new(),
-                })
-                .collect(),
-            verified: true,
-        }
+        let layers = layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, entries)| Layer::from_entries(i, entries))
+            .collect();
+        Image::from_layers("t", layers)
     }
 
     fn run(img: &Image) -> Waste {

@@ -51,6 +51,26 @@ pub struct Image {
 }
 
 impl Image {
+    /// An image made in memory from layers (synthetic images for tests and
+    /// benchmarks): linux/amd64, no config, no history, marked verified.
+    pub fn from_layers(reference: &str, layers: Vec<Layer>) -> Image {
+        Image {
+            reference: reference.to_string(),
+            source: SourceKind::DockerArchive,
+            id: None,
+            manifest_digest: None,
+            repo_tags: Vec::new(),
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+            created: None,
+            config: RuntimeConfig::default(),
+            history: Vec::new(),
+            layers,
+            verified: true,
+        }
+    }
+
     /// Image size as `docker image inspect` reports it: the sum of layer sizes.
     pub fn size(&self) -> u64 {
         self.layers.iter().map(|l| l.size).sum()
@@ -120,6 +140,27 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// A layer made in memory from its entries: no digests, no history,
+    /// plain; its size is the sum of the entry sizes, as the tar walker
+    /// counts it.
+    pub fn from_entries(index: usize, entries: Vec<Entry>) -> Layer {
+        Layer {
+            index,
+            diff_id: String::new(),
+            digest: None,
+            media_type: None,
+            compression: Compression::None,
+            compressed_size: None,
+            tar_size: 0,
+            size: entries.iter().map(|e| e.size).sum(),
+            history_index: None,
+            created_by: None,
+            created: None,
+            entries,
+            captured: Vec::new(),
+        }
+    }
+
     /// Content this layer captured for `path`, if any.
     pub fn captured(&self, path: &[u8]) -> Option<&[u8]> {
         self.captured
@@ -193,19 +234,8 @@ mod tests {
                 .collect()
         };
         let layer = |i: usize, paths: &[&str]| Layer {
-            index: i,
-            diff_id: String::new(),
-            digest: None,
-            media_type: None,
-            compression: Compression::None,
-            compressed_size: None,
-            tar_size: 0,
-            size: 0,
-            history_index: None,
-            created_by: None,
-            created: None,
-            entries: Vec::new(),
             captured: kept(paths),
+            ..Layer::from_entries(i, Vec::new())
         };
         let db = "usr/lib/sysimage/rpm/rpmdb.sqlite";
         let mut layers = vec![

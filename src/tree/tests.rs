@@ -214,22 +214,8 @@ fn resolve_follows_symlinks_but_stays_inside() {
 
 #[test]
 fn squash_upto_stops_at_the_layer() {
-    use crate::image::{Compression, Layer};
-    let layer = |i: usize, entries: Vec<Entry>| Layer {
-        index: i,
-        diff_id: String::new(),
-        digest: None,
-        media_type: None,
-        compression: Compression::None,
-        compressed_size: None,
-        tar_size: 0,
-        size: entries.iter().map(|e| e.size).sum(),
-        history_index: None,
-        created_by: None,
-        created: None,
-        entries,
-        captured: Vec::new(),
-    };
+    use crate::image::Layer;
+    let layer = Layer::from_entries;
     let layers = vec![
         layer(0, vec![file("a", b"1")]),
         layer(1, vec![file("b", b"22")]),
