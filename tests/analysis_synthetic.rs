@@ -411,3 +411,333 @@ fn hostile_names_are_escaped() {
     let s = serde_json::to_string(&doc).unwrap();
     assert!(!s.contains("\\u001b"), "raw escape reached the JSON");
 }
+
+const SITE: &str = "venv/lib/python3.11/site-packages";
+
+/// A single-stage Python image: Debian's python3 (dpkg, with byte-compiled
+/// stdlib no `.list` names), a venv whose dists say what they installed
+/// (RECORD, installed-files.txt), hostile records, and the app's sources.
+fn python_before() -> Image {
+    let s = |p: &str| format!("{SITE}/{p}");
+    let (flask_init, flask_pyc, flask_bin, speedups_c, speedups_so) = (
+        s("flask/__init__.py"),
+        s("flask/__pycache__/__init__.cpython-311.pyc"),
+        "venv/bin/flask".to_string(),
+        s("markupsafe/_speedups.c"),
+        s("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"),
+    );
+    let meta = s("flask-3.0.3.dist-info/METADATA");
+    let record = s("flask-3.0.3.dist-info/RECORD");
+    let egg_info = s("MarkupSafe-2.1.5.egg-info/PKG-INFO");
+    let egg_files = s("MarkupSafe-2.1.5.egg-info/installed-files.txt");
+    let (ns_a, ns_b) = (s("google/auth/a.py"), s("google/api/b.py"));
+    let (ns_a_rec, ns_b_rec) = (
+        s("google_auth-2.0.dist-info/RECORD"),
+        s("google_api_core-1.0.dist-info/RECORD"),
+    );
+    let evil = s("evil-6.6.6.dist-info/RECORD");
+    let loose = s("loose/mod.py");
+    let loose_info = s("loose-0.1.dist-info/METADATA");
+    let base = layer(
+        0,
+        &[
+            f("var/lib/dpkg/status", b"Package: libpython3.11-stdlib\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.11.2-6\n"),
+            f(
+                "var/lib/dpkg/info/libpython3.11-stdlib:amd64.list",
+                b"/.\n/usr\n/usr/lib\n/usr/lib/python3.11\n/usr/lib/python3.11/json.py\n/usr/lib/python3.11/old.py\n",
+            ),
+            f("usr/lib/python3.11/json.py", b"import re\n"),
+            f("usr/lib/python3.11/__pycache__/json.cpython-311.pyc", &[9u8; 70]),
+            f("usr/lib/python3.11/old.py", b"# py2 style\n"),
+            f("usr/lib/python3.11/old.pyc", &[9u8; 30]),
+            f("etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+        ],
+    );
+    let build = layer(
+        1,
+        &[
+            f("venv/pyvenv.cfg", b"home = /usr/bin\nversion = 3.11.2\n"),
+            Link("venv/bin/python3", "/usr/bin/python3"),
+            Link("venv/bin/python", "python3"),
+            f("venv/bin/activate", b"# source me\n"),
+            f("venv/bin/activate_this.py", b"# exec me\n"),
+            f(&flask_bin, b"#!/venv/bin/python3\nfrom flask.cli import main\n"),
+            f("venv/bin/pip", b"#!/venv/bin/python3\nfrom pip import main\n"),
+            Link("venv/lib64", "lib"),
+            f(&flask_init, &[1u8; 100]),
+            f(&flask_pyc, &[2u8; 50]),
+            f(&meta, b"Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\n\nlong description\n"),
+            f(
+                &record,
+                b"flask/__init__.py,sha256=x,100\n\
+flask/__pycache__/__init__.cpython-311.pyc,,\n\
+../../../bin/flask,sha256=y,40\n\
+flask-3.0.3.dist-info/METADATA,,\n\
+flask-3.0.3.dist-info/RECORD,,\n",
+            ),
+            f(&speedups_c, &[3u8; 300]),
+            f(&speedups_so, &[4u8; 400]),
+            f(&egg_info, b"Metadata-Version: 2.1\nName: MarkupSafe\nVersion: 2.1.5\n"),
+            f(
+                &egg_files,
+                b"../markupsafe/_speedups.c\n../markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so\nPKG-INFO\ninstalled-files.txt\n",
+            ),
+            f(&ns_a, b"a"),
+            f(&ns_b, b"b"),
+            f(&ns_a_rec, b"google/auth/a.py,,\n"),
+            f(&ns_b_rec, b"google/api/b.py,,\n"),
+            // Hostile: climbs out, absolute, through the venv's own symlink
+            // to the interpreter, and at the app's sources.
+            f(
+                &evil,
+                b"../../../../etc/passwd,,\n/etc/passwd,,\n\"../../../../../../../../src/app.py\",,\n../../../bin/python3/../../../../etc/passwd,,\n../../../lib64/python3.11/site-packages/flask/__init__.py,,\n",
+            ),
+            // A dist without RECORD: the directory-name heuristic.
+            f(&loose, b"x = 1\n"),
+            f(&loose_info, b"Name: loose\nVersion: 0.1\n"),
+            f("src/app.py", b"print('app')\n"),
+            f("src/__pycache__/app.cpython-311.pyc", &[5u8; 20]),
+            f("root/.cache/pip/http/a/b/c", &[6u8; 60]),
+            f("notvenv/pyvenv.cfg", b"home = /usr/bin\n"),
+            f("notvenv/tool.py", b"print()\n"),
+        ],
+    );
+    image("py-before", vec![base, build])
+}
+
+#[test]
+fn python_dists_by_their_records() {
+    let c = compare(&python_before(), &image("empty", vec![]), &Rules::builtin());
+    let b = &c.before;
+    let at = |p: &str| format!("{SITE}/{p}");
+    let is = |p: &str, bucket: Bucket, owner: &str| {
+        assert_eq!(
+            (facts(b, p).bucket, label(&c, b, p).as_str()),
+            (bucket, owner),
+            "{p}"
+        );
+    };
+    // Named by METADATA (Flask, not the dir's flask), every RECORD row:
+    // the script in venv/bin and the bytecode pip compiled are Flask's.
+    for p in [
+        at("flask/__pycache__/__init__.cpython-311.pyc"),
+        at("flask/__pycache__"),
+        at("flask-3.0.3.dist-info/RECORD"),
+        "venv/bin/flask".into(),
+    ] {
+        is(&p, Bucket::LanguageDeps, "Flask@3.0.3");
+    }
+    assert_eq!(
+        c.owner(facts(b, "venv/bin/flask").owner.unwrap()).ecosystem,
+        "pypi"
+    );
+    // pip's legacy install: installed-files.txt, relative to the .egg-info;
+    // the C file it ships is the dependency's, not source.
+    for p in [
+        at("markupsafe/_speedups.c"),
+        at("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"),
+        at("MarkupSafe-2.1.5.egg-info/PKG-INFO"),
+    ] {
+        is(&p, Bucket::LanguageDeps, "MarkupSafe@2.1.5");
+    }
+    // A namespace directory two dists install into is neither's.
+    is(
+        &at("google/auth/a.py"),
+        Bucket::LanguageDeps,
+        "google_auth@2.0",
+    );
+    is(
+        &at("google/api/b.py"),
+        Bucket::LanguageDeps,
+        "google_api_core@1.0",
+    );
+    assert_ne!(label(&c, b, &at("google")), "google_auth@2.0");
+    // No RECORD: the top-level directory matched to the dist's name.
+    is(&at("loose/mod.py"), Bucket::LanguageDeps, "loose@0.1");
+    // The venv is language-deps: interpreter links, activate scripts,
+    // even a .py outside site-packages; never source.
+    for p in [
+        "venv/bin/python3",
+        "venv/bin/python",
+        "venv/bin/activate",
+        "venv/bin/activate_this.py",
+        "venv/pyvenv.cfg",
+        "venv",
+    ] {
+        is(p, Bucket::LanguageDeps, "Python virtualenv");
+    }
+    // Hostile records claim nothing outside their prefix, nor through
+    // symlinks out of it; a file two records list is neither's, and the
+    // directory-name heuristic names it.
+    is("etc/passwd", Bucket::Other, "unowned");
+    is("src/app.py", Bucket::Source, "Source files");
+    is(
+        &at("flask/__init__.py"),
+        Bucket::LanguageDeps,
+        "flask@3.0.3",
+    );
+    is(
+        &at("flask/__pycache__/__init__.cpython-311.pyc"),
+        Bucket::LanguageDeps,
+        "Flask@3.0.3",
+    );
+    // A pyvenv.cfg without bin/ and lib/ is no venv.
+    is("notvenv/tool.py", Bucket::Source, "Source files");
+    // Bytecode of packaged sources is the package's; the app's is cache.
+    is(
+        "usr/lib/python3.11/__pycache__/json.cpython-311.pyc",
+        Bucket::OsPackage,
+        "libpython3.11-stdlib 3.11.2-6",
+    );
+    is(
+        "usr/lib/python3.11/old.pyc",
+        Bucket::OsPackage,
+        "libpython3.11-stdlib 3.11.2-6",
+    );
+    assert_eq!(
+        facts(b, "usr/lib/python3.11/old.pyc").package,
+        None,
+        "no .list names it"
+    );
+    is(
+        "usr/lib/python3.11/json.py",
+        Bucket::OsPackage,
+        "libpython3.11-stdlib 3.11.2-6",
+    );
+    is(
+        "src/__pycache__/app.cpython-311.pyc",
+        Bucket::BuildCache,
+        "Python bytecode",
+    );
+    is(
+        "root/.cache/pip/http/a/b/c",
+        Bucket::BuildCache,
+        "pip cache",
+    );
+    // Exact: buckets add up.
+    let sum: u64 = c.eliminated.iter().map(|x| x.bytes).sum();
+    assert_eq!(sum, c.totals.eliminated_bytes);
+    // The audit of the same image: pip in the venv is a package manager;
+    // the venv's .py are not sources.
+    let found = audit(
+        &python_before(),
+        &stagediff::tree::squash(&python_before().layers).tree,
+        &Rules::builtin(),
+    );
+    let of = |k: FindingKind| -> Vec<String> {
+        found
+            .iter()
+            .filter(|x| x.kind == k)
+            .map(|x| x.path.clone())
+            .collect()
+    };
+    assert_eq!(of(FindingKind::PackageManager), ["/venv/bin/pip"]);
+    assert_eq!(of(FindingKind::Source), ["/notvenv/tool.py", "/src/app.py"]);
+}
+
+#[test]
+fn node_dependencies_nested_scoped_and_bin_links() {
+    let pj = |n: &str, v: &str| format!(r#"{{"name":"{n}","version":"{v}"}}"#);
+    let (debug, ms, nested_ms, types) = (
+        pj("debug", "4.3.4"),
+        pj("ms", "2.1.3"),
+        pj("ms", "2.1.2"),
+        pj("@types/node", "20.12.7"),
+    );
+    let img = image(
+        "node",
+        vec![layer(
+            0,
+            &[
+                f("src/node_modules/debug/package.json", debug.as_bytes()),
+                f("src/node_modules/debug/src/index.js", &[1u8; 10]),
+                f("src/node_modules/ms/package.json", ms.as_bytes()),
+                f("src/node_modules/ms/index.js", &[2u8; 10]),
+                f(
+                    "src/node_modules/debug/node_modules/ms/package.json",
+                    nested_ms.as_bytes(),
+                ),
+                f(
+                    "src/node_modules/debug/node_modules/ms/index.js",
+                    &[3u8; 10],
+                ),
+                f(
+                    "src/node_modules/@types/node/package.json",
+                    types.as_bytes(),
+                ),
+                f("src/node_modules/@types/node/fs.d.ts", &[4u8; 10]),
+                f(
+                    "src/node_modules/typescript/package.json",
+                    pj("typescript", "5.4.5").as_bytes(),
+                ),
+                f(
+                    "src/node_modules/typescript/bin/tsc",
+                    b"#!/usr/bin/env node\n",
+                ),
+                Link("src/node_modules/.bin/tsc", "../typescript/bin/tsc"),
+                Link("src/node_modules/.bin/evil", "../../../../etc/x"),
+                f("src/node_modules/.package-lock.json", b"{}"),
+                f("src/main.ts", b"export {}\n"),
+                f("src/package.json", pj("app", "1.0.0").as_bytes()),
+                f("root/.npm/_cacache/index-v5/aa/bb", &[5u8; 30]),
+            ],
+        )],
+    );
+    let c = compare(&img, &image("empty", vec![]), &Rules::builtin());
+    let b = &c.before;
+    let is = |p: &str, bucket: Bucket, owner: &str| {
+        assert_eq!(
+            (facts(b, p).bucket, label(&c, b, p).as_str()),
+            (bucket, owner),
+            "{p}"
+        );
+    };
+    is(
+        "src/node_modules/debug/src/index.js",
+        Bucket::LanguageDeps,
+        "debug@4.3.4",
+    );
+    is(
+        "src/node_modules/ms/index.js",
+        Bucket::LanguageDeps,
+        "ms@2.1.3",
+    );
+    is(
+        "src/node_modules/debug/node_modules/ms/index.js",
+        Bucket::LanguageDeps,
+        "ms@2.1.2",
+    );
+    // A .d.ts in a dependency is the dependency's, not source.
+    is(
+        "src/node_modules/@types/node/fs.d.ts",
+        Bucket::LanguageDeps,
+        "@types/node@20.12.7",
+    );
+    is(
+        "src/node_modules/.bin/tsc",
+        Bucket::LanguageDeps,
+        "typescript@5.4.5",
+    );
+    is(
+        "src/node_modules/.bin/evil",
+        Bucket::LanguageDeps,
+        "node_modules",
+    );
+    is(
+        "src/node_modules/.package-lock.json",
+        Bucket::LanguageDeps,
+        "node_modules",
+    );
+    is("src/main.ts", Bucket::Source, "Source files");
+    is("src/package.json", Bucket::Source, "Build files");
+    is(
+        "root/.npm/_cacache/index-v5/aa/bb",
+        Bucket::BuildCache,
+        "npm/yarn cache",
+    );
+    assert_eq!(
+        c.owner(facts(b, "src/node_modules/ms/index.js").owner.unwrap())
+            .ecosystem,
+        "npm"
+    );
+}

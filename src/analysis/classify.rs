@@ -1,12 +1,13 @@
 //! Sorting every path of one tree into a bucket and naming its owner.
 
 use super::owners::{child_named, Interner, Ownership};
+use super::python;
 use super::rules::{Bucket, DepKind, Rule, Rules};
 use super::{OwnerId, OwnerKind, PathFacts};
 use crate::escape::escape_bytes;
-use crate::image::entry::split_parent;
+use crate::image::entry::{normalize_path, split_parent, ImagePath};
 use crate::image::{EntryKind, Layer};
-use crate::tree::{FileTree, NodeId, ROOT};
+use crate::tree::{FileTree, Node, NodeId, ROOT};
 use std::collections::HashMap;
 
 /// Walks `tree` depth-first, giving each live node its normalised path from
@@ -49,8 +50,12 @@ pub(crate) fn classify(
         .filter(|&i| !rules.rules[i].packages.is_empty() || rules.rules[i].owned)
         .collect();
     let path_rules: Vec<usize> = (0..rules.rules.len())
-        .filter(|&i| !rules.rules[i].paths.is_empty() || !rules.rules[i].names.is_empty())
+        .filter(|&i| {
+            let r = &rules.rules[i];
+            !r.paths.is_empty() || !r.names.is_empty() || r.deps == Some(DepKind::Python)
+        })
         .collect();
+    let py = python::index(tree, layers, owners);
     // First matching rule per package, computed once per package.
     let pkg_hit: Vec<Option<usize>> = own
         .packages
@@ -68,10 +73,12 @@ pub(crate) fn classify(
     let mut members: HashMap<(usize, usize), u64> = HashMap::new();
     let mut rule_owner: HashMap<usize, OwnerId> = HashMap::new();
     let mut deps = DepNamer::default();
+    let mut venv_owner: Option<OwnerId> = None;
 
     walk_paths(tree, |id, path| {
         let node = tree.node(id);
-        let pkg = own.package_index(id);
+        let listed = own.package_index(id);
+        let pkg = listed.or_else(|| compiled_from_package(tree, own, path, node.kind));
         let hit = match pkg {
             Some(p) => pkg_hit[p].map(Hit::Package),
             None => {
@@ -81,26 +88,30 @@ pub(crate) fn classify(
                     .copied()
                     .find(|&i| {
                         let r = &rules.rules[i];
-                        r.paths.matches(path) || r.names.matches(name)
+                        r.paths.matches(path)
+                            || r.names.matches(name)
+                            || (r.deps == Some(DepKind::Python)
+                                && (py.is_claimed(id) || py.in_venv(path)))
                     })
                     .map(Hit::Path)
             }
         };
         let f = &mut facts[id as usize];
-        f.package = pkg.map(|p| own.packages[p].owner);
+        f.package = listed.map(|p| own.packages[p].owner);
         let bytes = if node.kind == EntryKind::Dir {
             0
         } else {
             node.size
         };
-        if let Some(p) = pkg {
+        if let Some(p) = listed {
             if node.kind != EntryKind::Dir {
                 own.packages[p].bytes += bytes;
                 own.packages[p].files += u32::from(node.kind == EntryKind::File);
             }
         }
+        let pkg_owner = pkg.map(|p| own.packages[p].owner);
         let (bucket, owner) = match hit {
-            None => (Bucket::Other, f.package),
+            None => (Bucket::Other, pkg_owner),
             Some(h) => {
                 let (i, via_package) = match h {
                     Hit::Package(i) => (i, true),
@@ -115,12 +126,21 @@ pub(crate) fn classify(
                         owners.intern(OwnerKind::Toolchain, r.name.clone(), None, "")
                     }))
                 } else if via_package {
-                    f.package
-                } else if let Some(d) = r
-                    .deps
-                    .and_then(|k| deps.name(k, tree, layers, path, node.kind, owners))
+                    pkg_owner
+                } else if let Some(d) = (r.deps == Some(DepKind::Python))
+                    .then(|| py.dist_of(id))
+                    .flatten()
                 {
                     Some(d)
+                } else if let Some(d) = r
+                    .deps
+                    .and_then(|k| deps.name(k, tree, layers, path, node, owners))
+                {
+                    Some(d)
+                } else if r.deps == Some(DepKind::Python) && py.in_venv(path) {
+                    Some(*venv_owner.get_or_insert_with(|| {
+                        owners.intern(OwnerKind::Rule, "Python virtualenv".into(), None, "")
+                    }))
                 } else {
                     Some(*rule_owner.entry(i).or_insert_with(|| {
                         owners.intern(OwnerKind::Rule, r.name.clone(), None, "")
@@ -176,6 +196,36 @@ pub(crate) fn classify(
         o.members = member_ids;
         o.member_names = member_names;
     }
+}
+
+/// The package owning the source of an unlisted compiled Python file:
+/// `DIR/__pycache__/NAME.cpython-311.pyc` (or Python 2's `DIR/NAME.pyc`)
+/// belongs to whoever owns `DIR/NAME.py`. Debian byte-compiles its Python
+/// packages after unpacking them, so their `.pyc` are in no `.list`.
+fn compiled_from_package(
+    tree: &FileTree,
+    own: &Ownership,
+    path: &[u8],
+    kind: EntryKind,
+) -> Option<usize> {
+    if kind != EntryKind::File || !path.ends_with(b".pyc") {
+        return None;
+    }
+    let (dir, name) = split_parent(path);
+    let (dir_parent, dir_name) = split_parent(dir);
+    let mut source = Vec::with_capacity(path.len());
+    if dir_name == b"__pycache__" {
+        let stem = name.split(|&b| b == b'.').next().unwrap_or(name);
+        if !dir_parent.is_empty() {
+            source.extend_from_slice(dir_parent);
+            source.push(b'/');
+        }
+        source.extend_from_slice(stem);
+        source.extend_from_slice(b".py");
+    } else {
+        source.extend_from_slice(&path[..path.len() - 1]);
+    }
+    own.package_index(tree.lookup(&source)?)
 }
 
 /// Nodes matching a glob of literal and `*`/`?` components (no `**`).
@@ -274,7 +324,7 @@ fn comp_end(path: &[u8], from: usize) -> usize {
 }
 
 /// `name-1.2.3` → (`name`, `1.2.3`): splits at the last `-` before a digit.
-fn split_name_version(s: &[u8]) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_name_version(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut i = s.len();
     while let Some(j) = memchr::memrchr(b'-', &s[..i]) {
         if s.get(j + 1).is_some_and(u8::is_ascii_digit) && j > 0 {
@@ -291,6 +341,24 @@ fn norm_py(s: &[u8]) -> String {
         .replace(['-', '.'], "_")
 }
 
+/// `…/node_modules/.bin/NAME`.
+fn is_node_bin(path: &[u8]) -> bool {
+    let (dir, _) = split_parent(path);
+    let (parent, bin) = split_parent(dir);
+    bin == b".bin" && split_parent(parent).1 == b"node_modules"
+}
+
+/// Where a symlink at `path` points, lexically, inside the image root.
+fn link_target(path: &[u8], link: &[u8]) -> ImagePath {
+    if link.first() == Some(&b'/') {
+        return normalize_path(link);
+    }
+    let mut p = split_parent(path).0.to_vec();
+    p.push(b'/');
+    p.extend_from_slice(link);
+    normalize_path(&p)
+}
+
 impl DepNamer {
     fn name(
         &mut self,
@@ -298,10 +366,23 @@ impl DepNamer {
         tree: &FileTree,
         layers: &[Layer],
         path: &[u8],
-        node_kind: EntryKind,
+        node: &Node,
         owners: &mut Interner,
     ) -> Option<OwnerId> {
-        let root_len = self.root_len(kind, path, node_kind)?;
+        // `node_modules/.bin/tsc → ../typescript/bin/tsc` is typescript's.
+        let bin_target;
+        let path = match &node.link {
+            Some(link)
+                if kind == DepKind::Node
+                    && node.kind == EntryKind::Symlink
+                    && is_node_bin(path) =>
+            {
+                bin_target = link_target(path, link);
+                &bin_target[..]
+            }
+            _ => path,
+        };
+        let root_len = self.root_len(kind, path, node.kind)?;
         let root = &path[..root_len];
         if let Some(&o) = self.roots.get(root) {
             return o;

@@ -35,6 +35,7 @@ mod classify;
 mod compare;
 pub mod glob;
 pub mod owners;
+pub mod python;
 pub mod rpmdb;
 pub mod rules;
 pub mod size;

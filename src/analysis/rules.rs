@@ -102,7 +102,9 @@ pub enum DepKind {
     Go,
     /// `…/node_modules/[@scope/]NAME/…` (version from its package.json)
     Node,
-    /// `…/site-packages/NAME/…` matched to `NAME-VERSION.dist-info`
+    /// Whatever a `*.dist-info/RECORD` or `*.egg-info/installed-files.txt`
+    /// lists (named by its METADATA/PKG-INFO), everything in a virtualenv,
+    /// else `…/site-packages/NAME/…` matched to `NAME-VERSION.dist-info`
     Python,
     /// `…/.cargo/registry/{src,cache}/INDEX/NAME-VERSION…`
     Cargo,

@@ -13,6 +13,9 @@ pub const MAX_FILE: u64 = 16 << 20;
 pub const MAX_RPMDB: u64 = 128 << 20;
 /// Most bytes kept per layer, all files together.
 pub const MAX_PER_LAYER: u64 = 256 << 20;
+/// Most bytes kept of a Python distribution's file list (`RECORD`,
+/// `installed-files.txt`): pip's own is 80 kB, the biggest wheels' a few MB.
+pub const MAX_RECORD: u64 = 8 << 20;
 
 /// A kept file: its normalised path and content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,10 +67,16 @@ pub fn wants(path: &[u8], size: u64) -> bool {
     if path.starts_with(b"var/lib/dpkg/info/") {
         return name.ends_with(b".list");
     }
+    let parent = parent_name(path);
+    // What a Python distribution installed: who owns each file it lists.
+    if (name == b"RECORD" && parent.ends_with(b".dist-info"))
+        || (name == b"installed-files.txt" && parent.ends_with(b".egg-info"))
+    {
+        return size <= MAX_RECORD;
+    }
     if !small {
         return false;
     }
-    let parent = parent_name(path);
     // Toolchain markers: Go's VERSION, a JDK's `release`, rustup's
     // `multirust-channel-manifest` is too big; its directory names suffice.
     (name == b"VERSION" && size <= 4096)
@@ -131,6 +140,27 @@ mod tests {
         assert!(wants(
             b"app/venv/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
             4000
+        ));
+        assert!(wants(
+            b"venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/RECORD",
+            76_635
+        ));
+        assert!(wants(
+            b"venv/lib/python3.11/site-packages/x-1.dist-info/RECORD",
+            MAX_RECORD
+        ));
+        assert!(!wants(
+            b"venv/lib/python3.11/site-packages/x-1.dist-info/RECORD",
+            MAX_RECORD + 1
+        ));
+        assert!(!wants(b"venv/lib/python3.11/site-packages/x/RECORD", 100));
+        assert!(wants(
+            b"usr/lib/python3/dist-packages/MarkupSafe-2.1.5.egg-info/installed-files.txt",
+            600
+        ));
+        assert!(wants(
+            b"usr/lib/python3/dist-packages/MarkupSafe-2.1.5.egg-info/PKG-INFO",
+            600
         ));
         assert!(wants(b"app/node_modules/left-pad/package.json", 700));
         assert!(wants(b"app/node_modules/@babel/core/package.json", 700));
