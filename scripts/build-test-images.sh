@@ -3,20 +3,31 @@
 # stagediff reads. Usage: scripts/build-test-images.sh [OUTDIR]   (default: fixtures-cache/)
 #
 # Pairs (build contexts in tests/images/):
-#   stagediff-test/goapp:single / :multi   Go HTTP server, Debian builder vs FROM scratch
-#   stagediff-test/capp:single  / :multi   C tool, Debian + build-essential vs static FROM scratch
-#   stagediff-test/rpmapp:single / :multi  rpm-based: fake toolchain root vs runtime root
-# goapp and capp build on local/debian:bookworm, made here with debootstrap (no registry is
+#   stagediff-test/goapp:single   / :multi   Go HTTP server, Debian builder vs FROM scratch
+#   stagediff-test/capp:single    / :multi   C tool, Debian + build-essential vs static FROM scratch
+#   stagediff-test/pyapp:single   / :multi   Flask app in a venv (a C extension built from its
+#                                            sdist) vs Debian python3 + the builder's venv
+#   stagediff-test/nodeapp:single / :multi   TypeScript app, npm ci with devDependencies vs
+#                                            Debian nodejs + the pruned node_modules
+#   stagediff-test/rpmapp:single  / :multi   rpm-based: fake toolchain root vs runtime root
+# All but rpmapp build on local/debian:bookworm, made here with debootstrap (no registry is
 # reachable); rpmapp on the roots rpm installed for tests/fixtures/rpm, imported as they are.
+# A context whose Dockerfiles name build-ca/ is built from a copy with build-ca/ added: the
+# CA certificates this host trusts beyond Debian's (/usr/local/share/ca-certificates), so
+# pip and npm inside the build reach their registries through a TLS-inspecting proxy too.
 #
-# Per image NAME (goapp-single, goapp-multi, capp-single, capp-multi) OUTDIR gets:
+# Per image NAME (APP-single, APP-multi) OUTDIR gets:
 #   NAME.docker.tar        docker save (legacy docker-archive, uncompressed layers)
+#   NAME.size              docker image inspect .Size, bytes
+#   NAME.stamp             context hash and image id the outputs were made from
+# and, per the pair's needs (exports_of below):
 #   NAME.oci-gzip/         OCI layout, gzip layers            (skopeo oci:DIR:latest)
 #   NAME.oci-zstd/         OCI layout, zstd layers
 #   NAME.oci-archive.tar   OCI layout in a tar, gzip layers   (skopeo oci-archive:)
-#   NAME.size              docker image inspect .Size, bytes
-#   NAME.dpkg              installed package names, one a line (single-stage Debian images)
-#   NAME.stamp             context hash and image id the outputs were made from
+#   NAME.dpkg              installed package names, one a line (dpkg-query -W in the image)
+#   NAME.pip               pip list --format=freeze of the image's /venv
+#   NAME.npm-all.json      npm ls --json --all --long in the image's app dir (paths, dev flags)
+#   NAME.npm-prod.json     npm ls --json --all --omit=dev (what a production install keeps)
 # Idempotent: an image whose outputs are complete and whose build context is unchanged is
 # skipped without touching docker; missing outputs are made; stale ones are replaced.
 set -euo pipefail
@@ -74,17 +85,35 @@ context_hash() {
   (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
 }
 
-# Images with dpkg inside, whose single-stage package list dpkg-query gives.
-has_dpkg() { [[ $1 != rpmapp-* ]]; }
-
-outputs_of() { # NAME KIND
-  local n=$1
-  echo "$n.docker.tar $n.oci-gzip $n.oci-zstd $n.oci-archive.tar $n.size"
-  [[ $2 == single ]] && has_dpkg "$n" && echo "$n.dpkg"
-  return 0
+# What each image exports besides NAME.docker.tar and NAME.size. The OCI forms are for the
+# format matrix of tests/docker_e2e.rs (Go and C pairs); the tools' own records are what
+# tests/analysis_real.rs checks stagediff against.
+exports_of() { # APP KIND
+  case $1:$2 in
+    goapp:single | capp:single) echo "oci dpkg" ;;
+    goapp:multi | capp:multi) echo "oci" ;; # FROM scratch: no dpkg
+    rpmapp:*) echo "oci" ;;                    # rpm roots: tests/fixtures/rpm has their lists
+    pyapp:*) echo "dpkg pip" ;;
+    nodeapp:single) echo "dpkg npm" ;;
+    nodeapp:multi) echo "dpkg" ;; # no npm in the runtime
+    *) die "no exports declared for $1:$2" ;;
+  esac
 }
 
-outputs_complete() { # NAME KIND
+outputs_of() { # APP KIND
+  local n=$1-$2 e
+  echo "$n.docker.tar $n.size"
+  for e in $(exports_of "$1" "$2"); do
+    case $e in
+      oci) echo "$n.oci-gzip $n.oci-zstd $n.oci-archive.tar" ;;
+      dpkg) echo "$n.dpkg" ;;
+      pip) echo "$n.pip" ;;
+      npm) echo "$n.npm-all.json $n.npm-prod.json" ;;
+    esac
+  done
+}
+
+outputs_complete() { # APP KIND
   local f
   for f in $(outputs_of "$1" "$2"); do [[ -e $out/$f ]] || return 1; done
 }
@@ -100,13 +129,15 @@ skopeo_copy() { # DOCKER-ARCHIVE DEST-TRANSPORT:PATH EXTRA-ARGS...
   skopeo --insecure-policy copy --quiet "$@" "docker-archive:$src" "$dest"
 }
 
-export_image() { # TAG NAME KIND CONTEXT-HASH
-  local tag=$1 name=$2 kind=$3 ctx=$4 id stamp=$out/$2.stamp tmp archive=$out/$2.docker.tar
+export_image() { # TAG APP KIND CONTEXT-HASH
+  local tag=$1 app=$2 kind=$3 ctx=$4 name=$2-$3 id tmp exports
+  local stamp=$out/$name.stamp archive=$out/$name.docker.tar
+  exports=" $(exports_of "$app" "$kind") "
   id=$(docker image inspect -f '{{.Id}}' "$tag")
   if [[ $(stamp_field "$stamp" id) != "$id" ]]; then
     # Outputs from another build of this image (or an unfinished run) must not be mixed in.
     # shellcheck disable=SC2046 # the names are ours and contain no spaces
-    (cd "$out" && rm -rf $(outputs_of "$name" "$kind") "$name".*.tmp)
+    (cd "$out" && rm -rf $(outputs_of "$app" "$kind") "$name".*.tmp)
   fi
   printf 'context=%s\nid=%s\ntag=%s\n' "$ctx" "$id" "$tag" >"$stamp"
 
@@ -115,6 +146,37 @@ export_image() { # TAG NAME KIND CONTEXT-HASH
     chmod 0644 "$archive.tmp" # docker save writes 0600
     mv "$archive.tmp" "$archive"
   fi
+  if [[ $exports == *" oci "* ]]; then
+    export_oci "$name" "$archive"
+  fi
+  docker image inspect -f '{{.Size}}' "$tag" >"$out/$name.size"
+  records "$tag" "$name" "$exports"
+}
+
+# The tools' own records of an image, written by one container (with vfs every container
+# copies the whole image, so one run for all of them): dpkg-query -W; pip list of /venv;
+# npm ls of /src, all (with paths and dev flags) and production only. npm ls exits non-zero on any problem in the tree
+# (missing, invalid), and then the fixture is bad.
+records() { # TAG NAME EXPORTS
+  local tag=$1 name=$2 exports=$3 dir script="set -e" f want=()
+  # shellcheck disable=SC2016 # ${Package} is dpkg-query's format, not shell
+  [[ $exports == *" dpkg "* ]] && script+='; dpkg-query -W -f="\${Package}\n" >/out/dpkg' && want+=(dpkg)
+  [[ $exports == *" pip "* ]] && want+=(pip) &&
+    script+='; /venv/bin/pip --disable-pip-version-check list --format=freeze >/out/pip'
+  [[ $exports == *" npm "* ]] && want+=(npm-all.json npm-prod.json) &&
+    script+='; cd /src; npm ls --json --all --long >/out/npm-all.json; npm ls --json --all --omit=dev >/out/npm-prod.json'
+  local missing=0
+  for f in "${want[@]}"; do [[ -e $out/$name.$f ]] || missing=1; done
+  ((missing)) || return 0
+  dir=$(mktemp -d "$out/.records.XXXXXX")
+  workdirs+=("$dir")
+  # --entrypoint: the images' own ENTRYPOINT is the app, not a shell.
+  step "$name: ${want[*]}" docker run --rm --network=none -v "$dir:/out" --entrypoint /bin/sh "$tag" -c "$script"
+  for f in "${want[@]}"; do mv "$dir/$f" "$out/$name.$f"; done
+}
+
+export_oci() { # NAME ARCHIVE
+  local name=$1 archive=$2 tmp
   if [[ ! -e $out/$name.oci-gzip ]]; then
     tmp=$out/$name.oci-gzip.tmp
     rm -rf "$tmp"
@@ -133,14 +195,21 @@ export_image() { # TAG NAME KIND CONTEXT-HASH
     step "$name: skopeo -> oci-archive (gzip)" skopeo_copy "$archive" "oci-archive:$tmp:latest"
     mv "$tmp" "$out/$name.oci-archive.tar"
   fi
-  docker image inspect -f '{{.Size}}' "$tag" >"$out/$name.size"
-  if [[ $kind == single ]] && has_dpkg "$name" && [[ ! -e $out/$name.dpkg ]]; then
-    # --entrypoint: the images' own ENTRYPOINT is the app, not a shell.
-    # shellcheck disable=SC2016 # ${Package} is dpkg-query's format, not shell
-    step "$name: dpkg-query" docker run --rm --network=none --entrypoint dpkg-query "$tag" \
-      -W -f='${Package}\n' >"$out/$name.dpkg.tmp"
-    mv "$out/$name.dpkg.tmp" "$out/$name.dpkg"
+}
+
+# The build context: the directory itself, or a copy with build-ca/ added (see the header).
+context_for() { # DIR
+  local dir=$1 copy
+  if ! grep -q 'build-ca/' "$dir"/Dockerfile.*; then
+    echo "$dir"
+    return
   fi
+  copy=$(mktemp -d "$out/.context.XXXXXX")
+  workdirs+=("$copy")
+  cp -a "$dir/." "$copy/"
+  mkdir -p "$copy/build-ca"
+  find /usr/local/share/ca-certificates -name '*.crt' -type f -exec cp {} "$copy/build-ca/" \; 2>/dev/null || true
+  echo "$copy"
 }
 
 # The rpm bases: the fixture roots, imported as rpm left them (re-imported when they change).
@@ -157,36 +226,40 @@ ensure_rpm_bases() {
 }
 
 build_pair() { # APP
-  local app=$1 dir=$repo/tests/images/$1 ctx kind tag name
+  local app=$1 dir=$repo/tests/images/$1 ctx kind tag name context=
   [[ -f $dir/Dockerfile.single && -f $dir/Dockerfile.multi ]] || die "no build context in $dir"
   ctx=$(context_hash "$dir")
   # rpmapp's bases are the rpm fixtures: a new fixture is a new context.
   [[ $app == rpmapp ]] && ctx=$( (echo "$ctx"; cd "$RPM_FIXTURES" && sha256sum ./*.tar.gz) | sha256sum | cut -c1-64)
+  # single first: the multi-stage builders repeat its first steps and reuse its layers.
   for kind in single multi; do
     tag=stagediff-test/$app:$kind
     name=$app-$kind
-    if outputs_complete "$name" "$kind" && [[ $(stamp_field "$out/$name.stamp" context) == "$ctx" ]]; then
+    if outputs_complete "$app" "$kind" && [[ $(stamp_field "$out/$name.stamp" context) == "$ctx" ]]; then
       log "$name: outputs up to date, skipped"
       continue
     fi
     if [[ $app == rpmapp ]]; then ensure_rpm_bases; else ensure_base; fi
+    [[ -n $context ]] || context=$(context_for "$dir")
     step "$name: docker build" quiet "$out/$name.build.log" \
-      docker build --network=host -f "$dir/Dockerfile.$kind" -t "$tag" "$dir"
-    export_image "$tag" "$name" "$kind" "$ctx"
+      docker build --network=host -f "$context/Dockerfile.$kind" -t "$tag" "$context"
+    export_image "$tag" "$app" "$kind" "$ctx"
   done
 }
 
 t_start=$EPOCHREALTIME
 step "ensure docker" bash "$repo/scripts/ensure-docker.sh"
 # STAGEDIFF_PAIRS="rpmapp" builds only the pairs named.
-pairs=${STAGEDIFF_PAIRS:-goapp capp rpmapp}
-for app in $pairs; do build_pair "$app"; done
+read -r -a pairs <<<"${STAGEDIFF_PAIRS:-goapp capp rpmapp pyapp nodeapp}"
+for app in "${pairs[@]}"; do build_pair "$app"; done
 
 log "outputs in $out:"
-(cd "$out" && for app in $pairs; do for n in "$app-single" "$app-multi"; do
-  printf '  %-14s image %10s B  docker.tar %6s  oci-gzip %6s  oci-zstd %6s  oci-archive %6s%s\n' \
-    "$n" "$(cat "$n.size")" "$(du -sh "$n.docker.tar" | cut -f1)" "$(du -sh "$n.oci-gzip" | cut -f1)" \
-    "$(du -sh "$n.oci-zstd" | cut -f1)" "$(du -sh "$n.oci-archive.tar" | cut -f1)" \
+(cd "$out" && for app in "${pairs[@]}"; do for n in "$app-single" "$app-multi"; do
+  printf '  %-15s image %10s B  docker.tar %6s%s%s\n' \
+    "$n" "$(cat "$n.size")" "$(du -sh "$n.docker.tar" | cut -f1)" \
+    "$([[ -e $n.oci-gzip ]] && printf '  oci-gzip %6s  oci-zstd %6s  oci-archive %6s' \
+      "$(du -sh "$n.oci-gzip" | cut -f1)" "$(du -sh "$n.oci-zstd" | cut -f1)" \
+      "$(du -sh "$n.oci-archive.tar" | cut -f1)")" \
     "$([[ -e $n.dpkg ]] && echo "  dpkg $(wc -l <"$n.dpkg") pkgs")"
 done; done) >&2
 print_timings
