@@ -4,8 +4,8 @@
 //! `STAGEDIFF_FIXTURES=fixtures-cache cargo test --test analysis_real -- --include-ignored`.
 //! Each check is a public function so `tests/docker_e2e.rs` can call them too.
 
-use stagediff::analysis::{compare, Bucket, Comparison, OwnerKind, Rules, Status};
-use std::collections::BTreeSet;
+use stagediff::analysis::{compare, Bucket, Comparison, FindingKind, OwnerKind, Rules, Status};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn fixtures() -> Option<PathBuf> {
@@ -41,15 +41,35 @@ fn facts_of<'a>(
     side.facts(id)
 }
 
-/// The eliminated dpkg packages are exactly `NAME-single.dpkg`.
-pub fn check_eliminated_packages(dir: &std::path::Path, name: &str, cmp: &Comparison) {
-    let listed = std::fs::read_to_string(dir.join(format!("{name}-single.dpkg")))
-        .unwrap_or_else(|e| panic!("{name}-single.dpkg: {e}"));
-    let expected: BTreeSet<&str> = listed
+fn read(dir: &std::path::Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// `dpkg-query -W` of an image as the build script wrote it (none for a
+/// FROM-scratch image).
+fn dpkg_list(dir: &std::path::Path, image: &str) -> BTreeSet<String> {
+    let file = format!("{image}.dpkg");
+    if !dir.join(&file).exists() && image.ends_with("-multi") {
+        return BTreeSet::new();
+    }
+    read(dir, &file)
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .collect();
+        .map(String::from)
+        .collect()
+}
+
+/// The eliminated dpkg packages are exactly `dpkg-query -W` of BEFORE minus
+/// that of AFTER.
+pub fn check_eliminated_packages(dir: &std::path::Path, name: &str, cmp: &Comparison) {
+    let before = dpkg_list(dir, &format!("{name}-single"));
+    let after = dpkg_list(dir, &format!("{name}-multi"));
+    let expected: BTreeSet<&str> = before.difference(&after).map(String::as_str).collect();
+    assert!(
+        !expected.is_empty(),
+        "{name}: the fixture removes no package"
+    );
     let got: BTreeSet<&str> = cmp
         .eliminated_packages()
         .iter()
@@ -215,11 +235,399 @@ pub fn check_rpm_pair(dir: &std::path::Path) {
     assert!(cmp.findings.is_empty(), "{:?}", cmp.findings);
 }
 
+/// Bytes per status of the regular files and links each language
+/// dependency of `ecosystem` owns on one side, by owner label
+/// (`NAME@VERSION`), with the buckets they landed in.
+#[derive(Default, Debug)]
+struct DepShare {
+    bytes: [u64; 5],
+    files: u32,
+    buckets: BTreeSet<Bucket>,
+}
+
+fn deps_of(
+    cmp: &Comparison,
+    side: &stagediff::analysis::Side,
+    ecosystem: &str,
+) -> BTreeMap<String, DepShare> {
+    let mut out: BTreeMap<String, DepShare> = BTreeMap::new();
+    for id in side.tree.iter() {
+        let (n, f) = (side.tree.node(id), side.facts(id));
+        let Some(o) = f.owner.map(|o| cmp.owner(o)) else {
+            continue;
+        };
+        if n.is_dir() || o.kind != OwnerKind::Dependency || o.ecosystem != ecosystem {
+            continue;
+        }
+        let e = out.entry(o.label()).or_default();
+        e.bytes[f.status.index()] += n.size;
+        e.files += 1;
+        e.buckets.insert(f.bucket);
+    }
+    out
+}
+
+/// `pip list --format=freeze` as `Name@Version`.
+fn pip_freeze(dir: &std::path::Path, image: &str) -> BTreeSet<String> {
+    read(dir, &format!("{image}.pip"))
+        .lines()
+        .filter_map(|l| l.trim().split_once("=="))
+        .map(|(n, v)| format!("{n}@{v}"))
+        .collect()
+}
+
+/// One installed package of an `npm ls --json --all [--long]` tree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct NpmPackage {
+    /// `NAME@VERSION`.
+    label: String,
+    /// Where it is installed (`--long` only).
+    path: Option<String>,
+    /// Needed by devDependencies only (`--long` only).
+    dev: bool,
+}
+
+fn npm_ls(dir: &std::path::Path, file: &str) -> Vec<NpmPackage> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<NpmPackage>) {
+        let Some(deps) = v.get("dependencies").and_then(|d| d.as_object()) else {
+            return;
+        };
+        for (name, d) in deps {
+            let version = d
+                .get("version")
+                .and_then(|v| v.as_str())
+                .unwrap_or_else(|| panic!("npm ls: {name} has no version: {d}"));
+            out.push(NpmPackage {
+                label: format!("{name}@{version}"),
+                path: d.get("path").and_then(|p| p.as_str()).map(String::from),
+                dev: d.get("dev").and_then(|p| p.as_bool()).unwrap_or(false),
+            });
+            walk(d, out);
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&read(dir, file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut out = Vec::new();
+    walk(&v, &mut out);
+    out
+}
+
+fn labels(packages: &[NpmPackage]) -> BTreeSet<String> {
+    packages.iter().map(|p| p.label.clone()).collect()
+}
+
+/// Eliminated bytes per bucket, for the log.
+fn summary(name: &str, cmp: &Comparison) -> String {
+    let mut s = format!(
+        "{name}: BEFORE {} B, AFTER {} B, eliminated {} B:",
+        cmp.before.image_size, cmp.after.image_size, cmp.totals.eliminated_bytes
+    );
+    for b in &cmp.eliminated {
+        s.push_str(&format!(" {}={}", b.bucket, b.bytes));
+    }
+    s
+}
+
+/// Every package the tools' lists say was dropped, whose name says it is a
+/// compiler or headers, is toolchain, all of its eliminated bytes.
+fn check_toolchain_packages(cmp: &Comparison, must_have: &[&str]) {
+    let gone: Vec<_> = cmp.eliminated_packages();
+    for want in must_have {
+        assert!(
+            gone.iter().any(|p| p.name == *want),
+            "the fixture no longer drops {want}"
+        );
+    }
+    let is_tool = |n: &str| {
+        n.starts_with("gcc") || n.starts_with("g++") || n.starts_with("cpp") || n.ends_with("-dev")
+    };
+    let tools: BTreeSet<u32> = gone
+        .iter()
+        .filter(|p| is_tool(&p.name))
+        .map(|p| p.owner)
+        .collect();
+    let b = &cmp.before;
+    let mut seen = BTreeSet::new();
+    for id in b.tree.iter() {
+        let (n, f) = (b.tree.node(id), b.facts(id));
+        if let Some(p) = f.package.filter(|p| tools.contains(p)) {
+            if !n.is_dir() && f.status == Status::Eliminated {
+                assert_eq!(
+                    f.bucket,
+                    Bucket::Toolchain,
+                    "{} of {}",
+                    b.display_path(id),
+                    cmp.owner(p).label()
+                );
+                seen.insert(p);
+            }
+        }
+    }
+    assert!(seen.len() >= must_have.len(), "{seen:?}");
+}
+
+pub fn check_python_pair(dir: &std::path::Path) {
+    let cmp = load_pair(dir, "pyapp");
+    eprintln!("{}", summary("pyapp", &cmp));
+    check_eliminated_packages(dir, "pyapp", &cmp);
+    check_exact_sum(&cmp);
+    check_toolchain_packages(&cmp, &["gcc-12", "python3.11-dev", "libpython3.11-dev"]);
+    let headers = facts_of(&cmp.before, "/usr/include/python3.11/Python.h");
+    assert_eq!(
+        (headers.status, headers.bucket),
+        (Status::Eliminated, Bucket::Toolchain)
+    );
+
+    // pip's own list of the venv: stagediff names the same dists with the
+    // same versions, on both sides, all language-deps; what AFTER ships is
+    // carried over byte for byte.
+    let pip_after = pip_freeze(dir, "pyapp-multi");
+    assert!(pip_after.iter().any(|d| d.starts_with("MarkupSafe@")));
+    let after = deps_of(&cmp, &cmp.after, "pypi");
+    assert_eq!(after.keys().cloned().collect::<BTreeSet<_>>(), pip_after);
+    let before = deps_of(&cmp, &cmp.before, "pypi");
+    assert_eq!(
+        before.keys().cloned().collect::<BTreeSet<_>>(),
+        pip_freeze(dir, "pyapp-single")
+    );
+    for (dist, share) in &after {
+        let shipped: u64 = share.bytes.iter().sum();
+        let kept = share.bytes[Status::Carried.index()] + share.bytes[Status::Moved.index()];
+        assert!(share.files > 0 && shipped > 0, "{dist}");
+        assert_eq!(kept, shipped, "{dist}: {share:?}");
+        assert_eq!(
+            share.buckets,
+            BTreeSet::from([Bucket::LanguageDeps]),
+            "{dist}"
+        );
+    }
+    // The script pip wrote outside site-packages is its dist's, by RECORD.
+    let flask = pip_after
+        .iter()
+        .find(|d| d.starts_with("Flask@"))
+        .expect("Flask in pip list");
+    let bin = cmp
+        .after
+        .tree
+        .lookup(b"venv/bin/flask")
+        .expect("/venv/bin/flask");
+    assert_eq!(cmp.owner_label(cmp.after.facts(bin).owner), *flask);
+    // The whole venv is language-deps, its interpreter links too.
+    let venv = cmp.after.tree.lookup(b"venv").expect("/venv");
+    for id in cmp.after.tree.descendants(venv) {
+        let f = cmp.after.facts(id);
+        assert_eq!(
+            f.bucket,
+            Bucket::LanguageDeps,
+            "{}",
+            cmp.after.display_path(id)
+        );
+    }
+    assert_eq!(
+        facts_of(&cmp.after, "/venv/bin/python3").bucket,
+        Bucket::LanguageDeps
+    );
+
+    // pip's cache (the wheel it built) is build-cache.
+    let cache = facts_of(&cmp.before, "/root/.cache/pip");
+    assert_eq!(cache.bucket, Bucket::BuildCache);
+    assert!(cache.rollup.bytes(Status::Eliminated) > 0);
+    // Sources: the tests and requirements went, the app's modules moved.
+    for p in ["/src/tests/test_greet.py", "/src/requirements.txt"] {
+        let f = facts_of(&cmp.before, p);
+        assert_eq!(
+            (f.status, f.bucket),
+            (Status::Eliminated, Bucket::Source),
+            "{p}"
+        );
+    }
+    let app = facts_of(&cmp.before, "/src/app/server.py");
+    assert_eq!((app.status, app.bucket), (Status::Moved, Bucket::Source));
+
+    // The audit of AFTER: pip in the venv is a package manager (every
+    // script pip's RECORD puts in /venv/bin), the app's sources ship, no
+    // compiler does.
+    let pip = pip_after
+        .iter()
+        .find(|d| d.starts_with("pip@"))
+        .expect("pip in pip list");
+    let pip_scripts: BTreeSet<String> = cmp
+        .after
+        .tree
+        .iter()
+        .filter(|&id| {
+            cmp.after.display_path(id).starts_with("/venv/bin/")
+                && cmp.owner_label(cmp.after.facts(id).owner) == *pip
+        })
+        .map(|id| cmp.after.display_path(id))
+        .collect();
+    let flagged: BTreeSet<String> = cmp
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::PackageManager && f.path.starts_with("/venv/"))
+        .map(|f| f.path.clone())
+        .collect();
+    assert!(!pip_scripts.is_empty());
+    assert_eq!(flagged, pip_scripts);
+    let sources: BTreeSet<&str> = cmp
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Source)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(sources, BTreeSet::from(["/app/greet.py", "/app/server.py"]));
+    assert!(
+        cmp.findings
+            .iter()
+            .all(|f| f.kind != FindingKind::Toolchain),
+        "{:?}",
+        cmp.findings
+    );
+}
+
+pub fn check_node_pair(dir: &std::path::Path) {
+    let cmp = load_pair(dir, "nodeapp");
+    eprintln!("{}", summary("nodeapp", &cmp));
+    check_eliminated_packages(dir, "nodeapp", &cmp);
+    check_exact_sum(&cmp);
+
+    // npm's own view: every dependency npm ls lists is named NAME@VERSION;
+    // the ones only devDependencies need went, as language-deps, whole;
+    // the production ones shipped byte for byte.
+    let installed = npm_ls(dir, "nodeapp-single.npm-all.json");
+    let all = labels(&installed);
+    let prod = labels(&npm_ls(dir, "nodeapp-single.npm-prod.json"));
+    let dev_only: BTreeSet<String> = all.difference(&prod).cloned().collect();
+    assert!(!prod.is_empty() && !dev_only.is_empty(), "{all:?} {prod:?}");
+    // npm's two views agree: what --omit=dev drops is what it flags dev.
+    assert_eq!(
+        labels(
+            &installed
+                .iter()
+                .filter(|p| p.dev)
+                .cloned()
+                .collect::<Vec<_>>()
+        ),
+        dev_only
+    );
+    // Where npm says each package is, its files are named after it (but
+    // not the packages nested in its own node_modules).
+    for p in &installed {
+        let path = p.path.as_deref().expect("npm ls --long gives paths");
+        let root = cmp
+            .before
+            .tree
+            .lookup(path.trim_start_matches('/').as_bytes())
+            .unwrap_or_else(|| panic!("{path} ({}) is not in BEFORE", p.label));
+        let mut files = 0;
+        for id in cmp.before.tree.descendants(root) {
+            let shown = cmp.before.display_path(id);
+            if cmp.before.tree.node(id).is_dir() || shown[path.len()..].contains("/node_modules/") {
+                continue;
+            }
+            assert_eq!(
+                cmp.owner_label(cmp.before.facts(id).owner),
+                p.label,
+                "{shown}"
+            );
+            files += 1;
+        }
+        assert!(files > 0, "{}", p.label);
+    }
+    let before = deps_of(&cmp, &cmp.before, "npm");
+    assert_eq!(before.keys().cloned().collect::<BTreeSet<_>>(), all);
+    for d in &dev_only {
+        let s = &before[d];
+        let total: u64 = s.bytes.iter().sum();
+        assert!(total > 0, "{d}");
+        assert_eq!(s.bytes[Status::Eliminated.index()], total, "{d}: {s:?}");
+        assert_eq!(s.buckets, BTreeSet::from([Bucket::LanguageDeps]), "{d}");
+    }
+    for d in &prod {
+        assert_eq!(before[d].bytes[Status::Eliminated.index()], 0, "{d}");
+    }
+    let eliminated_deps: BTreeSet<String> = cmp
+        .eliminated_in(Bucket::LanguageDeps)
+        .owners
+        .iter()
+        .filter_map(|o| o.owner.map(|id| cmp.owner(id)))
+        .filter(|o| o.kind == OwnerKind::Dependency && o.ecosystem == "npm")
+        .map(|o| o.label())
+        .collect();
+    assert_eq!(eliminated_deps, dev_only);
+    let after = deps_of(&cmp, &cmp.after, "npm");
+    assert_eq!(after.keys().cloned().collect::<BTreeSet<_>>(), prod);
+    for (d, s) in &after {
+        let shipped: u64 = s.bytes.iter().sum();
+        let kept = s.bytes[Status::Carried.index()] + s.bytes[Status::Moved.index()];
+        assert_eq!(kept, shipped, "{d}: {s:?}");
+    }
+    // The bin link of a dropped devDependency is that dependency's.
+    let tsc = cmp
+        .before
+        .tree
+        .lookup(b"src/node_modules/.bin/tsc")
+        .expect("/src/node_modules/.bin/tsc");
+    let ts = installed
+        .iter()
+        .find(|d| d.label.starts_with("typescript@"))
+        .expect("typescript in npm ls");
+    assert_eq!(cmp.owner_label(cmp.before.facts(tsc).owner), ts.label);
+
+    // npm's cache is build-cache; npm itself is the Node.js toolchain.
+    let cache = facts_of(&cmp.before, "/root/.npm");
+    assert_eq!(cache.bucket, Bucket::BuildCache);
+    assert!(cache.rollup.bytes(Status::Eliminated) > 0);
+    let npm = cmp.before.package("npm").expect("npm installed in BEFORE");
+    let tc = cmp.eliminated_in(Bucket::Toolchain);
+    assert!(
+        tc.owners
+            .iter()
+            .filter_map(|o| o.owner.map(|id| cmp.owner(id)))
+            .any(|o| o.kind == OwnerKind::Toolchain && o.members.contains(&npm.owner)),
+        "npm is in no toolchain group"
+    );
+    for p in ["/src/src/main.ts", "/src/tsconfig.json"] {
+        let f = facts_of(&cmp.before, p);
+        assert_eq!(
+            (f.status, f.bucket),
+            (Status::Eliminated, Bucket::Source),
+            "{p}"
+        );
+    }
+    // The audit of AFTER: node ships (not flagged: a runtime needs it), npm
+    // does not, so no package manager of npm's is flagged.
+    let node = facts_of(&cmp.after, "/usr/bin/nodejs");
+    assert_eq!(node.status, Status::Carried);
+    assert!(
+        cmp.findings.iter().all(|f| f.kind != FindingKind::Toolchain
+            && !(f.kind == FindingKind::PackageManager
+                && (f.path.ends_with("/npm") || f.path.ends_with("/npx")))),
+        "{:?}",
+        cmp.findings
+    );
+    assert!(cmp.after.package("npm").is_none());
+}
+
 #[test]
 #[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
 fn rpm_pair() {
     let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
     check_rpm_pair(&dir);
+}
+
+#[test]
+#[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
+fn python_pair() {
+    let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
+    check_python_pair(&dir);
+}
+
+#[test]
+#[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
+fn node_pair() {
+    let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
+    check_node_pair(&dir);
 }
 
 #[test]
