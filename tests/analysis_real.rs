@@ -328,6 +328,56 @@ fn summary(name: &str, cmp: &Comparison) -> String {
     s
 }
 
+/// The files of a build context directory (`tests/images/APP/SUB`) as the
+/// image holds them below `dest`.
+fn context_files(app: &str, sub: &str, dest: &str) -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, rel: &str, out: &mut BTreeSet<String>) {
+        for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let e = e.expect("dir entry");
+            let name = e.file_name().into_string().expect("utf-8 name");
+            let rel = format!("{rel}/{name}");
+            if e.file_type().expect("file type").is_dir() {
+                walk(&e.path(), &rel, out);
+            } else {
+                out.insert(rel);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/images")
+        .join(app)
+        .join(sub);
+    walk(&dir, dest, &mut out);
+    out
+}
+
+/// BEFORE's source bucket holds exactly the app's own files from the build
+/// context: nothing a package or dependency installed (their `.py`, `.c`,
+/// `.d.ts`, `package.json`) counts as source.
+fn check_sources_are_the_context(cmp: &Comparison, expected: &BTreeSet<String>) {
+    let b = &cmp.before;
+    let got: BTreeSet<String> = b
+        .tree
+        .iter()
+        .filter(|&id| !b.tree.node(id).is_dir() && b.facts(id).bucket == Bucket::Source)
+        .map(|id| b.display_path(id))
+        .collect();
+    assert_eq!(&got, expected);
+    // And whatever a package database lists is the package's.
+    for id in b.tree.iter() {
+        let f = b.facts(id);
+        if f.package.is_some() && !b.tree.node(id).is_dir() {
+            assert!(
+                matches!(f.bucket, Bucket::Toolchain | Bucket::OsPackage),
+                "{} is {}",
+                b.display_path(id),
+                f.bucket
+            );
+        }
+    }
+}
+
 /// Every package the tools' lists say was dropped, whose name says it is a
 /// compiler or headers, is toolchain, all of its eliminated bytes.
 fn check_toolchain_packages(cmp: &Comparison, must_have: &[&str]) {
@@ -432,6 +482,7 @@ pub fn check_python_pair(dir: &std::path::Path) {
     let cache = facts_of(&cmp.before, "/root/.cache/pip");
     assert_eq!(cache.bucket, Bucket::BuildCache);
     assert!(cache.rollup.bytes(Status::Eliminated) > 0);
+    check_sources_are_the_context(&cmp, &context_files("pyapp", "src", "/src"));
     // Sources: the tests and requirements went, the app's modules moved.
     for p in ["/src/tests/test_greet.py", "/src/requirements.txt"] {
         let f = facts_of(&cmp.before, p);
@@ -587,6 +638,7 @@ pub fn check_node_pair(dir: &std::path::Path) {
             .any(|o| o.kind == OwnerKind::Toolchain && o.members.contains(&npm.owner)),
         "npm is in no toolchain group"
     );
+    check_sources_are_the_context(&cmp, &context_files("nodeapp", "app", "/src"));
     for p in ["/src/src/main.ts", "/src/tsconfig.json"] {
         let f = facts_of(&cmp.before, p);
         assert_eq!(
