@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{docker_legacy, layer, T};
+use common::{docker_legacy, layer, run_cli, T};
 use stagediff::analysis::{compare, Bucket, Comparison, OwnerKind, Rules, Side, Status};
 use stagediff::image::Image;
 use stagediff::source::{load, LoadOptions, LoadProgress};
@@ -375,23 +375,6 @@ fn unread_rpm_backends_are_named() {
     );
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagediff"))
-        .args(args)
-        .env("NO_COLOR", "")
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn reports_name_rpm_packages_and_warnings() {
     let dir = tempfile::tempdir().unwrap();
@@ -408,7 +391,7 @@ fn reports_name_rpm_packages_and_warnings() {
         "multi",
         &[root_layer("after-root.tar.gz"), app_layer(false)],
     );
-    let (code, out, err) = run(&["diff", "--json", &before, &after]);
+    let (code, out, err) = run_cli(&["diff", "--json", &before, &after]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["before"]["packages"], 6);
@@ -426,7 +409,7 @@ fn reports_name_rpm_packages_and_warnings() {
     assert_eq!(gcc["label"], "GCC 12.2 (gcc-c++, cpp)");
     assert_eq!(gcc["members"], serde_json::json!(["gcc-c++", "cpp"]));
 
-    let (code, out, err) = run(&["diff", &before, &after]);
+    let (code, out, err) = run_cli(&["diff", &before, &after]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("GCC 12.2 (gcc-c++, cpp)"), "{out}");
     assert!(
@@ -440,13 +423,13 @@ fn reports_name_rpm_packages_and_warnings() {
         "broken",
         &[damaged_root(|d| d.truncate(3000)), app_layer(true)],
     );
-    let (code, out, err) = run(&["diff", "--json", &broken, &after]);
+    let (code, out, err) = run_cli(&["diff", "--json", &broken, &after]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["before"]["packages"], 0);
     let w = v["before"]["warnings"][0].as_str().unwrap();
     assert!(w.contains("rpmdb.sqlite is unreadable"), "{w}");
-    let (_, out, _) = run(&["diff", &broken, &after]);
+    let (_, out, _) = run_cli(&["diff", &broken, &after]);
     assert!(
         out.contains(
             "warning: BEFORE: rpm database /usr/lib/sysimage/rpm/rpmdb.sqlite is unreadable"
@@ -482,7 +465,7 @@ fn hostile_names_in_rpm_headers_are_escaped() {
         let mut args = vec!["diff"];
         args.extend(format);
         args.extend([before.as_str(), after.as_str()]);
-        let (code, out, err) = run(&args);
+        let (code, out, err) = run_cli(&args);
         assert_eq!(code, 0, "{err}");
         assert!(!out.contains('\x1b'), "{format:?}: raw escape in\n{out}");
         // Shown escaped (Markdown escapes the bracket too).

@@ -1,8 +1,9 @@
 //! `stagediff diff` end to end on docker-archive tars written here.
 
-use sha2::{Digest, Sha256};
+mod common;
+
+use common::{run_cli, sha};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn layer_tar(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
@@ -15,10 +16,6 @@ fn layer_tar(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
         b.append_data(&mut h, path, *content).unwrap();
     }
     b.into_inner().unwrap()
-}
-
-fn sha(b: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(b))
 }
 
 /// A `docker save` archive with one layer.
@@ -89,27 +86,10 @@ fn pair(after_has_shell: bool) -> Pair {
     }
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stagediff"))
-        .args(args)
-        .env("NO_COLOR", "")
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn text_report_is_plain_when_piped() {
     let p = pair(false);
-    let (code, out, err) = run(&[
+    let (code, out, err) = run_cli(&[
         "diff",
         p.before.to_str().unwrap(),
         p.after.to_str().unwrap(),
@@ -126,7 +106,7 @@ fn text_report_is_plain_when_piped() {
 #[test]
 fn json_follows_the_schema() {
     let p = pair(true);
-    let (code, out, err) = run(&[
+    let (code, out, err) = run_cli(&[
         "diff",
         "--json",
         p.before.to_str().unwrap(),
@@ -164,7 +144,7 @@ fn json_follows_the_schema() {
 #[test]
 fn markdown_has_tables() {
     let p = pair(false);
-    let (code, out, _) = run(&[
+    let (code, out, _) = run_cli(&[
         "diff",
         "--markdown",
         p.before.to_str().unwrap(),
@@ -183,19 +163,19 @@ fn markdown_has_tables() {
 fn gate_fails_with_exit_1_and_says_why() {
     let p = pair(true);
     let (b, a) = (p.before.to_str().unwrap(), p.after.to_str().unwrap());
-    let (code, out, err) = run(&["diff", "--fail-on", "toolchain,shell", b, a]);
+    let (code, out, err) = run_cli(&["diff", "--fail-on", "toolchain,shell", b, a]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains("gate failed: shell") && err.contains("/bin/sh"),
         "{err}"
     );
     assert!(out.contains("Gate: FAILED"), "{out}");
-    let (code, _, err) = run(&["diff", "--fail-on", "toolchain,source,secret", b, a]);
+    let (code, _, err) = run_cli(&["diff", "--fail-on", "toolchain,source,secret", b, a]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(&["diff", "--max-size", "10", b, a]);
+    let (code, _, err) = run_cli(&["diff", "--max-size", "10", b, a]);
     assert_eq!(code, 1);
     assert!(err.contains("max-size"), "{err}");
-    let (code, _, _) = run(&["diff", "--max-size", "1.5GiB", b, a]);
+    let (code, _, _) = run_cli(&["diff", "--max-size", "1.5GiB", b, a]);
     assert_eq!(code, 0);
 }
 
@@ -203,14 +183,14 @@ fn gate_fails_with_exit_1_and_says_why() {
 fn bad_input_is_exit_2_with_one_line() {
     let p = pair(false);
     let (b, a) = (p.before.to_str().unwrap(), p.after.to_str().unwrap());
-    let (code, _, err) = run(&["diff", "--fail-on", "compilers", b, a]);
+    let (code, _, err) = run_cli(&["diff", "--fail-on", "compilers", b, a]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("unknown kind"), "{err}");
-    let (code, _, err) = run(&["diff", "--max-size", "huge", b, a]);
+    let (code, _, err) = run_cli(&["diff", "--max-size", "huge", b, a]);
     assert_eq!(code, 2, "{err}");
     let missing = p.dir.join("missing.tar");
-    let (code, _, err) = run(&["diff", b, missing.to_str().unwrap()]);
+    let (code, _, err) = run_cli(&["diff", b, missing.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
@@ -225,7 +205,7 @@ fn rules_from_a_file_and_the_config_win() {
         "[[rules]]\nname = \"Our scratch\"\nbucket = \"other\"\npaths = [\"src/**\"]\n",
     )
     .unwrap();
-    let (code, out, err) = run(&["diff", "--json", "--rules", rules.to_str().unwrap(), b, a]);
+    let (code, out, err) = run_cli(&["diff", "--json", "--rules", rules.to_str().unwrap(), b, a]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let other = &v["eliminated"][6];
@@ -234,7 +214,7 @@ fn rules_from_a_file_and_the_config_win() {
 
     let config = p.dir.join("config.toml");
     std::fs::write(&config, "[buckets]\ndisable = [\"Go\"]\n").unwrap();
-    let (code, out, err) = run(&["diff", "--json", "--config", config.to_str().unwrap(), b, a]);
+    let (code, out, err) = run_cli(&["diff", "--json", "--config", config.to_str().unwrap(), b, a]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["eliminated"][0]["bytes"], 0, "Go rule disabled");
@@ -244,7 +224,7 @@ fn rules_from_a_file_and_the_config_win() {
         "[[rules]]\nname = \"x\"\nbucket = \"nowhere\"\npaths = [\"a\"]\n",
     )
     .unwrap();
-    let (code, _, err) = run(&["diff", "--rules", rules.to_str().unwrap(), b, a]);
+    let (code, _, err) = run_cli(&["diff", "--rules", rules.to_str().unwrap(), b, a]);
     assert_eq!(code, 2);
     assert!(err.contains("nowhere"), "{err}");
 }

@@ -5,20 +5,6 @@
 mod common;
 
 use common::*;
-use std::process::Command;
-
-fn stagediff(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stagediff"))
-        .args(args)
-        .env("COLUMNS", "120")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const BIG: &[u8] = &[b'L'; 40_000];
 const OLD_CONF: &[u8] = &[b'c'; 3_000];
@@ -53,7 +39,7 @@ fn inspect_reports_wasted_space_by_path_and_layer() {
     std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
     let p = p.to_str().unwrap();
 
-    let (code, json, err) = stagediff(&["inspect", "--json", p]);
+    let (code, json, err) = run_cli(&["inspect", "--json", p]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let w = &v["waste"];
@@ -89,7 +75,7 @@ fn inspect_reports_wasted_space_by_path_and_layer() {
     let stored = w["stored"].as_f64().unwrap();
     assert!((eff - w["visible"].as_f64().unwrap() / stored).abs() < 1e-9);
 
-    let (code, text, _) = stagediff(&["inspect", p]);
+    let (code, text, _) = run_cli(&["inspect", p]);
     assert_eq!(code, 0);
     assert!(text.contains("Wasted space"), "{text}");
     let line = text
@@ -111,12 +97,11 @@ fn waste_gate_fails_with_exit_1_and_says_why() {
     let p = p.to_str().unwrap();
 
     // Under the limits: clean.
-    let (code, text, _) =
-        stagediff(&["inspect", p, "--max-wasted", "1MB", "--min-efficiency", "2"]);
+    let (code, text, _) = run_cli(&["inspect", p, "--max-wasted", "1MB", "--min-efficiency", "2"]);
     assert_eq!(code, 0, "{text}");
     assert!(!text.contains("FAIL"));
 
-    let (code, text, _) = stagediff(&[
+    let (code, text, _) = run_cli(&[
         "inspect",
         p,
         "--max-wasted",
@@ -134,17 +119,17 @@ fn waste_gate_fails_with_exit_1_and_says_why() {
         fails[1]
     );
 
-    let (code, json, _) = stagediff(&["inspect", "--json", p, "--max-wasted", "10kB"]);
+    let (code, json, _) = run_cli(&["inspect", "--json", p, "--max-wasted", "10kB"]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["gate_failures"].as_array().unwrap().len(), 1);
 
     // A bad limit is a usage error before any work: exit 2, one line.
-    let (code, _, err) = stagediff(&["inspect", p, "--max-wasted", "lots"]);
+    let (code, _, err) = run_cli(&["inspect", p, "--max-wasted", "lots"]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("--max-wasted"), "{err}");
-    let (code, _, err) = stagediff(&["inspect", p, "--min-efficiency", "250"]);
+    let (code, _, err) = run_cli(&["inspect", p, "--min-efficiency", "250"]);
     assert_eq!(code, 2);
     assert!(err.contains("--min-efficiency"), "{err}");
 }
