@@ -18,6 +18,10 @@ debian_mirror() {
   echo "${DEBIAN_MIRROR:-${uri:-http://deb.debian.org/debian}}"
 }
 
+# Free space on the filesystem holding the current directory, e.g. "41G". A full disk
+# shows up as odd failures (a linker dying of SIGBUS), so the step log carries this.
+disk_free() { df -Ph . 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+
 # step LABEL CMD...: run CMD, log how long it took and remember it for print_timings.
 timings=()
 step() {
@@ -26,7 +30,7 @@ step() {
   log "$label ..."
   "$@"
   dt=$(elapsed_since "$t0")
-  log "$label: ${dt}s"
+  log "$label: ${dt}s (disk free: $(disk_free))"
   timings+=("$(printf '%8ss  %s' "$dt" "$label")")
 }
 

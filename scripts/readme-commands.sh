@@ -13,8 +13,8 @@ cd "$repo"
 tmp=$(mktemp -d)
 trap 'tmux kill-session -t readme-quickstart 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
-log "cargo install --path ."
-cargo install --quiet --path . --root "$tmp/root"
+log "cargo install --locked --path ."
+cargo install --quiet --locked --path . --root "$tmp/root"
 stagediff=$tmp/root/bin/stagediff
 export PATH=$tmp/root/bin:$PATH
 
