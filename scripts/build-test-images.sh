@@ -10,11 +10,13 @@
 #   stagediff-test/nodeapp:single / :multi   TypeScript app, npm ci with devDependencies vs
 #                                            Debian nodejs + the pruned node_modules
 #   stagediff-test/rpmapp:single  / :multi   rpm-based: fake toolchain root vs runtime root
+#   stagediff-test/rustapp:single / :multi   Rust tool with crates.io deps, Debian cargo-web vs
+#                                            a static binary FROM scratch
 # All but rpmapp build on local/debian:bookworm, made here with debootstrap (no registry is
 # reachable); rpmapp on the roots rpm installed for tests/fixtures/rpm, imported as they are.
 # A context whose Dockerfiles name build-ca/ is built from a copy with build-ca/ added: the
 # CA certificates this host trusts beyond Debian's (/usr/local/share/ca-certificates), so
-# pip and npm inside the build reach their registries through a TLS-inspecting proxy too.
+# pip, npm and cargo inside the build reach their registries through a TLS-inspecting proxy too.
 #
 # Per image NAME (APP-single, APP-multi) OUTDIR gets:
 #   NAME.docker.tar        docker save (legacy docker-archive, uncompressed layers)
@@ -96,6 +98,8 @@ exports_of() { # APP KIND
     pyapp:*) echo "dpkg pip" ;;
     nodeapp:single) echo "dpkg npm" ;;
     nodeapp:multi) echo "dpkg" ;; # no npm in the runtime
+    rustapp:single) echo "dpkg" ;;
+    rustapp:multi) echo "" ;; # FROM scratch: one static binary
     *) die "no exports declared for $1:$2" ;;
   esac
 }
@@ -250,7 +254,7 @@ build_pair() { # APP
 t_start=$EPOCHREALTIME
 step "ensure docker" bash "$repo/scripts/ensure-docker.sh"
 # STAGEDIFF_PAIRS="rpmapp" builds only the pairs named.
-read -r -a pairs <<<"${STAGEDIFF_PAIRS:-goapp capp rpmapp pyapp nodeapp}"
+read -r -a pairs <<<"${STAGEDIFF_PAIRS:-goapp capp rpmapp pyapp nodeapp rustapp}"
 for app in "${pairs[@]}"; do build_pair "$app"; done
 
 log "outputs in $out:"

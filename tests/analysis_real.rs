@@ -388,8 +388,13 @@ fn check_toolchain_packages(cmp: &Comparison, must_have: &[&str]) {
             "the fixture no longer drops {want}"
         );
     }
+    // gcc-NN-base is not a compiler: it is the runtime's (libgcc-s1 and
+    // libstdc++6 depend on it), and a FROM-scratch AFTER drops it too.
     let is_tool = |n: &str| {
-        n.starts_with("gcc") || n.starts_with("g++") || n.starts_with("cpp") || n.ends_with("-dev")
+        (n.starts_with("gcc") && !n.ends_with("-base"))
+            || n.starts_with("g++")
+            || n.starts_with("cpp")
+            || n.ends_with("-dev")
     };
     let tools: BTreeSet<u32> = gone
         .iter()
@@ -661,6 +666,93 @@ pub fn check_node_pair(dir: &std::path::Path) {
     assert!(cmp.after.package("npm").is_none());
 }
 
+/// The crates.io packages of a Cargo.lock as `NAME@VERSION` (the app itself
+/// has no `source`).
+fn cargo_lock_crates(app: &str, sub: &str) -> BTreeSet<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/images")
+        .join(app)
+        .join(sub)
+        .join("Cargo.lock");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let lock: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    lock["package"]
+        .as_array()
+        .expect("[[package]] tables")
+        .iter()
+        .filter(|p| p.get("source").is_some())
+        .map(|p| {
+            format!(
+                "{}@{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+pub fn check_rust_pair(dir: &std::path::Path) {
+    let cmp = load_pair(dir, "rustapp");
+    eprintln!("{}", summary("rustapp", &cmp));
+    check_eliminated_packages(dir, "rustapp", &cmp);
+    check_exact_sum(&cmp);
+    check_toolchain_packages(&cmp, &["rustc-web", "cargo-web", "gcc-12"]);
+    let tc = cmp.eliminated_in(Bucket::Toolchain);
+    let rust = tc
+        .owners
+        .iter()
+        .filter_map(|o| o.owner.map(|id| cmp.owner(id)))
+        .find(|o| o.kind == OwnerKind::Toolchain && o.label().contains("rustc-web"))
+        .unwrap_or_else(|| {
+            let labels: Vec<String> = tc.owners.iter().map(|o| cmp.owner_label(o.owner)).collect();
+            panic!("no toolchain group names rustc-web: {labels:?}")
+        });
+    assert!(rust.label().starts_with("Rust 1."), "{}", rust.label());
+    // Every Debian package of that group is a Rust one.
+    for m in &rust.members {
+        let name = &cmp.owner(*m).name;
+        assert!(
+            name.contains("rust") || name.starts_with("cargo"),
+            "{name} in {}",
+            rust.label()
+        );
+    }
+
+    // Cargo's registry holds exactly the crates of Cargo.lock, each named
+    // with its version, all of it language-deps, none of it shipped.
+    let locked = cargo_lock_crates("rustapp", "app");
+    assert!(
+        locked.iter().any(|c| c.starts_with("memchr@")),
+        "{locked:?}"
+    );
+    let before = deps_of(&cmp, &cmp.before, "cargo");
+    assert_eq!(before.keys().cloned().collect::<BTreeSet<_>>(), locked);
+    for (d, s) in &before {
+        let total: u64 = s.bytes.iter().sum();
+        assert!(total > 0, "{d}");
+        assert_eq!(s.bytes[Status::Eliminated.index()], total, "{d}: {s:?}");
+        assert_eq!(s.buckets, BTreeSet::from([Bucket::LanguageDeps]), "{d}");
+    }
+    // Both the downloaded .crate and its unpacked sources are the crate's.
+    let registry = facts_of(&cmp.before, "/root/.cargo/registry");
+    assert_eq!(registry.bucket, Bucket::LanguageDeps);
+    assert!(cmp.after.tree.lookup(b"root").is_none());
+
+    // The build directory is build-cache; the app's own files are source.
+    let target = facts_of(&cmp.before, "/src/target");
+    assert_eq!(target.bucket, Bucket::BuildCache);
+    assert!(target.rollup.bytes(Status::Eliminated) > 0);
+    check_sources_are_the_context(&cmp, &context_files("rustapp", "app", "/src"));
+
+    // The static binary moved from target/ to /rustapp; the audit of a
+    // FROM-scratch image holding one binary is clean.
+    let app = facts_of(&cmp.after, "/rustapp");
+    assert_eq!(app.status, Status::Moved);
+    assert!(cmp.findings.is_empty(), "{:?}", cmp.findings);
+}
+
 #[test]
 #[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
 fn rpm_pair() {
@@ -680,6 +772,13 @@ fn python_pair() {
 fn node_pair() {
     let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
     check_node_pair(&dir);
+}
+
+#[test]
+#[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
+fn rust_pair() {
+    let dir = fixtures().expect("set STAGEDIFF_FIXTURES to the fixtures dir");
+    check_rust_pair(&dir);
 }
 
 #[test]
