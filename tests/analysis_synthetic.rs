@@ -741,3 +741,81 @@ fn node_dependencies_nested_scoped_and_bin_links() {
         "npm"
     );
 }
+
+/// An Alpine builder: apk's D: lines name sonames that other packages
+/// provide (p:). gcc pulls in isl26 and gmp; busybox needs musl too.
+#[test]
+fn packages_installed_for_the_toolchain_through_apk_provides() {
+    let db = b"P:musl\nV:1.2.4-r2\np:so:libc.musl-x86_64.so.1=1\nF:lib\nR:libc.musl-x86_64.so.1\n\n\
+P:busybox\nV:1.36.1-r5\nD:so:libc.musl-x86_64.so.1\nF:bin\nR:busybox\n\n\
+P:gcc\nV:13.2.1_git20231014-r0\nD:so:libc.musl-x86_64.so.1 isl26>=0.26 so:libgmp.so.10 !gcc-doc\nF:usr/bin\nR:gcc\n\n\
+P:isl26\nV:0.26-r1\nD:so:libgmp.so.10 so:libc.musl-x86_64.so.1\np:so:libisl.so.23=23.3.0\nF:usr/lib\nR:libisl.so.23\n\n\
+P:gmp\nV:6.3.0-r0\nD:so:libc.musl-x86_64.so.1\np:so:libgmp.so.10=10.5.0\nF:usr/lib\nR:libgmp.so.10\n";
+    let before = image(
+        "alpine-builder",
+        vec![layer(
+            0,
+            &[
+                f("lib/apk/db/installed", db),
+                f("lib/libc.musl-x86_64.so.1", &[1u8; 600]),
+                f("bin/busybox", &[2u8; 800]),
+                f("usr/bin/gcc", &[3u8; 5000]),
+                f("usr/lib/libisl.so.23", &[4u8; 2000]),
+                f("usr/lib/libgmp.so.10", &[5u8; 700]),
+            ],
+        )],
+    );
+    let after = image("app", vec![layer(0, &[f("app", b"\x7fELF app")])]);
+    let c = compare(&before, &after, &Rules::builtin());
+    let gcc = c.before.package("gcc").expect("gcc installed");
+    let group = c
+        .toolchain_of(gcc.owner)
+        .expect("gcc is in a toolchain group")
+        .name_version();
+    assert!(group.starts_with("GCC"), "{group}");
+    for (name, want) in [
+        ("isl26", vec![group.clone()]),
+        ("gmp", vec![group.clone()]),
+        ("musl", vec![]),
+        ("busybox", vec![]),
+        ("gcc", vec![]),
+    ] {
+        assert_eq!(c.before.package(name).unwrap().needed_by, want, "{name}");
+    }
+    let mut text = Vec::new();
+    stagediff::report::diff::text::write(
+        &mut text,
+        &c,
+        &Default::default(),
+        &[],
+        10,
+        stagediff::report::diff::text::Style { color: false },
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(&format!("isl26 0.26-r1 · for {group}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("2.70 kB of it in 2 packages installed only for the toolchain"),
+        "{text}"
+    );
+    let doc = serde_json::to_value(stagediff::report::diff::json::DiffDoc::new(
+        &c,
+        &Default::default(),
+        &[],
+    ))
+    .unwrap();
+    let named = |list: &serde_json::Value, name: &str| -> serde_json::Value {
+        list.as_array()
+            .and_then(|l| l.iter().find(|x| x["name"] == name || x["bucket"] == name))
+            .unwrap_or_else(|| panic!("no {name} in {list}"))
+            .clone()
+    };
+    let gmp = named(&doc["packages"]["eliminated"], "gmp");
+    assert_eq!(gmp["needed_by"], serde_json::json!([group]));
+    let os = named(&doc["eliminated"], "os-package");
+    let isl = named(&os["owners"], "isl26");
+    assert_eq!(isl["needed_by"], serde_json::json!([group]));
+}

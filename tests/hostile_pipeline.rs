@@ -38,6 +38,12 @@ const SPICE: &[&[u8]] = &[
     b"Installed-Size: 18446744073709551615\n",
     b"Version: ",
     b"P:",
+    b"D:",
+    b"p:",
+    b"Depends: ",
+    b"Provides: ",
+    b", ",
+    b" | ",
     b"F:",
     b"R:",
     b"\"version\": ",
@@ -86,9 +92,9 @@ fn mutate(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
 }
 
 const STATUS: &[u8] = b"Package: gcc-12\nStatus: install ok installed\nArchitecture: amd64\n\
-Version: 12.2.0-14\nInstalled-Size: 40\nSection: devel\n\n\
+Version: 12.2.0-14\nInstalled-Size: 40\nSection: devel\nDepends: libc6 (>= 2.36), libisl23 | libc6:any\n\n\
 Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\n\
-Version: 2.36-9+deb12u7\nInstalled-Size: 12\nSection: libs\n\n\
+Version: 2.36-9+deb12u7\nInstalled-Size: 12\nSection: libs\nProvides: libisl23\nPriority: required\n\n\
 Package: golang-1.19-go\nStatus: install ok installed\nArchitecture: amd64\n\
 Version: 1.19.8-2\nInstalled-Size: 20\nSection: golang\n";
 const GCC_LIST: &[u8] =
@@ -96,8 +102,8 @@ const GCC_LIST: &[u8] =
 const LIBC_LIST: &[u8] = b"/.\n/usr\n/usr/lib\n/usr/lib/libc.so.6\n/lib/ld.so\n";
 const GO_LIST: &[u8] = b"/usr/lib/go-1.19\n/usr/lib/go-1.19/VERSION\n/usr/lib/go-1.19/bin/go\n";
 const APK: &[u8] = b"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nS:383152\nI:622592\n\
-F:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:busybox\nV:1.36.1-r15\n\
-F:bin\nR:busybox\nF:usr/bin\nR:wget\n";
+p:so:libc.musl-x86_64.so.1=1\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:busybox\nV:1.36.1-r15\n\
+D:so:libc.musl-x86_64.so.1 musl>=1.2 !busybox-extras\nF:bin\nR:busybox\nF:usr/bin\nR:wget\n";
 const PKG_JSON: &[u8] = b"{\"name\": \"left-pad\", \"version\": \"1.3.0\", \"license\": \"WTFPL\"}";
 const METADATA: &[u8] = b"Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n";
 const VERSION: &[u8] = b"go1.19.8\ntime 2023-04-04T17:20:19Z\n";

@@ -196,6 +196,86 @@ pub(crate) fn classify(
         o.members = member_ids;
         o.member_names = member_names;
     }
+
+    // Packages installed only for a toolchain (libz3-4 for LLVM).
+    let is_tool: Vec<bool> = pkg_hit
+        .iter()
+        .map(|h| h.is_some_and(|i| rules.rules[i].bucket == Bucket::Toolchain))
+        .collect();
+    let group_of: Vec<Option<OwnerId>> = pkg_hit
+        .iter()
+        .zip(&is_tool)
+        .map(|(h, &t)| h.filter(|_| t).and_then(|i| groups.get(&i).copied()))
+        .collect();
+    let needed = installed_for(&own.packages, &is_tool, &group_of);
+    for (p, gs) in needed.into_iter().enumerate() {
+        if gs.is_empty() {
+            continue;
+        }
+        own.packages[p].needed_by = gs.iter().map(|&g| owners.get(g).name_version()).collect();
+        let o = owners.get_mut(own.packages[p].owner);
+        o.needed_by.extend(gs);
+        o.needed_by.sort_unstable();
+        o.needed_by.dedup();
+    }
+}
+
+/// For each package, the toolchain groups it was installed for: it is not a
+/// toolchain package (`is_tool`) nor essential, something depends on it,
+/// everything that depends on it is a toolchain package or itself installed
+/// for one, and a dependency path leads to it from a package of the group
+/// (`group_of`). Packages that only each other need, with no toolchain
+/// above them, are not.
+pub(crate) fn installed_for(
+    packages: &[super::Package],
+    is_tool: &[bool],
+    group_of: &[Option<OwnerId>],
+) -> Vec<Vec<OwnerId>> {
+    let n = packages.len();
+    let deps = |p: usize| {
+        packages[p]
+            .depends
+            .iter()
+            .map(|&d| d as usize)
+            .filter(move |&d| d < n)
+    };
+    let mut rdeps: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for p in 0..n {
+        for d in deps(p) {
+            rdeps[d].push(p);
+        }
+    }
+    let mut cand: Vec<bool> = (0..n)
+        .map(|p| !is_tool[p] && !packages[p].essential && !rdeps[p].is_empty())
+        .collect();
+    // Drop every candidate that something else needs; that may drop what it
+    // depends on in turn.
+    let mut queue: Vec<usize> = (0..n).filter(|&p| cand[p]).collect();
+    while let Some(p) = queue.pop() {
+        if cand[p] && rdeps[p].iter().any(|&q| !is_tool[q] && !cand[q]) {
+            cand[p] = false;
+            queue.extend(deps(p).filter(|&d| cand[d]));
+        }
+    }
+    let mut gs: Vec<OwnerId> = group_of.iter().flatten().copied().collect();
+    gs.sort_unstable();
+    gs.dedup();
+    let mut out: Vec<Vec<OwnerId>> = vec![Vec::new(); n];
+    let mut seen = vec![false; n];
+    for g in gs {
+        seen.fill(false);
+        let mut stack: Vec<usize> = (0..n).filter(|&t| group_of[t] == Some(g)).collect();
+        while let Some(x) = stack.pop() {
+            for d in deps(x) {
+                if cand[d] && !seen[d] {
+                    seen[d] = true;
+                    out[d].push(g);
+                    stack.push(d);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The package owning the source of an unlisted compiled Python file:
@@ -634,5 +714,64 @@ mod tests {
         );
         assert_eq!(root(DepKind::Vendor, "src/vendor/modules.txt"), None);
         assert_eq!(root(DepKind::Node, "app/xnode_modules/a/b"), None);
+    }
+
+    fn pkg(i: u32, depends: &[u32], essential: bool) -> super::super::Package {
+        super::super::Package {
+            owner: i,
+            name: format!("p{i}"),
+            version: String::new(),
+            architecture: String::new(),
+            manager: "dpkg",
+            installed_size: 0,
+            section: None,
+            bytes: 0,
+            files: 0,
+            depends: depends.to_vec(),
+            essential,
+            needed_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn packages_installed_only_for_a_toolchain() {
+        const G: OwnerId = 100; // gcc's group
+        const H: OwnerId = 101; // llvm's group
+        let packages = vec![
+            pkg(0, &[1, 3, 7, 11], false), // gcc (toolchain G)
+            pkg(1, &[2, 3, 13], false),    // libisl: only gcc needs it
+            pkg(2, &[3], false),           // libgmp: only libisl
+            pkg(3, &[], false),            // libc6: coreutils needs it too
+            pkg(4, &[3], false),           // coreutils: nothing needs it
+            pkg(5, &[6], false),           // libfoo ⇄ libbar: a cycle no toolchain reaches
+            pkg(6, &[5], false),
+            pkg(7, &[], false),     // libz3: gcc and llvm
+            pkg(8, &[7, 9], false), // llvm (toolchain H)
+            pkg(9, &[12], false),   // libedit: llvm and p10 need it
+            pkg(10, &[9], false),   // p10: nothing needs it
+            pkg(11, &[], true),     // essential: never "for" anything
+            pkg(12, &[], false),    // libtinfo: only libedit, which stays
+            pkg(13, &[99], false),  // libgmpxx: via libisl (99: out of range)
+        ];
+        let is_tool: Vec<bool> = (0..14).map(|i| i == 0 || i == 8).collect();
+        let group_of: Vec<Option<OwnerId>> = (0..14)
+            .map(|i| match i {
+                0 => Some(G),
+                8 => Some(H),
+                _ => None,
+            })
+            .collect();
+        let got = installed_for(&packages, &is_tool, &group_of);
+        let want: Vec<Vec<OwnerId>> = (0..14)
+            .map(|i| match i {
+                1 | 2 | 13 => vec![G],
+                7 => vec![G, H],
+                _ => vec![],
+            })
+            .collect();
+        assert_eq!(got, want);
+        // Without the toolchain flags nothing is installed for one.
+        let none = installed_for(&packages, &[false; 14], &[None; 14]);
+        assert!(none.iter().all(Vec::is_empty));
     }
 }

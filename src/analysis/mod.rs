@@ -128,9 +128,21 @@ pub struct Owner {
     /// Toolchains: member names, for the label (escaped).
     #[serde(skip)]
     pub member_names: Vec<String>,
+    /// Packages: the toolchain groups they were installed for (see
+    /// [`Package::needed_by`]), on either side.
+    #[serde(skip)]
+    pub needed_by: Vec<OwnerId>,
 }
 
 impl Owner {
+    /// Name and version without members: `Clang/LLVM 19.1`, `libc6 2.36-9`.
+    pub fn name_version(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// How people see it: `golang-1.19-go 1.19.8-2`, `left-pad@1.3.0`,
     /// `Go 1.19 (golang-1.19-go, golang-1.19-src)`, `Go build cache`.
     pub fn label(&self) -> String {
@@ -189,6 +201,18 @@ pub struct Package {
     /// Bytes of files the squashed tree attributes to the package.
     pub bytes: u64,
     pub files: u32,
+    /// Indices into the same side's packages of what it depends on (dpkg,
+    /// apk; rpm's requirements are not read).
+    #[serde(skip)]
+    pub depends: Vec<u32>,
+    /// dpkg: Essential or Priority required.
+    #[serde(skip)]
+    pub essential: bool,
+    /// The toolchain groups this package is installed for: it is no
+    /// toolchain itself, but only toolchain packages (or packages installed
+    /// for them) depend on it, e.g. `libz3-4` for "Clang/LLVM 19.1".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needed_by: Vec<String>,
 }
 
 /// Bytes and regular-file counts below a node (itself included), by
@@ -346,6 +370,38 @@ impl Comparison {
     /// Label of an optional owner, `unowned` for none.
     pub fn owner_label(&self, id: Option<OwnerId>) -> String {
         id.map_or_else(|| "unowned".to_string(), |o| self.owner(o).label())
+    }
+
+    /// The toolchain group whose members include the package `owner`.
+    pub fn toolchain_of(&self, owner: OwnerId) -> Option<&Owner> {
+        self.owners
+            .iter()
+            .find(|o| o.kind == OwnerKind::Toolchain && o.members.contains(&owner))
+    }
+
+    /// The toolchain groups a package owner was installed for, by name and
+    /// version ("Clang/LLVM 19.1"); empty for anything else.
+    pub fn needed_by(&self, id: Option<OwnerId>) -> Vec<String> {
+        id.map(|o| {
+            self.owner(o)
+                .needed_by
+                .iter()
+                .map(|&g| self.owner(g).name_version())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// [`Self::owner_label`], followed by " · for GROUP" for a package
+    /// installed only for a toolchain.
+    pub fn owner_label_noted(&self, id: Option<OwnerId>) -> String {
+        let mut s = self.owner_label(id);
+        let groups = self.needed_by(id);
+        if !groups.is_empty() {
+            s.push_str(" · for ");
+            s.push_str(&groups.join(", "));
+        }
+        s
     }
 
     /// Packages installed in BEFORE and not in AFTER (by name and manager).

@@ -46,6 +46,7 @@ impl Interner {
             ecosystem,
             members: Vec::new(),
             member_names: Vec::new(),
+            needed_by: Vec::new(),
         });
         self.index.insert(key, id);
         id
@@ -84,6 +85,50 @@ pub struct DbPackage {
     pub files: Vec<Vec<u8>>,
     /// apk: the directories (F: lines).
     pub dirs: Vec<Vec<u8>>,
+    /// Names it depends on (dpkg Depends and Pre-Depends, every alternative;
+    /// apk D:), without versions or architecture qualifiers.
+    pub depends: Vec<Vec<u8>>,
+    /// Virtual names it provides (dpkg Provides, apk p:).
+    pub provides: Vec<Vec<u8>>,
+    /// dpkg: `Essential: yes` or `Priority: required`; the system needs it
+    /// whatever depends on it.
+    pub essential: bool,
+}
+
+/// At most this many dependency or provided names per package (hostile
+/// databases can list millions).
+const MAX_RELATIONS: usize = 512;
+
+/// Names in a dpkg relationship field: `a (>= 1), b:any | c [amd64] <!nocheck>`
+/// gives `a`, `b`, `c`.
+fn dpkg_relation_names(v: &[u8], out: &mut Vec<Vec<u8>>) {
+    for alt in v.split(|&b| b == b',' || b == b'|') {
+        let alt = trim(alt);
+        let end = alt
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || matches!(b, b'(' | b'[' | b'<' | b':'))
+            .unwrap_or(alt.len());
+        if end > 0 && out.len() < MAX_RELATIONS {
+            out.push(alt[..end].to_vec());
+        }
+    }
+}
+
+/// Names in an apk D: or p: line: `so:libc.musl-x86_64.so.1 musl>=1.2 !foo`
+/// gives `so:libc.musl-x86_64.so.1`, `musl` (conflicts, `!`, are skipped).
+fn apk_relation_names(v: &[u8], out: &mut Vec<Vec<u8>>) {
+    for tok in v.split(u8::is_ascii_whitespace) {
+        if tok.is_empty() || tok[0] == b'!' {
+            continue;
+        }
+        let end = tok
+            .iter()
+            .position(|&b| matches!(b, b'<' | b'>' | b'=' | b'~'))
+            .unwrap_or(tok.len());
+        if end > 0 && out.len() < MAX_RELATIONS {
+            out.push(tok[..end].to_vec());
+        }
+    }
 }
 
 /// Splits control-file text into stanzas of (field, value) pairs.
@@ -155,6 +200,10 @@ pub fn parse_dpkg_status(text: &[u8]) -> Vec<DbPackage> {
                     p.installed_size = parse_u64(v).unwrap_or(0).saturating_mul(1024)
                 }
                 b"Section" => p.section = Some(v.to_vec()),
+                b"Depends" | b"Pre-Depends" => dpkg_relation_names(v, &mut p.depends),
+                b"Provides" => dpkg_relation_names(v, &mut p.provides),
+                b"Essential" => p.essential |= v == b"yes",
+                b"Priority" => p.essential |= v == b"required",
                 b"Status" => {
                     let state = v.rsplit(|&b| b == b' ').next().unwrap_or_default();
                     p.installed = matches!(
@@ -194,6 +243,8 @@ pub fn parse_apk_installed(text: &[u8]) -> Vec<DbPackage> {
                 b"V" => p.version = v.to_vec(),
                 b"A" => p.architecture = v.to_vec(),
                 b"I" => p.installed_size = parse_u64(v).unwrap_or(0),
+                b"D" => apk_relation_names(v, &mut p.depends),
+                b"p" => apk_relation_names(v, &mut p.provides),
                 b"F" => {
                     dir = normalize_path(v).into_vec();
                     if !dir.is_empty() {
@@ -446,12 +497,42 @@ pub fn index(
             section: p.section.as_deref().map(|s| escape_bytes(s).into_owned()),
             bytes: 0,
             files: 0,
+            depends: Vec::new(),
+            essential: p.essential,
+            needed_by: Vec::new(),
         });
     }
+    resolve_depends(&db, &mut packages);
     Ownership {
         of,
         packages,
         warnings,
+    }
+}
+
+/// Turns each package's dependency names into indices of the packages
+/// (of the same manager) that satisfy them: by name, else by a name another
+/// package provides. Names nothing installed satisfies are dropped.
+fn resolve_depends(db: &[Listed], packages: &mut [Package]) {
+    let mut by_name: HashMap<(&str, &[u8]), u32> = HashMap::new();
+    for (i, (p, manager, _)) in db.iter().enumerate() {
+        by_name.entry((manager, &p.name)).or_insert(i as u32);
+    }
+    for (i, (p, manager, _)) in db.iter().enumerate() {
+        for v in &p.provides {
+            by_name.entry((manager, v)).or_insert(i as u32);
+        }
+    }
+    for (i, (p, manager, _)) in db.iter().enumerate() {
+        let mut deps: Vec<u32> = p
+            .depends
+            .iter()
+            .filter_map(|d| by_name.get(&(*manager, &d[..])).copied())
+            .filter(|&j| j as usize != i)
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        packages[i].depends = deps;
     }
 }
 
@@ -564,8 +645,8 @@ fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: 
                 installed_size: p.size,
                 section: p.group,
                 installed: true,
-                files: Vec::new(),
-                dirs: Vec::new(),
+                // rpm's requirements name capabilities (sonames, paths), not packages.
+                ..Default::default()
             },
             "rpm",
             ids,
@@ -627,6 +708,51 @@ Installed-Size: 250000\n";
         assert!(!p[0].installed, "an empty Status is no installed state");
         assert!(parse_dpkg_status(b"").is_empty());
         assert!(parse_dpkg_status(b"\n\n\n").is_empty());
+    }
+
+    #[test]
+    fn relations_are_names_without_versions_arches_or_conflicts() {
+        let p = parse_dpkg_status(
+            b"Package: rustc-web\nStatus: install ok installed\nPriority: optional\n\
+Depends: libc6 (>= 2.34), libstd-rust-web-dev (= 1.85.0), gcc | clang:any [amd64], libc-dev <!nocheck>\n\
+Pre-Depends: dpkg (>= 1.17)\nProvides: rustc (= 1.85)\n\n\
+Package: dpkg\nEssential: yes\n\nPackage: libc6\nPriority: required\n",
+        );
+        let names = |v: &[Vec<u8>]| -> Vec<String> {
+            v.iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(&p[0].depends),
+            [
+                "libc6",
+                "libstd-rust-web-dev",
+                "gcc",
+                "clang",
+                "libc-dev",
+                "dpkg"
+            ]
+        );
+        assert_eq!(names(&p[0].provides), ["rustc"]);
+        assert_eq!(
+            p.iter().map(|p| p.essential).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        let a = parse_apk_installed(
+            b"P:gcc\nD:so:libc.musl-x86_64.so.1 binutils>=2.40 !gcc-doc libgcc~13 isl<27\np:cc=13 so:libgcc.so.1=1\n",
+        );
+        assert_eq!(
+            names(&a[0].depends),
+            ["so:libc.musl-x86_64.so.1", "binutils", "libgcc", "isl"]
+        );
+        assert_eq!(names(&a[0].provides), ["cc", "so:libgcc.so.1"]);
+        // A hostile database cannot make a package's relations unbounded.
+        let many = format!("Package: x\nDepends: {}\n", vec!["a"; 100_000].join(", "));
+        assert_eq!(
+            parse_dpkg_status(many.as_bytes())[0].depends.len(),
+            MAX_RELATIONS
+        );
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub struct OwnerDoc {
     /// Toolchains: package names gathered, biggest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// Packages: the toolchain groups it was installed for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needed_by: Vec<String>,
     pub bytes: u64,
     pub files: u32,
 }
@@ -165,6 +168,7 @@ fn buckets(cmp: &Comparison, totals: &[BucketTotal]) -> Vec<BucketDoc> {
                         ecosystem: owner.map(|x| x.ecosystem).filter(|e| !e.is_empty()),
                         label: cmp.owner_label(o.owner),
                         members: owner.map(|x| x.member_names.clone()).unwrap_or_default(),
+                        needed_by: cmp.needed_by(o.owner),
                         bytes: o.bytes,
                         files: o.files,
                     }

@@ -88,7 +88,13 @@ pub fn write(
             .owners
             .iter()
             .take(3)
-            .map(|o| format!("{} ({})", cell(&cmp.owner_label(o.owner)), human(o.bytes)))
+            .map(|o| {
+                format!(
+                    "{} ({})",
+                    cell(&cmp.owner_label_noted(o.owner)),
+                    human(o.bytes)
+                )
+            })
             .collect();
         writeln!(
             out,

@@ -133,7 +133,7 @@ pub fn write(
                 "      {:>10}  {:>13}  {}",
                 human(o.bytes),
                 st.dim(&plural(u64::from(o.files), "file", "files")),
-                cmp.owner_label(o.owner)
+                cmp.owner_label_noted(o.owner)
             )?;
         }
         if bt.owners.len() > top.clamp(1, 5) {
@@ -141,6 +141,22 @@ pub fn write(
                 out,
                 "      {}",
                 st.dim(&format!("… {} more", bt.owners.len() - top.clamp(1, 5)))
+            )?;
+        }
+        let (for_tools, n) = bt
+            .owners
+            .iter()
+            .filter(|o| !cmp.needed_by(o.owner).is_empty())
+            .fold((0u64, 0u64), |(b, n), o| (b + o.bytes, n + 1));
+        if n > 0 {
+            writeln!(
+                out,
+                "      {}",
+                st.dim(&format!(
+                    "{} of it in {} installed only for the toolchain",
+                    human(for_tools),
+                    plural(n, "package", "packages")
+                ))
             )?;
         }
     }

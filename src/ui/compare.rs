@@ -195,7 +195,7 @@ pub fn eliminated_tree(cmp: &Comparison) -> UiTree {
         for share in &total.owners {
             let name = format!(
                 "{} · {}",
-                cmp.owner_label(share.owner),
+                cmp.owner_label_noted(share.owner),
                 count_files(share.files)
             );
             let o = group(&mut b, g, &name, share.bytes, Mark::Eliminated);

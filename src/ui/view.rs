@@ -856,6 +856,10 @@ fn details(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
                     Span::raw(cmp.owner(p).label()),
                 ]));
             }
+            let groups = cmp.needed_by(facts.package);
+            if !groups.is_empty() {
+                lines.push(Line::from(vec![key("for"), Span::raw(groups.join(", "))]));
+            }
             let other = match files {
                 TreeRef::Before(c) => Some(("moved to", &c.after)),
                 TreeRef::After(c) => Some(("moved from", &c.before)),
