@@ -27,6 +27,7 @@
 #   NAME.oci-zstd/         OCI layout, zstd layers
 #   NAME.oci-archive.tar   OCI layout in a tar, gzip layers   (skopeo oci-archive:)
 #   NAME.dpkg              installed package names, one a line (dpkg-query -W in the image)
+#   NAME.dpkg-deps         name, Essential, Priority, Provides, Pre-Depends + Depends, tab-separated
 #   NAME.pip               pip list --format=freeze of the image's /venv
 #   NAME.npm-all.json      npm ls --json --all --long in the image's app dir (paths, dev flags)
 #   NAME.npm-prod.json     npm ls --json --all --omit=dev (what a production install keeps)
@@ -98,7 +99,7 @@ exports_of() { # APP KIND
     pyapp:*) echo "dpkg pip" ;;
     nodeapp:single) echo "dpkg npm" ;;
     nodeapp:multi) echo "dpkg" ;; # no npm in the runtime
-    rustapp:single) echo "dpkg" ;;
+    rustapp:single) echo "dpkg dpkgdeps" ;;
     rustapp:multi) echo "" ;; # FROM scratch: one static binary
     *) die "no exports declared for $1:$2" ;;
   esac
@@ -111,6 +112,7 @@ outputs_of() { # APP KIND
     case $e in
       oci) echo "$n.oci-gzip $n.oci-zstd $n.oci-archive.tar" ;;
       dpkg) echo "$n.dpkg" ;;
+      dpkgdeps) echo "$n.dpkg-deps" ;;
       pip) echo "$n.pip" ;;
       npm) echo "$n.npm-all.json $n.npm-prod.json" ;;
     esac
@@ -165,6 +167,9 @@ records() { # TAG NAME EXPORTS
   local tag=$1 name=$2 exports=$3 dir script="set -e" f want=()
   # shellcheck disable=SC2016 # ${Package} is dpkg-query's format, not shell
   [[ $exports == *" dpkg "* ]] && script+='; dpkg-query -W -f="\${Package}\n" >/out/dpkg' && want+=(dpkg)
+  # shellcheck disable=SC2016 # dpkg-query's format again
+  [[ $exports == *" dpkgdeps "* ]] && want+=(dpkg-deps) &&
+    script+='; dpkg-query -W -f="\${Package}\t\${Essential}\t\${Priority}\t\${Provides}\t\${Pre-Depends}, \${Depends}\n" >/out/dpkg-deps'
   [[ $exports == *" pip "* ]] && want+=(pip) &&
     script+='; /venv/bin/pip --disable-pip-version-check list --format=freeze >/out/pip'
   [[ $exports == *" npm "* ]] && want+=(npm-all.json npm-prod.json) &&

@@ -693,6 +693,101 @@ fn cargo_lock_crates(app: &str, sub: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The names in a dpkg relationship field, as `dpkg-query` prints it.
+fn relation_names(field: &str) -> impl Iterator<Item = &str> {
+    field.split([',', '|']).filter_map(|alt| {
+        let alt = alt.trim();
+        let end = alt
+            .find(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '<' | ':'))
+            .unwrap_or(alt.len());
+        (end > 0).then(|| &alt[..end])
+    })
+}
+
+/// From an image's `NAME.dpkg-deps` (see scripts/build-test-images.sh):
+/// the packages the system needs whatever depends on them (Essential or
+/// Priority required), and who depends on each package, virtual names
+/// resolved through Provides.
+fn dpkg_dependents(
+    dir: &std::path::Path,
+    image: &str,
+) -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
+    let text = read(dir, &format!("{image}.dpkg-deps"));
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert!(rows.iter().all(|r| r.len() == 5), "{image}.dpkg-deps");
+    let mut by_name: BTreeMap<&str, &str> = rows.iter().map(|r| (r[0], r[0])).collect();
+    for r in &rows {
+        for v in relation_names(r[3]) {
+            by_name.entry(v).or_insert(r[0]);
+        }
+    }
+    let essential = rows
+        .iter()
+        .filter(|r| r[1] == "yes" || r[2] == "required")
+        .map(|r| r[0].to_string())
+        .collect();
+    let mut dependents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &rows {
+        for d in relation_names(r[4]) {
+            if let Some(&target) = by_name.get(d).filter(|&&t| t != r[0]) {
+                dependents
+                    .entry(target.to_string())
+                    .or_default()
+                    .insert(r[0].to_string());
+            }
+        }
+    }
+    (essential, dependents)
+}
+
+/// Packages "installed only for the toolchain", checked against dpkg's own
+/// records of who depends on whom: each has dependents, all of them
+/// toolchain packages or marked themselves; and a package whose dependents
+/// are all toolchain packages is marked.
+fn check_installed_for_toolchain(dir: &std::path::Path, name: &str, cmp: &Comparison) {
+    let (essential, dependents) = dpkg_dependents(dir, &format!("{name}-single"));
+    let tool: BTreeSet<&str> = cmp
+        .owners
+        .iter()
+        .filter(|o| o.kind == OwnerKind::Toolchain)
+        .flat_map(|o| o.members.iter().map(|&m| cmp.owner(m).name.as_str()))
+        .collect();
+    let marked: BTreeSet<&str> = cmp
+        .before
+        .packages
+        .iter()
+        .filter(|p| !p.needed_by.is_empty())
+        .map(|p| p.name.as_str())
+        .collect();
+    let none = BTreeSet::new();
+    for p in &marked {
+        let ds = dependents.get(*p).unwrap_or(&none);
+        assert!(!ds.is_empty() && !essential.contains(*p), "{p}: {ds:?}");
+        for q in ds {
+            assert!(
+                tool.contains(q.as_str()) || marked.contains(q.as_str()),
+                "{p} is marked, but {q} (neither toolchain nor marked) depends on it"
+            );
+        }
+    }
+    for (p, ds) in &dependents {
+        if !tool.contains(p.as_str())
+            && !essential.contains(p)
+            && ds.iter().all(|q| tool.contains(q.as_str()))
+        {
+            assert!(
+                marked.contains(p.as_str()),
+                "only toolchains need {p}: {ds:?}"
+            );
+        }
+    }
+    eprintln!("{name}: installed only for the toolchain: {marked:?}");
+}
+
 pub fn check_rust_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "rustapp");
     eprintln!("{}", summary("rustapp", &cmp));
@@ -718,6 +813,24 @@ pub fn check_rust_pair(dir: &std::path::Path) {
             "{name} in {}",
             rust.label()
         );
+    }
+    // What LLVM alone pulled in (libz3-4; libxml2 and, through it, libicu72)
+    // is os-package, named as installed for LLVM's group.
+    check_installed_for_toolchain(dir, "rustapp", &cmp);
+    let llvm = cmp
+        .before
+        .package("libllvm19")
+        .expect("libllvm19 in BEFORE");
+    let llvm_group = cmp
+        .toolchain_of(llvm.owner)
+        .expect("libllvm19 in a toolchain group")
+        .name_version();
+    for p in ["libz3-4", "libxml2", "libicu72"] {
+        let pkg = cmp
+            .before
+            .package(p)
+            .unwrap_or_else(|| panic!("{p} in BEFORE"));
+        assert_eq!(pkg.needed_by, std::slice::from_ref(&llvm_group), "{p}");
     }
 
     // Cargo's registry holds exactly the crates of Cargo.lock, each named
