@@ -4,6 +4,8 @@
 //! `STAGEDIFF_FIXTURES=fixtures-cache cargo test --test analysis_real -- --include-ignored`.
 //! Each check is a public function so `tests/docker_e2e.rs` can call them too.
 
+mod common;
+
 use stagediff::analysis::{compare, Bucket, Comparison, FindingKind, OwnerKind, Rules, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -86,18 +88,7 @@ pub fn check_eliminated_packages(dir: &std::path::Path, name: &str, cmp: &Compar
 
 /// Buckets sum to the eliminated total, byte for byte and file for file.
 pub fn check_exact_sum(cmp: &Comparison) {
-    let bytes: u64 = cmp.eliminated.iter().map(|b| b.bytes).sum();
-    let files: u32 = cmp.eliminated.iter().map(|b| b.files).sum();
-    assert_eq!(bytes, cmp.totals.eliminated_bytes);
-    assert_eq!(files, cmp.totals.eliminated_files);
-    for b in &cmp.eliminated {
-        assert_eq!(
-            b.owners.iter().map(|o| o.bytes).sum::<u64>(),
-            b.bytes,
-            "{}",
-            b.bucket
-        );
-    }
+    common::assert_exact_sums(cmp);
     // Every byte of BEFORE's tree is eliminated, carried, moved or changed.
     let t = &cmp.totals;
     assert_eq!(

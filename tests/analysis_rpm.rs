@@ -188,14 +188,7 @@ fn rpm_toolchains_are_grouped_and_named() {
         .owners
         .iter()
         .all(|o| c.owner(o.owner.unwrap()).kind == OwnerKind::Toolchain));
-    // Exact sums: buckets add up to the eliminated total, owners to buckets.
-    let sum: u64 = c.eliminated.iter().map(|x| x.bytes).sum();
-    let files: u32 = c.eliminated.iter().map(|x| x.files).sum();
-    assert_eq!(sum, c.totals.eliminated_bytes);
-    assert_eq!(files, c.totals.eliminated_files);
-    for bt in &c.eliminated {
-        assert_eq!(bt.owners.iter().map(|o| o.bytes).sum::<u64>(), bt.bytes);
-    }
+    common::assert_exact_sums(&c);
     // The TUI's badge names the package.
     let badge = stagediff::ui::compare::badge(&c, facts(&c.after, lib));
     assert_eq!(badge.as_deref(), Some("pkg libstdc++"));

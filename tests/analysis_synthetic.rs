@@ -1,6 +1,8 @@
 //! Issue 3 on synthetic images: layer tars built here with `tar::Builder`,
 //! parsed by the real layer parser, compared by the real analysis.
 
+mod common;
+
 use stagediff::analysis::{
     audit, compare, Bucket, Comparison, FindingKind, OwnerKind, Rules, Status,
 };
@@ -158,6 +160,15 @@ fn after() -> Image {
     )
 }
 
+/// The paths of the audit findings of one kind.
+fn paths_found(found: &[stagediff::analysis::Finding], kind: FindingKind) -> Vec<String> {
+    found
+        .iter()
+        .filter(|x| x.kind == kind)
+        .map(|x| x.path.clone())
+        .collect()
+}
+
 fn facts<'a>(s: &'a stagediff::analysis::Side, p: &str) -> &'a stagediff::analysis::PathFacts {
     s.facts(
         s.tree
@@ -267,14 +278,7 @@ fn ownership_buckets_and_exact_sum() {
         Bucket::Docs
     );
     assert_eq!(facts(b, "etc/hostname").bucket, Bucket::Other);
-    // Exact: buckets add up to the eliminated total, owners to buckets.
-    let sum: u64 = c.eliminated.iter().map(|x| x.bytes).sum();
-    let files: u32 = c.eliminated.iter().map(|x| x.files).sum();
-    assert_eq!(sum, c.totals.eliminated_bytes);
-    assert_eq!(files, c.totals.eliminated_files);
-    for bt in &c.eliminated {
-        assert_eq!(bt.owners.iter().map(|o| o.bytes).sum::<u64>(), bt.bytes);
-    }
+    common::assert_exact_sums(&c);
     // Packages: installed ones only, all gone from AFTER.
     let gone: Vec<&str> = c
         .eliminated_packages()
@@ -350,13 +354,7 @@ fn audit_finds_what_ships() {
     );
     let tree = stagediff::tree::squash(&img.layers).tree;
     let found = audit(&img, &tree, &Rules::builtin());
-    let of = |k: FindingKind| -> Vec<String> {
-        found
-            .iter()
-            .filter(|x| x.kind == k)
-            .map(|x| x.path.clone())
-            .collect()
-    };
+    let of = |k: FindingKind| paths_found(&found, k);
     // A dangling /usr/bin/bash runs nothing; /usr/bin/sh → dash does.
     assert_eq!(of(FindingKind::Shell), ["/usr/bin/dash", "/usr/bin/sh"]);
     assert_eq!(of(FindingKind::PackageManager), ["/usr/bin/apt-get"]);
@@ -624,13 +622,7 @@ fn python_dists_by_their_records() {
         &stagediff::tree::squash(&python_before().layers).tree,
         &Rules::builtin(),
     );
-    let of = |k: FindingKind| -> Vec<String> {
-        found
-            .iter()
-            .filter(|x| x.kind == k)
-            .map(|x| x.path.clone())
-            .collect()
-    };
+    let of = |k: FindingKind| paths_found(&found, k);
     assert_eq!(of(FindingKind::PackageManager), ["/venv/bin/pip"]);
     assert_eq!(of(FindingKind::Source), ["/notvenv/tool.py", "/src/app.py"]);
 }

@@ -246,10 +246,7 @@ fn run_pipeline(dir: &std::path::Path, before: &[Vec<u8>], after: &[Vec<u8>]) ->
         .collect();
     for (x, y) in [(&b, &a), (&a, &b), (&b, &b)] {
         let cmp = compare(x, y, &rules);
-        let sum: u64 = cmp.eliminated.iter().map(|t| t.bytes).sum();
-        assert_eq!(sum, cmp.totals.eliminated_bytes, "bucket sums");
-        let files: u32 = cmp.eliminated.iter().map(|t| t.files).sum();
-        assert_eq!(files, cmp.totals.eliminated_files, "bucket file counts");
+        assert_exact_sums(&cmp);
         let failures = gate.check(&cmp);
         let mut text = Vec::new();
         stagediff::report::diff::text::write(

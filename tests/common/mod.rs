@@ -450,3 +450,20 @@ pub fn run_cli(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The buckets of a comparison add up to its eliminated total, bytes and
+/// files, and each bucket's owners add up to the bucket.
+pub fn assert_exact_sums(c: &stagediff::analysis::Comparison) {
+    let bytes: u64 = c.eliminated.iter().map(|b| b.bytes).sum();
+    let files: u32 = c.eliminated.iter().map(|b| b.files).sum();
+    assert_eq!(bytes, c.totals.eliminated_bytes, "bucket bytes");
+    assert_eq!(files, c.totals.eliminated_files, "bucket files");
+    for b in &c.eliminated {
+        assert_eq!(
+            b.owners.iter().map(|o| o.bytes).sum::<u64>(),
+            b.bytes,
+            "owners of {}",
+            b.bucket
+        );
+    }
+}
