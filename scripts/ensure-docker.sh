@@ -44,36 +44,39 @@ if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev
   rm -f /var/run/docker.pid
 fi
 
-# start_dockerd DRIVER: start a daemon on that storage driver and wait until it answers.
-# Fails (and kills it) when it exits or does not answer in time.
-start_dockerd() {
-  local driver=$1 pid deadline
-  log "starting dockerd with --storage-driver=$driver (log: /tmp/dockerd.log)"
-  # setsid: detach from this script's process group so the daemon outlives the caller.
-  setsid dockerd --iptables=false --bridge=none --storage-driver="$driver" \
-    </dev/null >/tmp/dockerd.log 2>&1 &
-  pid=$!
-  deadline=$((SECONDS + ${DOCKER_WAIT_SECONDS:-60}))
+# await_docker [PID]: wait until a daemon answers; fails after DOCKER_WAIT_SECONDS (60) or,
+# given a PID, as soon as that process is gone.
+await_docker() {
+  local pid=${1:-} deadline=$((SECONDS + ${DOCKER_WAIT_SECONDS:-60}))
   until docker info >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-      log "dockerd ($driver) did not come up; last log lines:"
-      tail -n 15 /tmp/dockerd.log >&2 || true
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-      rm -f /var/run/docker.pid
+    if ((SECONDS >= deadline)) || { [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; }; then
       return 1
     fi
     sleep 1
   done
 }
 
+# start_dockerd DRIVER: start a daemon on that storage driver and wait until it answers.
+# Fails (and kills it) when it exits or does not answer in time.
+start_dockerd() {
+  local driver=$1 pid
+  log "starting dockerd with --storage-driver=$driver (log: /tmp/dockerd.log)"
+  # setsid: detach from this script's process group so the daemon outlives the caller.
+  setsid dockerd --iptables=false --bridge=none --storage-driver="$driver" \
+    </dev/null >/tmp/dockerd.log 2>&1 &
+  pid=$!
+  await_docker "$pid" && return 0
+  log "dockerd ($driver) did not come up; last log lines:"
+  tail -n 15 /tmp/dockerd.log >&2 || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f /var/run/docker.pid
+  return 1
+}
+
 if pgrep -x dockerd >/dev/null 2>&1; then
   log "dockerd process exists but does not answer yet; waiting"
-  deadline=$((SECONDS + ${DOCKER_WAIT_SECONDS:-60}))
-  until docker info >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || die "dockerd runs but did not answer within ${DOCKER_WAIT_SECONDS:-60}s"
-    sleep 1
-  done
+  await_docker || die "dockerd runs but did not answer within ${DOCKER_WAIT_SECONDS:-60}s"
 elif [[ -n ${STAGEDIFF_DOCKER_STORAGE:-} ]]; then
   start_dockerd "$STAGEDIFF_DOCKER_STORAGE" || die "dockerd did not start"
 else
