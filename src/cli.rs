@@ -164,7 +164,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("stagediff: {msg}");
+            eprintln!("{}", crate::error::stderr_line(&msg));
             2
         }
     }

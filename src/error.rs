@@ -74,6 +74,14 @@ pub enum ErrorKind {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The one line a message is shown as on stderr, `stagediff: …`. Messages
+/// quote names from images (members, platforms, config names); escaping the
+/// whole line where it is printed keeps raw control bytes off the terminal
+/// whatever a message forgot to escape. Every stderr line goes through here.
+pub fn stderr_line(msg: &str) -> String {
+    format!("stagediff: {}", crate::escape::line(msg))
+}
+
 /// Makes a message from a library (tar, a decoder, serde, the daemon) safe
 /// to show: such messages may quote bytes of the image, so they are escaped
 /// onto one line and shortened.
@@ -87,4 +95,73 @@ pub(crate) fn detail(msg: impl std::fmt::Display) -> String {
     let mut out: String = escaped.chars().take(MAX - 1).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of load error, built with hostile names in each field,
+    /// prints as one line without a raw control or bidi character.
+    #[test]
+    fn every_error_kind_prints_as_one_safe_line() {
+        let h = "evil\u{1b}[2J\u{9b}1m\u{85}\n\r\u{7}\u{202e}name";
+        let s = || h.to_string();
+        let kinds = vec![
+            ErrorKind::Io {
+                what: s(),
+                source: io::Error::other(s()),
+            },
+            ErrorKind::NotAnArchive(s()),
+            ErrorKind::Truncated(s()),
+            ErrorKind::Corrupt {
+                what: s(),
+                format: "gzip",
+                detail: s(),
+            },
+            ErrorKind::BadTar {
+                what: s(),
+                detail: s(),
+            },
+            ErrorKind::MissingBlob {
+                what: s(),
+                digest: s(),
+            },
+            ErrorKind::DigestMismatch {
+                what: s(),
+                expected: s(),
+                actual: s(),
+            },
+            ErrorKind::InvalidJson {
+                what: s(),
+                detail: s(),
+            },
+            ErrorKind::Invalid(s()),
+            ErrorKind::Ambiguous {
+                count: 2,
+                list: s(),
+            },
+            ErrorKind::NoSuchImage(s()),
+            ErrorKind::NoPlatform {
+                wanted: s(),
+                available: s(),
+            },
+            ErrorKind::DaemonUnreachable {
+                endpoint: s(),
+                detail: s(),
+            },
+            ErrorKind::NotInDaemon { endpoint: s() },
+            ErrorKind::Daemon(s()),
+            ErrorKind::Cancelled,
+        ];
+        for kind in kinds {
+            let line = stderr_line(&Error::new(h, kind).to_string());
+            assert!(
+                !line.chars().any(|c| c.is_control()
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+                "{line:?}"
+            );
+            assert!(line.starts_with("stagediff: evil\\x1b[2J"), "{line:?}");
+        }
+    }
 }

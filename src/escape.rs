@@ -7,12 +7,17 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-fn needs_escape(c: char) -> bool {
+/// Characters a terminal acts on or that change what the reader sees: C0
+/// and C1 controls, DEL, bidirectional overrides and isolates, the BOM.
+fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || c == '\\'
         // Bidirectional overrides and isolates can reorder what the reader sees.
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         || c == '\u{feff}'
+}
+
+fn needs_escape(c: char) -> bool {
+    is_unsafe(c) || c == '\\'
 }
 
 fn push_escaped(out: &mut String, c: char) {
@@ -39,6 +44,26 @@ pub fn escape_str(s: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if needs_escape(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Makes a whole message safe as one line of a terminal: what
+/// [`escape_str`] escapes, except backslashes. Every line stagediff writes
+/// to stderr goes through this, so a field some message forgot to escape
+/// still cannot reach the terminal raw; fields escaped before keep their
+/// `\\`, as this leaves backslashes alone (escaping twice changes nothing).
+pub fn line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -94,6 +119,22 @@ mod tests {
     fn invalid_utf8_is_hex_escaped() {
         assert_eq!(escape_bytes(b"caf\xe9\xff/x"), "caf\\xe9\\xff/x");
         assert_eq!(escape_bytes(b"a\\b"), "a\\\\b");
+    }
+
+    #[test]
+    fn a_line_is_one_safe_line_and_escaping_it_twice_changes_nothing() {
+        let hostile = "missing blob evil\u{1b}]0;t\u{7}\nnext\r\u{9b}31m\u{202e}x\u{85}\u{7f}";
+        let once = line(hostile);
+        assert_eq!(
+            once,
+            "missing blob evil\\x1b]0;t\\x07\\nnext\\r\\x9b31m\\u{202e}x\\x85\\x7f"
+        );
+        assert!(!once.chars().any(is_unsafe));
+        assert_eq!(line(&once), once);
+        // What escape_str produced already is left as it is.
+        let field = escape_str("a\\b\u{1b}");
+        assert_eq!(line(&field), field);
+        assert!(matches!(line("plain text"), Cow::Borrowed(_)));
     }
 
     #[test]

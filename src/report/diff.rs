@@ -165,7 +165,10 @@ pub fn run(args: &DiffArgs, load_args: &LoadArgs) -> Result<i32, String> {
         Ok(0)
     } else {
         for f in &failures {
-            eprintln!("stagediff: gate failed: {}: {}", f.check, f.reason);
+            eprintln!(
+                "{}",
+                crate::error::stderr_line(&format!("gate failed: {}: {}", f.check, f.reason))
+            );
         }
         Ok(1)
     }
