@@ -81,6 +81,7 @@ fn image(name: &str, layers: Vec<Layer>) -> Image {
         history: vec![],
         layers,
         verified: false,
+        unverified: Some("--no-verify"),
     }
 }
 

@@ -8,11 +8,11 @@
 //! stored one), parses the tar and hashes file content.
 
 use crate::error::ErrorKind;
-use crate::image::capture::CapturedFile;
+use crate::image::capture::{CapturedFile, Keeper};
+use crate::image::digest::{Algorithm, Hasher};
 use crate::image::entry::Entry;
 use crate::image::tarwalk::{TarError, TarWalker, Walked};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver};
@@ -63,6 +63,31 @@ pub struct BlobOptions<'a> {
     pub progress: Option<&'a AtomicU64>,
     /// Set to stop reading early.
     pub cancel: Option<&'a AtomicBool>,
+    /// The algorithms to digest with (sha256 unless the manifest says).
+    pub algs: Algorithms,
+    /// Where the image's kept contents go, and this blob's slot there.
+    pub keeper: Option<(&'a Keeper, u32)>,
+}
+
+/// Which algorithms to digest a layer with (when verifying): the stored
+/// blob's, as the manifest names it, and the uncompressed tar's (the
+/// config's diff_id).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Algorithms {
+    pub blob: Algorithm,
+    pub diff_id: Algorithm,
+}
+
+impl Algorithms {
+    /// Both digests in the algorithm of `blobs/ALG/…` (sha256 for any other
+    /// name): what a stream can know before its manifest arrives.
+    pub fn of_member(member: &str) -> Algorithms {
+        let a = Algorithm::of_member(member);
+        Algorithms {
+            blob: a,
+            diff_id: a,
+        }
+    }
 }
 
 /// A layer blob, read.
@@ -71,15 +96,15 @@ pub struct ParsedLayer {
     pub compression: Compression,
     /// Bytes of the blob as stored.
     pub raw_size: u64,
-    /// sha256 of the stored bytes (when verifying).
+    /// Digest of the stored bytes (when verifying), `ALG:HEX`.
     pub raw_digest: Option<String>,
-    /// sha256 of the uncompressed tar (when verifying).
+    /// Digest of the uncompressed tar (when verifying), `ALG:HEX`.
     pub diff_id: Option<String>,
     pub tar_size: u64,
     /// Content bytes, counted as docker counts them.
     pub size: u64,
     pub entries: Vec<Entry>,
-    /// Kept contents, sorted by path.
+    /// Kept contents, sorted by path (empty when a [`Keeper`] took them).
     pub captured: Vec<CapturedFile>,
 }
 
@@ -91,9 +116,10 @@ pub fn parse_layer(
     expected_len: Option<u64>,
     opts: BlobOptions<'_>,
 ) -> Result<ParsedLayer, ErrorKind> {
+    let algs = opts.algs;
     let mut src = RawReader {
         inner: raw,
-        sha: opts.verify.then(Sha256::new),
+        sha: opts.verify.then(|| algs.blob.hasher()),
         count: 0,
         eof: false,
         progress: opts.progress,
@@ -104,9 +130,11 @@ pub fn parse_layer(
     fill(&mut src, &mut head, 512).map_err(|e| io_error(what, e))?;
     let compression = Compression::sniff(&head);
     // The worker digests the uncompressed stream. For a plain layer that is
-    // also the blob digest, so the reading thread only reads: the read and
-    // the sha256 then run on two cores instead of one after the other.
-    if compression == Compression::None {
+    // also the blob digest (when both use one algorithm), so the reading
+    // thread only reads: the read and the digest then run on two cores
+    // instead of one after the other.
+    let blob_is_tar = compression == Compression::None && algs.blob == algs.diff_id;
+    if blob_is_tar {
         src.sha = None;
     }
     let hash_uncompressed = opts.verify;
@@ -115,8 +143,8 @@ pub fn parse_layer(
         let (tx, rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
         let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
         let worker = scope.spawn(move || {
-            let mut walker = TarWalker::new();
-            let mut sha = hash_uncompressed.then(Sha256::new);
+            let mut walker = TarWalker::with_keeper(opts.keeper);
+            let mut sha = hash_uncompressed.then(|| algs.diff_id.hasher());
             let mut total = 0u64;
             for chunk in rx.iter() {
                 if walker.failed() {
@@ -134,7 +162,7 @@ pub fn parse_layer(
                 }
             }
             drop(rx);
-            (walker.finish(), total, sha.map(|s| s.finalize()))
+            (walker.finish(), total, sha.map(Hasher::finish))
         });
 
         let produced = produce(&mut src, head, compression, &tx, &recycle_rx);
@@ -178,13 +206,11 @@ pub fn parse_layer(
                 })
             }
         };
-        let diff_id = tar_sha.map(|d| crate::image::sha256_hex(&d));
-        let raw_digest = match compression {
-            Compression::None => diff_id.clone(),
-            _ => src
-                .sha
-                .take()
-                .map(|s| crate::image::sha256_hex(&s.finalize())),
+        let diff_id = tar_sha;
+        let raw_digest = if blob_is_tar {
+            diff_id.clone()
+        } else {
+            src.sha.take().map(Hasher::finish)
         };
         Ok(ParsedLayer {
             compression,
@@ -317,7 +343,7 @@ fn produce<R: Read>(
 /// The stored bytes, digested and counted as they are read.
 struct RawReader<'a, R> {
     inner: R,
-    sha: Option<Sha256>,
+    sha: Option<Hasher>,
     count: u64,
     eof: bool,
     progress: Option<&'a AtomicU64>,
@@ -354,6 +380,9 @@ pub(crate) struct LayerJob {
     pub what: String,
     /// Stored size when known; bigger blobs start first.
     pub size: u64,
+    pub algs: Algorithms,
+    /// The blob's slot in the image's [`Keeper`].
+    pub slot: u32,
 }
 
 /// Reads several layer blobs at once: layers are independent, so while one
@@ -391,6 +420,11 @@ where
                     Err(ErrorKind::Cancelled)
                 } else {
                     open(i).and_then(|(reader, len)| {
+                        let opts = BlobOptions {
+                            algs: jobs[i].algs,
+                            keeper: opts.keeper.map(|(k, _)| (k, jobs[i].slot)),
+                            ..opts
+                        };
                         parse_layer(reader, &jobs[i].what, Some(len), opts)
                     })
                 };

@@ -13,6 +13,13 @@ pub const MAX_FILE: u64 = 16 << 20;
 pub const MAX_RPMDB: u64 = 128 << 20;
 /// Most bytes kept per layer, all files together.
 pub const MAX_PER_LAYER: u64 = 256 << 20;
+/// Most bytes kept per image, all layers together. With the per-layer
+/// bound this caps what a load holds whatever the layer count: copies of a
+/// path a later layer replaces are dropped as soon as that layer is read
+/// (where the layer order is known before reading, as in archive files and
+/// OCI layouts), and whatever would go past this limit is not kept (the
+/// analysis then says which database it could not read).
+pub const MAX_PER_IMAGE: u64 = 512 << 20;
 /// Most bytes kept of a Python distribution's file list (`RECORD`,
 /// `installed-files.txt`): pip's own is 80 kB, the biggest wheels' a few MB.
 pub const MAX_RECORD: u64 = 8 << 20;
@@ -22,6 +29,145 @@ pub const MAX_RECORD: u64 = 8 << 20;
 pub struct CapturedFile {
     pub path: ImagePath,
     pub content: Box<[u8]>,
+}
+
+/// The kept files of one image's load, shared by the threads reading its
+/// layers: it holds one copy of each path (the topmost layer's, once the
+/// order is known) and no more than [`MAX_PER_IMAGE`] bytes in all,
+/// counting contents still being read.
+pub struct Keeper {
+    limit: u64,
+    /// True when slots are layer positions (higher wins); false while the
+    /// order is unknown (a stream whose manifest comes last): then every
+    /// copy is held until [`Keeper::into_layers`] ranks them.
+    ranked: bool,
+    state: std::sync::Mutex<KeeperState>,
+}
+
+/// One kept copy of a path: the slot it came from, and its content.
+type KeptCopy = (u32, Box<[u8]>);
+
+#[derive(Default)]
+struct KeeperState {
+    /// Bytes held or promised to a file being read.
+    held: u64,
+    files: std::collections::HashMap<ImagePath, Vec<KeptCopy>>,
+    /// Some file was not kept for the per-image limit.
+    over_limit: bool,
+}
+
+impl Keeper {
+    /// A keeper for a load whose slots are layer positions.
+    pub fn ranked() -> Keeper {
+        Keeper::new(MAX_PER_IMAGE, true)
+    }
+
+    /// A keeper for a stream: slots are read order, ranked at the end.
+    pub fn unranked() -> Keeper {
+        Keeper::new(MAX_PER_IMAGE, false)
+    }
+
+    pub fn new(limit: u64, ranked: bool) -> Keeper {
+        Keeper {
+            limit,
+            ranked,
+            state: std::sync::Mutex::new(KeeperState::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeeperState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks to keep `size` bytes of `path` from `slot`, before reading them.
+    /// No when a higher layer already holds the path, or when the image's
+    /// limit would be passed.
+    pub fn admit(&self, slot: u32, path: &[u8], size: u64) -> bool {
+        let mut st = self.lock();
+        if self.ranked {
+            if let Some(copies) = st.files.get(path) {
+                if copies.iter().any(|(s, _)| *s > slot) {
+                    return false;
+                }
+            }
+        }
+        if st.held.saturating_add(size) > self.limit {
+            st.over_limit = true;
+            return false;
+        }
+        st.held += size;
+        true
+    }
+
+    /// Hands over a file admitted with `reserved` bytes. A copy of a lower
+    /// layer is dropped at once; a copy from a higher layer wins over this
+    /// one.
+    pub fn keep(&self, slot: u32, path: ImagePath, content: Box<[u8]>, reserved: u64) {
+        let mut st = self.lock();
+        st.held = st.held.saturating_sub(reserved) + content.len() as u64;
+        let ranked = self.ranked;
+        let copies = st.files.entry(path).or_default();
+        let mut freed = 0u64;
+        let mut keep_new = true;
+        if ranked {
+            copies.retain(|(s, c)| {
+                if *s <= slot {
+                    freed += c.len() as u64;
+                    false
+                } else {
+                    keep_new = false;
+                    true
+                }
+            });
+        }
+        if keep_new {
+            copies.push((slot, content));
+        } else {
+            freed += content.len() as u64;
+        }
+        st.held = st.held.saturating_sub(freed);
+    }
+
+    /// Gives back bytes admitted but never kept (a read that failed).
+    pub fn release(&self, reserved: u64) {
+        let mut st = self.lock();
+        st.held = st.held.saturating_sub(reserved);
+    }
+
+    /// Bytes held now (tests and benchmarks).
+    pub fn held(&self) -> u64 {
+        self.lock().held
+    }
+
+    /// Whether some file was left out for the per-image limit.
+    pub fn over_limit(&self) -> bool {
+        self.lock().over_limit
+    }
+
+    /// The kept files per layer, each list sorted by path: `position` maps
+    /// a slot to the layer it ranks as (None: not a layer of the image).
+    /// Of several copies of a path, the highest layer's is kept.
+    pub fn into_layers(
+        self,
+        layers: usize,
+        position: impl Fn(u32) -> Option<usize>,
+    ) -> Vec<Vec<CapturedFile>> {
+        let st = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<Vec<CapturedFile>> = (0..layers).map(|_| Vec::new()).collect();
+        for (path, copies) in st.files {
+            let best = copies
+                .into_iter()
+                .filter_map(|(s, c)| position(s).filter(|&p| p < layers).map(|p| (p, c)))
+                .max_by_key(|(p, _)| *p);
+            if let Some((p, content)) = best {
+                out[p].push(CapturedFile { path, content });
+            }
+        }
+        for l in &mut out {
+            l.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        out
+    }
 }
 
 fn name_of(path: &[u8]) -> &[u8] {
@@ -177,6 +323,48 @@ mod tests {
         assert!(!wants(b"var/lib/rpm/Basenames", 4096));
         assert!(!wants(b"usr/lib/sysimage/rpm/Packages.db", 4096));
         assert!(!wants(b"opt/var/lib/rpm/rpmdb.sqlite", 4096));
+    }
+
+    #[test]
+    fn a_keeper_holds_the_topmost_copy_and_respects_its_limit() {
+        let k = Keeper::new(100, true);
+        let p = |s: &str| -> ImagePath { s.as_bytes().into() };
+        assert!(k.admit(0, b"db", 40));
+        k.keep(0, p("db"), vec![0; 40].into(), 40);
+        assert!(k.admit(2, b"db", 40));
+        k.keep(2, p("db"), vec![2; 40].into(), 40);
+        // Layer 0's copy went as soon as layer 2's arrived.
+        assert_eq!(k.held(), 40);
+        // A lower layer read later is not even admitted.
+        assert!(!k.admit(1, b"db", 40));
+        assert!(!k.over_limit());
+        assert!(k.admit(3, b"other", 60));
+        assert!(!k.admit(3, b"third", 1));
+        assert!(k.over_limit());
+        k.release(60);
+        assert_eq!(k.held(), 40);
+        let layers = k.into_layers(4, |s| Some(s as usize));
+        assert_eq!(layers[2].len(), 1);
+        assert_eq!(&*layers[2][0].content, &[2u8; 40][..]);
+        assert!(layers[0].is_empty() && layers[1].is_empty() && layers[3].is_empty());
+    }
+
+    #[test]
+    fn an_unranked_keeper_ranks_at_the_end() {
+        let k = Keeper::new(1000, false);
+        for slot in [5u32, 1, 3] {
+            assert!(k.admit(slot, b"db", 10));
+            k.keep(slot, b"db"[..].into(), vec![slot as u8; 10].into(), 10);
+        }
+        assert_eq!(k.held(), 30);
+        // Slot 5 is not a layer of the image; slot 3 is layer 0, slot 1 layer 1.
+        let layers = k.into_layers(2, |s| match s {
+            3 => Some(0),
+            1 => Some(1),
+            _ => None,
+        });
+        assert_eq!(&*layers[1][0].content, &[1u8; 10][..]);
+        assert!(layers[0].is_empty());
     }
 
     #[test]

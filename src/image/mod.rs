@@ -3,6 +3,7 @@
 
 pub mod blob;
 pub mod capture;
+pub mod digest;
 pub mod entry;
 pub(crate) mod resolve;
 pub(crate) mod tarwalk;
@@ -45,9 +46,12 @@ pub struct Image {
     /// Every history entry, empty layers included.
     pub history: Vec<HistoryEntry>,
     pub layers: Vec<Layer>,
-    /// True when every layer's diff_id (and blob digest, where the format
-    /// gives one) was checked.
+    /// True when every digest the format gives was checked: each layer's
+    /// diff_id, blob digests, and the config's (manifest and index digests
+    /// too, where there are any).
     pub verified: bool,
+    /// Why not, when [`Image::verified`] is false.
+    pub unverified: Option<&'static str>,
 }
 
 impl Image {
@@ -68,6 +72,7 @@ impl Image {
             history: Vec::new(),
             layers,
             verified: true,
+            unverified: None,
         }
     }
 
@@ -194,16 +199,6 @@ pub fn pair_history(history: &[HistoryEntry], layer_count: usize) -> Vec<Option<
         out.push(it.next());
     }
     out
-}
-
-pub(crate) fn sha256_hex(d: &[u8]) -> String {
-    let mut s = String::with_capacity(7 + d.len() * 2);
-    s.push_str("sha256:");
-    for b in d {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 #[cfg(test)]

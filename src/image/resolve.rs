@@ -4,12 +4,13 @@
 //! always comes from the manifest.
 
 use crate::error::ErrorKind;
+use crate::image::blob::Algorithms;
+use crate::image::digest::{self, Algorithm};
 use crate::image::{
-    pair_history, sha256_hex, HistoryEntry, Image, Layer, ParsedLayer, RuntimeConfig, SourceKind,
+    pair_history, HistoryEntry, Image, Layer, ParsedLayer, RuntimeConfig, SourceKind,
 };
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::io::Read;
 
 /// Largest JSON document we accept (manifests, configs, indexes).
@@ -48,11 +49,16 @@ pub(crate) struct LayerPlan {
     pub digest: Option<String>,
     pub media_type: Option<String>,
     pub size: Option<u64>,
+    /// What to digest the blob with: the algorithms of its digest and of
+    /// its diff_id.
+    pub algs: Algorithms,
 }
 
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub config: ImageConfiguration,
+    /// The config's digest, when the format names it (then it was checked
+    /// while verifying).
     pub config_digest: Option<String>,
     pub manifest_digest: Option<String>,
     pub repo_tags: Vec<String>,
@@ -90,25 +96,12 @@ pub(crate) fn plan(store: &dyn Store, sel: &Selector<'_>) -> Result<Plan, ErrorK
     ))
 }
 
+/// The digest a blob path names, `blobs/ALG/HEX` → `ALG:HEX`, for the
+/// algorithms stagediff verifies.
 fn digest_from_member(member: &str) -> Option<String> {
-    let rest = member.strip_prefix("blobs/sha256/")?;
-    (rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| format!("sha256:{rest}"))
-}
-
-fn check_digest(what: &str, bytes: &[u8], expected: &str, verify: bool) -> Result<(), ErrorKind> {
-    if !verify || !expected.starts_with("sha256:") {
-        return Ok(());
-    }
-    let actual = sha256_hex(&Sha256::digest(bytes));
-    if actual != expected {
-        return Err(ErrorKind::DigestMismatch {
-            what: what.to_string(),
-            expected: expected.to_string(),
-            actual,
-        });
-    }
-    Ok(())
+    let (alg, hex) = member.strip_prefix("blobs/")?.split_once('/')?;
+    let digest = format!("{alg}:{hex}");
+    Algorithm::of(&digest).is_ok().then_some(digest)
 }
 
 /// Does a docker-style tag name the selector? `app` means `app:latest`, and
@@ -173,7 +166,7 @@ fn plan_docker(store: &dyn Store, bytes: &[u8], sel: &Selector<'_>) -> Result<Pl
             .then(|| format!("sha256:{hex}"))
     });
     if let Some(d) = &config_digest {
-        check_digest(
+        digest::check(
             &format!("config {config_member}"),
             &config_bytes,
             d,
@@ -181,19 +174,21 @@ fn plan_docker(store: &dyn Store, bytes: &[u8], sel: &Selector<'_>) -> Result<Pl
         )?;
     }
     let config = parse_config(&config_bytes, &config_member)?;
-    let layers = chosen
+    let mut layers = chosen
         .layers
         .iter()
         .map(|l| {
             let member = normalize_member(l);
             LayerPlan {
                 digest: digest_from_member(&member),
+                algs: Algorithms::of_member(&member),
                 member,
                 media_type: None,
                 size: None,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    diff_id_algorithms(&mut layers, &config);
     Ok(Plan {
         config,
         config_digest,
@@ -201,6 +196,14 @@ fn plan_docker(store: &dyn Store, bytes: &[u8], sel: &Selector<'_>) -> Result<Pl
         repo_tags: chosen.repo_tags.clone().unwrap_or_default(),
         layers,
     })
+}
+
+/// Each layer's diff_id is digested in the algorithm the config names it
+/// with (a malformed one is refused when the digests are compared).
+fn diff_id_algorithms(layers: &mut [LayerPlan], config: &ImageConfiguration) {
+    for (lp, id) in layers.iter_mut().zip(config.rootfs().diff_ids()) {
+        lp.algs.diff_id = Algorithm::of(id).unwrap_or_default();
+    }
 }
 
 fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfiguration, ErrorKind> {
@@ -301,7 +304,7 @@ fn read_blob(
             what: what.to_string(),
             digest: digest.clone(),
         })?;
-    check_digest(what, &bytes, &digest, verify)?;
+    digest::check(what, &bytes, &digest, verify)?;
     Ok(bytes)
 }
 
@@ -431,19 +434,22 @@ fn plan_manifest(
         sel.verify,
     )?;
     let config = parse_config(&config_bytes, &config_digest)?;
-    let layers = manifest
+    let mut layers = manifest
         .layers()
         .iter()
         .map(|d| {
             let digest = d.digest().to_string();
+            let member = blob_member(&digest)?;
             Ok(LayerPlan {
-                member: blob_member(&digest)?,
+                algs: Algorithms::of_member(&member),
+                member,
                 digest: Some(digest),
                 media_type: Some(d.media_type().to_string()),
                 size: Some(d.size()),
             })
         })
         .collect::<Result<Vec<_>, ErrorKind>>()?;
+    diff_id_algorithms(&mut layers, &config);
     Ok(Plan {
         config,
         config_digest: Some(config_digest),
@@ -468,6 +474,7 @@ pub(crate) fn build_image(
     verify: bool,
 ) -> Result<Image, ErrorKind> {
     let cfg = &plan.config;
+    let config_checked = plan.config_digest.is_some();
     let diff_ids = cfg.rootfs().diff_ids();
     if diff_ids.len() != plan.layers.len() {
         return Err(ErrorKind::Invalid(format!(
@@ -497,24 +504,10 @@ pub(crate) fn build_image(
             short(lp.digest.as_deref().unwrap_or(expected))
         );
         if verify {
-            if let (Some(want), Some(got)) = (&lp.digest, &pl.raw_digest) {
-                if want.starts_with("sha256:") && want != got {
-                    return Err(ErrorKind::DigestMismatch {
-                        what: format!("{what} blob"),
-                        expected: want.clone(),
-                        actual: got.clone(),
-                    });
-                }
+            if let Some(want) = &lp.digest {
+                digest::compare(&format!("{what} blob"), want, pl.raw_digest.as_deref())?;
             }
-            if let Some(got) = &pl.diff_id {
-                if expected.starts_with("sha256:") && got != expected {
-                    return Err(ErrorKind::DigestMismatch {
-                        what: format!("{what} diff_id"),
-                        expected: expected.clone(),
-                        actual: got.clone(),
-                    });
-                }
-            }
+            digest::compare(&format!("{what} diff_id"), expected, pl.diff_id.as_deref())?;
         }
         if let Some(want) = lp.size {
             if want != pl.raw_size {
@@ -571,7 +564,14 @@ pub(crate) fn build_image(
         config,
         history,
         layers,
-        verified: verify,
+        verified: verify && config_checked,
+        unverified: if !verify {
+            Some("--no-verify")
+        } else if !config_checked {
+            Some("the config is not named by its digest")
+        } else {
+            None
+        },
     })
 }
 

@@ -3,7 +3,7 @@
 //! byte is touched once after it is read. Header fields are decoded by the
 //! `tar` crate's `Header`; GNU long names and PAX records are applied here.
 
-use crate::image::capture::{self, CapturedFile};
+use crate::image::capture::{self, CapturedFile, Keeper};
 use crate::image::entry::{normalize_path, split_parent, ContentHash, Entry, EntryKind};
 use tar::EntryType as T;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -61,7 +61,10 @@ pub(crate) struct Walked {
     pub captured: Vec<CapturedFile>,
 }
 
-pub(crate) struct TarWalker {
+pub(crate) struct TarWalker<'k> {
+    /// Where kept contents go, and this layer's slot there; without one the
+    /// walker keeps them itself (bounded per layer only).
+    keeper: Option<(&'k Keeper, u32)>,
     state: State,
     block: [u8; 512],
     block_len: usize,
@@ -95,9 +98,15 @@ fn header_checksum_ok(block: &[u8; 512]) -> bool {
     stored.is_ok_and(|s| s == sum)
 }
 
-impl TarWalker {
+impl<'k> TarWalker<'k> {
+    #[cfg(test)]
     pub fn new() -> Self {
+        Self::with_keeper(None)
+    }
+
+    pub fn with_keeper(keeper: Option<(&'k Keeper, u32)>) -> Self {
         TarWalker {
+            keeper,
             state: State::Header,
             block: [0; 512],
             block_len: 0,
@@ -322,7 +331,10 @@ impl TarWalker {
         if kind == EntryKind::File {
             entry.size = stored;
             let keep = (self.captured_bytes + stored <= capture::MAX_PER_LAYER
-                && capture::wants(&entry.path, stored))
+                && capture::wants(&entry.path, stored)
+                && self
+                    .keeper
+                    .is_none_or(|(k, slot)| k.admit(slot, &entry.path, stored)))
             .then(|| Vec::with_capacity(stored as usize));
             self.size += stored;
             self.entries.push(entry);
@@ -431,11 +443,17 @@ impl TarWalker {
                 }
                 e.flags = capture::sniff_flags(&head);
                 if let Some(k) = keep {
+                    let reserved = e.size;
                     self.captured_bytes += k.len() as u64;
-                    self.captured.push(CapturedFile {
-                        path: e.path.clone(),
-                        content: k.into_boxed_slice(),
-                    });
+                    match self.keeper {
+                        Some((keeper, slot)) => {
+                            keeper.keep(slot, e.path.clone(), k.into_boxed_slice(), reserved)
+                        }
+                        None => self.captured.push(CapturedFile {
+                            path: e.path.clone(),
+                            content: k.into_boxed_slice(),
+                        }),
+                    }
                 }
             }
             Data::Meta(kind, buf) => match kind {
@@ -453,17 +471,50 @@ impl TarWalker {
                 self.fail(TarError::Bad("malformed PAX header".into()));
                 return;
             };
-            let num = || ext.value().ok().and_then(|v| v.trim().parse::<u64>().ok());
-            match ext.key_bytes() {
-                b"path" => self.pending.pax_path = Some(ext.value_bytes().to_vec()),
-                b"linkpath" => self.pending.pax_link = Some(ext.value_bytes().to_vec()),
-                b"size" => self.pending.pax_size = num(),
-                b"uid" => self.pending.pax_uid = num().map(|v| v.min(u64::from(u32::MAX)) as u32),
-                b"gid" => self.pending.pax_gid = num().map(|v| v.min(u64::from(u32::MAX)) as u32),
-                _ => {}
+            let key = ext.key_bytes();
+            if !matches!(key, b"size" | b"uid" | b"gid") {
+                match key {
+                    b"path" => self.pending.pax_path = Some(ext.value_bytes().to_vec()),
+                    b"linkpath" => self.pending.pax_link = Some(ext.value_bytes().to_vec()),
+                    _ => {}
+                }
+                continue;
+            }
+            // A numeric record that is not a decimal number (or a negative
+            // size) is a malformed header, as Go's archive/tar — what docker
+            // uses — has it; it never falls back to the ustar field.
+            let Some(n) = pax_number(ext.value_bytes()) else {
+                let key = String::from_utf8_lossy(key);
+                self.fail(TarError::Bad(format!("invalid PAX {key} record")));
+                return;
+            };
+            match key {
+                b"size" => match u64::try_from(n) {
+                    Ok(v) => self.pending.pax_size = Some(v),
+                    Err(_) => {
+                        self.fail(TarError::Bad("invalid PAX size record".into()));
+                        return;
+                    }
+                },
+                // Negative ids are accepted by Go; they read as 0 here.
+                b"uid" => self.pending.pax_uid = Some(n.clamp(0, i64::from(u32::MAX)) as u32),
+                _ => self.pending.pax_gid = Some(n.clamp(0, i64::from(u32::MAX)) as u32),
             }
         }
     }
+}
+
+/// A PAX numeric value as Go's `strconv.ParseInt(v, 10, 64)` reads it: an
+/// optional sign and decimal digits, nothing else, within i64.
+fn pax_number(v: &[u8]) -> Option<i64> {
+    let digits = v
+        .strip_prefix(b"-")
+        .or_else(|| v.strip_prefix(b"+"))
+        .unwrap_or(v);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(v).ok()?.parse::<i64>().ok()
 }
 
 fn bare(path: Box<[u8]>, kind: EntryKind, mode: u32, uid: u32, gid: u32) -> Entry {
@@ -566,6 +617,46 @@ mod tests {
         assert!(matches!(walk_in_pieces(&bad, 1000), Err(TarError::Bad(_))));
         let junk = vec![b'x'; 2048];
         assert!(matches!(walk_in_pieces(&junk, 2048), Err(TarError::Bad(_))));
+    }
+
+    fn pax_then_file(records: &[u8]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "PaxHeader", records).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(4);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, "f", &b"data"[..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn invalid_pax_numbers_are_refused() {
+        for rec in [
+            &b"11 size=-1\n"[..],
+            b"12 size=abc\n",
+            b"8 size=\n",
+            b"12 size= 4 \n",
+            b"13 uid=1.5e3\n",
+            b"12 gid=0x10\n",
+            b"29 size=99999999999999999999\n",
+        ] {
+            let r = walk_in_pieces(&pax_then_file(rec), 512);
+            assert!(
+                matches!(&r, Err(TarError::Bad(m)) if m.starts_with("invalid PAX")),
+                "{:?}: {:?}",
+                String::from_utf8_lossy(rec),
+                r.err()
+            );
+        }
+        // Valid ones still apply.
+        let w = walk_in_pieces(&pax_then_file(b"10 size=4\n11 uid=+42\n"), 512).unwrap();
+        assert_eq!(w.entries[0].size, 4);
+        assert_eq!(w.entries[0].uid, 42);
+        let w = walk_in_pieces(&pax_then_file(b"11 uid=-42\n"), 512).unwrap();
+        assert_eq!(w.entries[0].uid, 0);
     }
 
     #[test]

@@ -158,10 +158,10 @@ fn write_text(
         human(waste.wasted),
         waste.efficiency() * 100.0
     )?;
-    let verified = if image.verified {
-        "verified"
-    } else {
-        "not verified (--no-verify)"
+    let verified = match (image.verified, image.unverified) {
+        (true, _) => "verified".to_string(),
+        (false, Some(why)) => format!("not verified ({why})"),
+        (false, None) => "not verified".to_string(),
     };
     writeln!(
         out,

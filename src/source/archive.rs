@@ -6,8 +6,10 @@
 
 use crate::error::ErrorKind;
 use crate::image::blob::{
-    first_error, parse_layer, parse_parallel, BlobOptions, Compression, LayerJob, ParsedLayer,
+    first_error, parse_layer, parse_parallel, Algorithms, BlobOptions, Compression, LayerJob,
+    ParsedLayer,
 };
+use crate::image::capture::Keeper;
 use crate::image::resolve::{self, normalize_member, read_document, Selector, Store, MAX_JSON};
 use crate::image::{Image, SourceKind};
 use crate::source::{LoadOptions, LoadProgress};
@@ -103,6 +105,18 @@ fn per_layer(
     Ok(out)
 }
 
+/// Hands each layer (in plan order) the files the keeper holds for it.
+pub(super) fn attach_kept(
+    parsed: &mut [ParsedLayer],
+    keeper: Keeper,
+    position: impl Fn(u32) -> Option<usize>,
+) {
+    let kept = keeper.into_layers(parsed.len(), position);
+    for (layer, kept) in parsed.iter_mut().zip(kept) {
+        layer.captured = kept;
+    }
+}
+
 /// A plain path is read as a docker archive; without `manifest.json` it
 /// was an OCI archive all along.
 fn archive_kind(kind: SourceKind, has_docker_manifest: bool) -> SourceKind {
@@ -117,6 +131,8 @@ fn archive_kind(kind: SourceKind, has_docker_manifest: bool) -> SourceKind {
 struct Walked {
     small: HashMap<String, Vec<u8>>,
     layers: HashMap<String, Result<ParsedLayer, ErrorKind>>,
+    /// Each blob's slot in the keeper: its order in the stream.
+    slots: HashMap<String, u32>,
     links: Links,
 }
 
@@ -326,31 +342,48 @@ fn load_indexed(
     };
     let plan = resolve::plan(&index, &sel)?;
     let (unique, slot_of) = distinct_blobs(&plan, &index.links, |m| index.members.contains_key(m))?;
+    // A blob's slot in the keeper is the highest layer that uses it.
+    let mut rank = vec![0u32; unique.len()];
+    for (position, &u) in slot_of.iter().enumerate() {
+        rank[u] = position as u32;
+    }
     let jobs: Vec<LayerJob> = unique
         .iter()
-        .map(|m| LayerJob {
+        .zip(&rank)
+        .map(|(m, &slot)| LayerJob {
+            slot,
             what: m.clone(),
             size: index.members[m].1,
+            algs: plan
+                .layers
+                .iter()
+                .find(|lp| index.resolve(&lp.member) == m.as_str())
+                .map(|lp| lp.algs)
+                .unwrap_or_else(|| Algorithms::of_member(m)),
         })
         .collect();
     progress
         .bytes_total
         .store(jobs.iter().map(|j| j.size).sum(), Ordering::Relaxed);
     progress.set_stage(format!("reading {} layers", jobs.len()));
+    let keeper = Keeper::ranked();
     let blob_opts = BlobOptions {
         verify: opts.verify,
         progress: Some(&progress.bytes_done),
         cancel: Some(&progress.cancel),
+        algs: Algorithms::default(),
+        keeper: Some((&keeper, 0)),
     };
     let open = |i: usize| -> Result<(Range<'_>, u64), ErrorKind> {
         let (offset, size) = index.members[&unique[i]];
         Ok((Range::new(&index.file, offset, size), size))
     };
     let results = parse_parallel(&jobs, open, blob_opts, Some(&progress.layers_done));
-    let parsed = per_layer(
+    let mut parsed = per_layer(
         first_error(results)?.into_iter().map(Some).collect(),
         &slot_of,
     )?;
+    attach_kept(&mut parsed, keeper, |s| Some(s as usize));
     let kind = archive_kind(kind, index.members.contains_key("manifest.json"));
     resolve::build_image(reference, kind, plan, parsed, opts.verify)
 }
@@ -373,20 +406,29 @@ pub(crate) fn load_stream(
     let head = buffered
         .fill_buf()
         .map_err(|e| map_outer_err(e, progress))?;
+    // The layer order comes with the manifest, at the end of the stream:
+    // until then every kept copy is held (within the per-image limit).
+    let keeper = Keeper::unranked();
     let walked = match Compression::sniff(head) {
-        Compression::None => walk(buffered, opts, progress)?,
+        Compression::None => walk(buffered, opts, progress, &keeper)?,
         Compression::Gzip => walk(
             BufReader::with_capacity(256 * 1024, flate2::read::MultiGzDecoder::new(buffered)),
             opts,
             progress,
+            &keeper,
         )?,
         Compression::Zstd => {
             let dec = zstd::stream::read::Decoder::with_buffer(buffered)
                 .map_err(|e| map_outer_err(e, progress))?;
-            walk(BufReader::with_capacity(256 * 1024, dec), opts, progress)?
+            walk(
+                BufReader::with_capacity(256 * 1024, dec),
+                opts,
+                progress,
+                &keeper,
+            )?
         }
     };
-    finish(reference, walked, name, kind, opts)
+    finish(reference, walked, keeper, name, kind, opts)
 }
 
 fn map_outer_err(e: io::Error, progress: &LoadProgress) -> ErrorKind {
@@ -419,6 +461,7 @@ fn walk(
     reader: impl Read,
     opts: &LoadOptions,
     progress: &LoadProgress,
+    keeper: &Keeper,
 ) -> Result<Walked, ErrorKind> {
     let mut archive = tar::Archive::new(reader);
     let mut out = Walked::default();
@@ -426,6 +469,8 @@ fn walk(
         verify: opts.verify,
         progress: None,
         cancel: Some(&progress.cancel),
+        algs: Algorithms::default(),
+        keeper: None,
     };
     let entries = archive.entries().map_err(|e| map_outer_err(e, progress))?;
     let mut first = true;
@@ -481,16 +526,24 @@ fn walk(
             out.small.insert(member, head);
             continue;
         }
+        let slot = out.slots.len() as u32;
+        // The manifest comes last: a streamed blob is digested in the
+        // algorithm its path names (`blobs/sha512/…`), sha256 otherwise.
         let parsed = parse_layer(
             io::Cursor::new(head).chain(&mut e),
             &member,
             Some(size),
-            blob_opts,
+            BlobOptions {
+                algs: Algorithms::of_member(&member),
+                keeper: Some((keeper, slot)),
+                ..blob_opts
+            },
         );
         if matches!(parsed, Err(ErrorKind::Cancelled)) {
             return Err(ErrorKind::Cancelled);
         }
         progress.layers_done.fetch_add(1, Ordering::Relaxed);
+        out.slots.insert(member.clone(), slot);
         out.layers.insert(member, parsed);
     }
     if first {
@@ -502,6 +555,7 @@ fn walk(
 fn finish(
     reference: &str,
     mut walked: Walked,
+    keeper: Keeper,
     name: Option<&str>,
     kind: SourceKind,
     opts: &LoadOptions,
@@ -523,7 +577,15 @@ fn finish(
             None => parsed.push(None),
         }
     }
-    let parsed = per_layer(parsed, &slot_of)?;
+    let mut parsed = per_layer(parsed, &slot_of)?;
+    // Each blob's kept files go to the highest layer that uses it.
+    let mut position: HashMap<u32, usize> = HashMap::new();
+    for (i, lp) in plan.layers.iter().enumerate() {
+        if let Some(&slot) = walked.slots.get(walked.resolve(&lp.member)) {
+            position.insert(slot, i);
+        }
+    }
+    attach_kept(&mut parsed, keeper, |s| position.get(&s).copied());
     let kind = archive_kind(kind, walked.small.contains_key("manifest.json"));
     resolve::build_image(reference, kind, plan, parsed, opts.verify)
 }

@@ -2,6 +2,7 @@
 //! archives, OCI layouts and archives, and stdin.
 
 mod archive;
+mod beneath;
 mod daemon;
 mod oci_dir;
 

@@ -1,39 +1,27 @@
 //! OCI image layout directories (`oci:DIR[:TAG]`). Blobs are read straight
-//! from their files in manifest order; nothing is followed out of the layout.
+//! from their files in manifest order. Every file is opened beneath the
+//! layout's root without following symlinks ([`super::beneath`]): nothing
+//! outside the directory the user named is ever read.
 
 use crate::error::ErrorKind;
 use crate::image::blob::{first_error, parse_parallel, BlobOptions, LayerJob};
+use crate::image::capture::Keeper;
 use crate::image::resolve::{self, read_document, Selector, Store};
 use crate::image::{Image, SourceKind};
+use crate::source::beneath::Root;
 use crate::source::{LoadOptions, LoadProgress};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 struct Layout {
-    dir: PathBuf,
+    root: Root,
 }
 
 impl Layout {
-    /// Opens a file of the layout, refusing symlinks (they could point out of
-    /// it) and anything that is not a regular file.
+    /// Opens a file of the layout: symlinks anywhere on the path, paths
+    /// leaving the layout, and anything but a regular file are refused.
     fn open(&self, member: &str) -> Result<Option<(std::fs::File, u64)>, ErrorKind> {
-        let path = self.dir.join(member);
-        let io_err = |source| ErrorKind::Io {
-            what: member.to_string(),
-            source,
-        };
-        let meta = match std::fs::symlink_metadata(&path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(e)),
-        };
-        if !meta.file_type().is_file() {
-            return Err(ErrorKind::Invalid(format!(
-                "{member} is not a regular file"
-            )));
-        }
-        let f = std::fs::File::open(&path).map_err(io_err)?;
-        Ok(Some((f, meta.len())))
+        self.root.open_file(member)
     }
 }
 
@@ -60,7 +48,10 @@ pub(super) fn load(
         });
     }
     let layout = Layout {
-        dir: dir.to_path_buf(),
+        root: Root::open(dir).map_err(|source| ErrorKind::Io {
+            what: dir.display().to_string(),
+            source,
+        })?,
     };
     if layout.read_small("index.json")?.is_none() {
         return Err(ErrorKind::NotAnArchive(format!(
@@ -76,10 +67,13 @@ pub(super) fn load(
     let plan = resolve::plan(&layout, &sel)?;
     let total: u64 = plan.layers.iter().filter_map(|l| l.size).sum();
     progress.bytes_total.store(total, Ordering::Relaxed);
+    let keeper = Keeper::ranked();
     let blob_opts = BlobOptions {
         verify: opts.verify,
         progress: Some(&progress.bytes_done),
         cancel: Some(&progress.cancel),
+        algs: Default::default(),
+        keeper: Some((&keeper, 0)),
     };
     progress.set_stage(format!("reading {} layers", plan.layers.len()));
     let jobs: Vec<LayerJob> = plan
@@ -89,6 +83,8 @@ pub(super) fn load(
         .map(|(i, lp)| LayerJob {
             what: format!("layer {} ({})", i + 1, lp.member),
             size: lp.size.unwrap_or(0),
+            algs: lp.algs,
+            slot: i as u32,
         })
         .collect();
     let open = |i: usize| {
@@ -100,11 +96,12 @@ pub(super) fn load(
                 digest: lp.digest.clone().unwrap_or_else(|| lp.member.clone()),
             })
     };
-    let parsed = first_error(parse_parallel(
+    let mut parsed = first_error(parse_parallel(
         &jobs,
         open,
         blob_opts,
         Some(&progress.layers_done),
     ))?;
+    super::archive::attach_kept(&mut parsed, keeper, |s| Some(s as usize));
     resolve::build_image(reference, SourceKind::OciLayout, plan, parsed, opts.verify)
 }
