@@ -553,3 +553,94 @@ fn many_layers_of_big_package_databases_keep_memory_bounded() {
     assert_eq!(code, 0);
     assert!(kib < 700 << 10, "stream: peak RSS {} MiB", kib >> 10);
 }
+
+// ---- Escaping at stagediff's own boundaries (stdout, JSON) -------------
+
+/// Every string in a JSON value, keys included.
+fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k.clone());
+                json_strings(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An image whose names, link targets, config and history all carry C0 and
+/// C1 controls and a bidi override.
+fn hostile_image(dir: &Path) -> String {
+    let name = format!("app/{HOSTILE}.bin").into_bytes();
+    let l = layer(&[
+        T::Dir("app"),
+        T::RawFile(name, b"payload"),
+        T::Symlink("app/link", Box::leak(HOSTILE.to_string().into_boxed_str())),
+    ]);
+    let layers = vec![l];
+    let mut cfg: serde_json::Value = serde_json::from_slice(&config(&layers)).unwrap();
+    cfg["config"]["Env"] = serde_json::json!([format!("X={HOSTILE}")]);
+    cfg["config"]["Entrypoint"] = serde_json::json!([format!("/{HOSTILE}")]);
+    cfg["config"]["Labels"] = serde_json::json!({ HOSTILE: HOSTILE });
+    cfg["history"][0]["created_by"] = serde_json::json!(format!("/bin/sh -c {HOSTILE}"));
+    let cfg = serde_json::to_vec(&cfg).unwrap();
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let mut t = Tarball::new();
+    t.file("l/layer.tar", &layers[0]);
+    t.file(&cfg_name, &cfg);
+    let manifest = serde_json::json!([{
+        "Config": cfg_name, "RepoTags": [format!("evil:{}", "1")], "Layers": ["l/layer.tar"]
+    }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let p = dir.join("hostile.tar");
+    std::fs::write(&p, t.finish()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn every_report_escapes_what_came_from_the_image() {
+    let d = tempfile::tempdir().unwrap();
+    let before = hostile_image(d.path());
+    let after = d.path().join("after.tar");
+    std::fs::write(&after, docker_legacy(&small_layers(b"after\n"), "after:1")).unwrap();
+    let after = after.display().to_string();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["inspect", &before],
+        vec!["inspect", &before, "--json"],
+        vec!["diff", &before, &after],
+        vec!["diff", &before, &after, "--json"],
+        vec!["diff", &before, &after, "--markdown"],
+    ];
+    for args in runs {
+        let r = stagediff(&args, None);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let raw_ok = !r.stdout.chars().any(|c| unsafe_char(c) && c != '\t');
+        assert!(raw_ok, "{args:?}: raw control in stdout");
+        if args.contains(&"--json") {
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            let mut all = Vec::new();
+            json_strings(&v, &mut all);
+            for s in &all {
+                assert!(
+                    !s.chars().any(unsafe_char),
+                    "{args:?}: decoded string {s:?}"
+                );
+            }
+            if args[0] == "inspect" {
+                // The hostile name is there, escaped (not dropped), and its
+                // exact bytes are kept in hex.
+                assert!(
+                    all.iter().any(|s| s.contains("\\x1b]0;pwned\\x07\\x9b31m")),
+                    "{args:?}"
+                );
+                assert!(
+                    all.iter().any(|s| s.contains("1b5d303b70776e6564")),
+                    "{args:?}"
+                );
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::analysis::Waste;
 use crate::cli::{InspectArgs, LoadArgs};
-use crate::escape::escape_str;
+use crate::escape::{escape_bytes, escape_str};
 use crate::image::entry::display_path;
 use crate::image::{Entry, Image};
 use crate::report::human;
@@ -273,29 +273,37 @@ pub struct JsonPath {
 }
 
 impl JsonPath {
+    /// The escaped path, as `diff --json` shows paths; the raw bytes in hex
+    /// too whenever escaping changed them (invalid UTF-8, control or bidi
+    /// characters, backslashes), so the exact name is never lost.
     pub fn new(bytes: &[u8]) -> JsonPath {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => JsonPath {
-                path: format!("/{s}"),
-                path_hex: None,
-            },
-            Err(_) => JsonPath {
-                path: display_path(bytes),
-                path_hex: Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
-            },
+        let path = display_path(bytes);
+        let plain = path.len() == bytes.len() + 1 && path.as_bytes()[1..] == *bytes;
+        JsonPath {
+            path_hex: (!plain).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            path,
         }
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// A string from the image, escaped for the JSON like every other.
+fn esc(s: &str) -> String {
+    escape_str(s).into_owned()
+}
+
+fn esc_opt(s: Option<&str>) -> Option<String> {
+    s.map(esc)
+}
+
+fn esc_all(v: &[String]) -> Vec<String> {
+    v.iter().map(|s| esc(s)).collect()
 }
 
 #[derive(Serialize)]
 struct InspectDoc<'a> {
     schema: &'static str,
-    image: ImageDoc<'a>,
-    layers: Vec<LayerDoc<'a>>,
+    image: ImageDoc,
+    layers: Vec<LayerDoc>,
     largest_files: Vec<FileDoc>,
     waste: WasteDoc,
     /// `--max-wasted` / `--min-efficiency` findings (exit 1 when any).
@@ -353,39 +361,74 @@ impl WasteDoc {
     }
 }
 
+// Every string below that came from the image is escaped (`esc`): a
+// consumer printing a field (`jq -r`) gets no raw control byte.
 #[derive(Serialize)]
-struct ImageDoc<'a> {
-    reference: &'a str,
+struct ImageDoc {
+    reference: String,
     source: crate::image::SourceKind,
-    id: Option<&'a str>,
-    manifest_digest: Option<&'a str>,
-    repo_tags: &'a [String],
-    os: &'a str,
-    architecture: &'a str,
-    variant: Option<&'a str>,
-    created: Option<&'a str>,
+    id: Option<String>,
+    manifest_digest: Option<String>,
+    repo_tags: Vec<String>,
+    os: String,
+    architecture: String,
+    variant: Option<String>,
+    created: Option<String>,
     size: u64,
     tar_size: u64,
     layer_count: usize,
     file_count: u32,
     verified: bool,
-    config: &'a crate::image::RuntimeConfig,
-    history: &'a [crate::image::HistoryEntry],
+    config: ConfigDoc,
+    history: Vec<HistoryDoc>,
 }
 
 #[derive(Serialize)]
-struct LayerDoc<'a> {
+struct ConfigDoc {
+    entrypoint: Vec<String>,
+    cmd: Vec<String>,
+    env: Vec<String>,
+    user: Option<String>,
+    working_dir: Option<String>,
+    labels: std::collections::BTreeMap<String, String>,
+    exposed_ports: Vec<String>,
+}
+
+impl ConfigDoc {
+    fn new(c: &crate::image::RuntimeConfig) -> ConfigDoc {
+        ConfigDoc {
+            entrypoint: esc_all(&c.entrypoint),
+            cmd: esc_all(&c.cmd),
+            env: esc_all(&c.env),
+            user: esc_opt(c.user.as_deref()),
+            working_dir: esc_opt(c.working_dir.as_deref()),
+            labels: c.labels.iter().map(|(k, v)| (esc(k), esc(v))).collect(),
+            exposed_ports: esc_all(&c.exposed_ports),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct HistoryDoc {
+    created: Option<String>,
+    created_by: Option<String>,
+    comment: Option<String>,
+    empty_layer: bool,
+}
+
+#[derive(Serialize)]
+struct LayerDoc {
     index: usize,
-    diff_id: &'a str,
-    digest: Option<&'a str>,
-    media_type: Option<&'a str>,
+    diff_id: String,
+    digest: Option<String>,
+    media_type: Option<String>,
     compression: crate::image::Compression,
     compressed_size: Option<u64>,
     tar_size: u64,
     size: u64,
     history_index: Option<usize>,
-    created_by: Option<&'a str>,
-    created: Option<&'a str>,
+    created_by: Option<String>,
+    created: Option<String>,
     entry_count: usize,
     /// Bytes of this layer a later layer hides.
     wasted: u64,
@@ -416,7 +459,7 @@ impl EntryDoc {
             mode: format!("{:04o}", e.mode),
             uid: e.uid,
             gid: e.gid,
-            link: e.link.as_deref().map(lossy),
+            link: e.link.as_deref().map(|l| escape_bytes(l).into_owned()),
             hash: e.hash.map(|h| h.to_string()),
         }
     }
@@ -447,38 +490,47 @@ impl<'a> InspectDoc<'a> {
         InspectDoc {
             schema: "stagediff.inspect/v1",
             image: ImageDoc {
-                reference: &image.reference,
+                reference: esc(&image.reference),
                 source: image.source,
-                id: image.id.as_deref(),
-                manifest_digest: image.manifest_digest.as_deref(),
-                repo_tags: &image.repo_tags,
-                os: &image.os,
-                architecture: &image.architecture,
-                variant: image.variant.as_deref(),
-                created: image.created.as_deref(),
+                id: esc_opt(image.id.as_deref()),
+                manifest_digest: esc_opt(image.manifest_digest.as_deref()),
+                repo_tags: esc_all(&image.repo_tags),
+                os: esc(&image.os),
+                architecture: esc(&image.architecture),
+                variant: esc_opt(image.variant.as_deref()),
+                created: esc_opt(image.created.as_deref()),
                 size: image.size(),
                 tar_size: image.tar_bytes(),
                 layer_count: image.layers.len(),
                 file_count: tree.file_count(),
                 verified: image.verified,
-                config: &image.config,
-                history: &image.history,
+                config: ConfigDoc::new(&image.config),
+                history: image
+                    .history
+                    .iter()
+                    .map(|h| HistoryDoc {
+                        created: esc_opt(h.created.as_deref()),
+                        created_by: esc_opt(h.created_by.as_deref()),
+                        comment: esc_opt(h.comment.as_deref()),
+                        empty_layer: h.empty_layer,
+                    })
+                    .collect(),
             },
             layers: image
                 .layers
                 .iter()
                 .map(|l| LayerDoc {
                     index: l.index,
-                    diff_id: &l.diff_id,
-                    digest: l.digest.as_deref(),
-                    media_type: l.media_type.as_deref(),
+                    diff_id: esc(&l.diff_id),
+                    digest: esc_opt(l.digest.as_deref()),
+                    media_type: esc_opt(l.media_type.as_deref()),
                     compression: l.compression,
                     compressed_size: l.compressed_size,
                     tar_size: l.tar_size,
                     size: l.size,
                     history_index: l.history_index,
-                    created_by: l.created_by.as_deref(),
-                    created: l.created.as_deref(),
+                    created_by: esc_opt(l.created_by.as_deref()),
+                    created: esc_opt(l.created.as_deref()),
                     entry_count: l.entries.len(),
                     wasted: waste.wasted_in_layer.get(l.index).copied().unwrap_or(0),
                     entries: l.entries.iter().take(cap).map(EntryDoc::new).collect(),
@@ -515,5 +567,9 @@ mod tests {
         assert_eq!(p.path, "/caf\\xe9");
         assert_eq!(p.path_hex.as_deref(), Some("636166e9"));
         assert!(JsonPath::new(b"usr/bin").path_hex.is_none());
+        // Valid UTF-8 is escaped too, and its bytes kept.
+        let p = JsonPath::new("a\u{1b}\u{9b}\\".as_bytes());
+        assert_eq!(p.path, "/a\\x1b\\x9b\\\\");
+        assert_eq!(p.path_hex.as_deref(), Some("611bc29b5c"));
     }
 }
