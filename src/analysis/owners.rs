@@ -594,8 +594,9 @@ fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: 
             format!("bigger than the {} limit", human(MAX_RPMDB))
         } else {
             format!(
-                "over the {} a layer may keep",
-                human(capture::MAX_PER_LAYER)
+                "over the {} a layer or the {} an image may keep",
+                human(capture::MAX_PER_LAYER),
+                human(capture::MAX_PER_IMAGE)
             )
         };
         warnings.push(format!(
