@@ -644,3 +644,36 @@ fn every_report_escapes_what_came_from_the_image() {
         }
     }
 }
+
+/// One small layer named a hundred thousand times by the manifest: a 2 MB
+/// archive that would otherwise make 100,000 layers (each a copy of the
+/// blob's entries) is refused at once.
+#[test]
+fn a_manifest_repeating_one_blob_is_refused() {
+    let layers = small_layers(b"x\n");
+    let n = 100_000;
+    let diff_ids = vec![sha(&layers[0]); n];
+    let cfg = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap();
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let mut t = Tarball::new();
+    t.file("l/layer.tar", &layers[0]);
+    t.file(&cfg_name, &cfg);
+    let manifest = serde_json::json!([{
+        "Config": cfg_name, "RepoTags": ["t:1"], "Layers": vec!["l/layer.tar"; n]
+    }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("repeat.tar");
+    std::fs::write(&p, t.finish()).unwrap();
+    let started = std::time::Instant::now();
+    let e = fails(p.to_str().unwrap());
+    assert!(
+        e.contains("lists 100000 layers; stagediff reads at most 1000"),
+        "{e}"
+    );
+    assert!(started.elapsed().as_secs() < 20);
+}

@@ -85,16 +85,29 @@ struct DockerManifestItem {
 
 /// Plans from docker's `manifest.json` when present, else from `index.json`.
 pub(crate) fn plan(store: &dyn Store, sel: &Selector<'_>) -> Result<Plan, ErrorKind> {
-    if let Some(bytes) = store.read_small("manifest.json")? {
-        return plan_docker(store, &bytes, sel);
+    let plan = if let Some(bytes) = store.read_small("manifest.json")? {
+        plan_docker(store, &bytes, sel)?
+    } else if let Some(bytes) = store.read_small("index.json")? {
+        plan_oci(store, &bytes, sel)?
+    } else {
+        return Err(ErrorKind::NotAnArchive(
+            "neither manifest.json nor index.json found".into(),
+        ));
+    };
+    // A manifest naming one small blob a million times would otherwise
+    // make a million layers of it: time and memory not bounded by the input.
+    if plan.layers.len() > MAX_LAYERS {
+        return Err(ErrorKind::Invalid(format!(
+            "the manifest lists {} layers; stagediff reads at most {MAX_LAYERS}",
+            plan.layers.len()
+        )));
     }
-    if let Some(bytes) = store.read_small("index.json")? {
-        return plan_oci(store, &bytes, sel);
-    }
-    Err(ErrorKind::NotAnArchive(
-        "neither manifest.json nor index.json found".into(),
-    ))
+    Ok(plan)
 }
+
+/// Most layers an image may have. Docker's overlay2 stops at 128; OCI sets
+/// no limit, but an image of thousands of layers is not one anybody builds.
+pub(crate) const MAX_LAYERS: usize = 1000;
 
 /// The digest a blob path names, `blobs/ALG/HEX` → `ALG:HEX`, for the
 /// algorithms stagediff verifies.
