@@ -20,6 +20,10 @@ pub const MAX_PER_LAYER: u64 = 256 << 20;
 /// OCI layouts), and whatever would go past this limit is not kept (the
 /// analysis then says which database it could not read).
 pub const MAX_PER_IMAGE: u64 = 512 << 20;
+/// Most tar entries per image, all layers together. Entries cost memory
+/// (their metadata is kept), and a layer of identical headers compresses
+/// so well that a few megabytes of zstd could otherwise hold billions.
+pub const MAX_ENTRIES: u64 = 10_000_000;
 /// Most bytes kept of a Python distribution's file list (`RECORD`,
 /// `installed-files.txt`): pip's own is 80 kB, the biggest wheels' a few MB.
 pub const MAX_RECORD: u64 = 8 << 20;
@@ -37,6 +41,8 @@ pub struct CapturedFile {
 /// counting contents still being read.
 pub struct Keeper {
     limit: u64,
+    max_entries: u64,
+    entries: std::sync::atomic::AtomicU64,
     /// True when slots are layer positions (higher wins); false while the
     /// order is unknown (a stream whose manifest comes last): then every
     /// copy is held until [`Keeper::into_layers`] ranks them.
@@ -68,8 +74,14 @@ impl Keeper {
     }
 
     pub fn new(limit: u64, ranked: bool) -> Keeper {
+        Keeper::with_limits(limit, MAX_ENTRIES, ranked)
+    }
+
+    pub fn with_limits(limit: u64, max_entries: u64, ranked: bool) -> Keeper {
         Keeper {
             limit,
+            max_entries,
+            entries: std::sync::atomic::AtomicU64::new(0),
             ranked,
             state: std::sync::Mutex::new(KeeperState::default()),
         }
@@ -126,6 +138,17 @@ impl Keeper {
             freed += content.len() as u64;
         }
         st.held = st.held.saturating_sub(freed);
+    }
+
+    /// Counts `n` more tar entries of the image; false once they pass the
+    /// per-image limit.
+    pub fn add_entries(&self, n: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        self.entries.fetch_add(n, Ordering::Relaxed) + n <= self.max_entries
+    }
+
+    pub fn max_entries(&self) -> u64 {
+        self.max_entries
     }
 
     /// Gives back bytes admitted but never kept (a read that failed).

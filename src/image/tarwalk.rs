@@ -12,6 +12,8 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 const MAX_META: u64 = 1 << 20;
 /// Bytes of a file's start kept to sniff header flags.
 const HEAD: usize = 128;
+/// Entries counted locally before they are added to the image's total.
+const ENTRY_BATCH: u64 = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TarError {
@@ -73,6 +75,8 @@ pub(crate) struct TarWalker<'k> {
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
+    /// Entry headers seen (counted against the image's limit in batches).
+    headers: u64,
     error: Option<TarError>,
 }
 
@@ -115,6 +119,7 @@ impl<'k> TarWalker<'k> {
             size: 0,
             captured: Vec::new(),
             captured_bytes: 0,
+            headers: 0,
             error: None,
         }
     }
@@ -164,6 +169,7 @@ impl<'k> TarWalker<'k> {
 
     /// Ends the walk: the stream is over.
     pub fn finish(mut self) -> Result<Walked, TarError> {
+        self.count_entries(self.headers % ENTRY_BATCH);
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -202,6 +208,20 @@ impl<'k> TarWalker<'k> {
             size: self.size,
             captured: self.captured,
         })
+    }
+
+    /// Adds `n` entries to the image's count; fails the walk past its limit.
+    fn count_entries(&mut self, n: u64) -> bool {
+        match self.keeper {
+            Some((k, _)) if !k.add_entries(n) => {
+                self.fail(TarError::Bad(format!(
+                    "the image holds more than {} entries, stagediff's limit",
+                    k.max_entries()
+                )));
+                false
+            }
+            _ => true,
+        }
     }
 
     fn fail(&mut self, e: TarError) {
@@ -249,6 +269,10 @@ impl<'k> TarWalker<'k> {
                 return;
             }
             _ => {}
+        }
+        self.headers += 1;
+        if self.headers % ENTRY_BATCH == 0 && !self.count_entries(ENTRY_BATCH) {
+            return;
         }
         let pending = std::mem::take(&mut self.pending);
         let kind = match et {
@@ -657,6 +681,40 @@ mod tests {
         assert_eq!(w.entries[0].uid, 42);
         let w = walk_in_pieces(&pax_then_file(b"11 uid=-42\n"), 512).unwrap();
         assert_eq!(w.entries[0].uid, 0);
+    }
+
+    #[test]
+    fn entries_past_the_image_limit_fail_the_walk() {
+        let many = |n: usize| {
+            let mut b = tar::Builder::new(Vec::new());
+            for i in 0..n {
+                let mut h = tar::Header::new_gnu();
+                h.set_entry_type(T::Regular);
+                h.set_size(0);
+                b.append_data(&mut h, format!("f{}", i % 3), std::io::empty())
+                    .unwrap();
+            }
+            b.into_inner().unwrap()
+        };
+        let keeper = Keeper::with_limits(1 << 20, 10_000, true);
+        let walk = |n: usize| {
+            let mut w = TarWalker::with_keeper(Some((&keeper, 0)));
+            w.feed(&many(n));
+            w.finish()
+        };
+        // Two layers of 5,000 fit; the third passes the image's limit,
+        // whether it ends mid-batch or on one.
+        assert!(walk(5_000).is_ok());
+        assert!(walk(5_000).is_ok());
+        let e = walk(1).err().unwrap();
+        assert!(
+            matches!(&e, TarError::Bad(m) if m.contains("more than 10000 entries")),
+            "{e:?}"
+        );
+        let keeper = Keeper::with_limits(1 << 20, 8_192, true);
+        let mut w = TarWalker::with_keeper(Some((&keeper, 0)));
+        w.feed(&many(13_000));
+        assert!(w.failed(), "fails while walking, not only at the end");
     }
 
     #[test]
