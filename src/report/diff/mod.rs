@@ -2,11 +2,8 @@
 //! print text (default), JSON (`stagediff.diff/v1`, docs/diff-schema.md) or
 //! Markdown, and gate on `--fail-on` / `--max-size` (exit 1).
 
-#[path = "diff_json.rs"]
 pub mod json;
-#[path = "diff_markdown.rs"]
 pub mod markdown;
-#[path = "diff_text.rs"]
 pub mod text;
 
 use crate::analysis::{compare, parse_size, Comparison, FindingKind, Rules};
