@@ -14,5 +14,6 @@ pub use error::{Error, ErrorKind, Result};
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod format;
 pub mod report;
 pub mod ui;

@@ -536,10 +536,6 @@ fn resolve_depends(db: &[Listed], packages: &mut [Package]) {
     }
 }
 
-fn human(n: u64) -> String {
-    humansize::format_size(n, humansize::DECIMAL)
-}
-
 /// A package, its manager, and the nodes it lists with "is a directory to
 /// the package".
 type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
@@ -591,17 +587,17 @@ fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: 
     let Some(bytes) = tree.content(layers, id) else {
         let size = tree.node(id).size;
         let why = if size > MAX_RPMDB {
-            format!("bigger than the {} limit", human(MAX_RPMDB))
+            format!("bigger than the {} limit", crate::format::size(MAX_RPMDB))
         } else {
             format!(
                 "over the {} a layer or the {} an image may keep",
-                human(capture::MAX_PER_LAYER),
-                human(capture::MAX_PER_IMAGE)
+                crate::format::size(capture::MAX_PER_LAYER),
+                crate::format::size(capture::MAX_PER_IMAGE)
             )
         };
         warnings.push(format!(
             "rpm database {shown} ({}) was not read, {why}: no rpm ownership",
-            human(size)
+            crate::format::size(size)
         ));
         return;
     };

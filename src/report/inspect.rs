@@ -4,9 +4,9 @@
 use crate::analysis::Waste;
 use crate::cli::{InspectArgs, LoadArgs};
 use crate::escape::{escape_bytes, escape_str};
+use crate::format;
 use crate::image::entry::display_path;
 use crate::image::{Entry, Image};
-use crate::report::human;
 use crate::source::{load, LoadProgress};
 use crate::tree::{squash, FileTree, NodeId};
 use serde::Serialize;
@@ -72,8 +72,8 @@ fn gate(waste: &Waste, max_wasted: Option<u64>, min_efficiency: Option<f64>) -> 
         if waste.wasted > max {
             out.push(format!(
                 "wasted space {} is over --max-wasted {}",
-                human(waste.wasted),
-                human(max)
+                format::size(waste.wasted),
+                format::size(max)
             ));
         }
     }
@@ -95,32 +95,6 @@ fn terminal_width() -> usize {
         .or_else(|| crossterm::terminal::size().ok().map(|(w, _)| w as usize))
         .unwrap_or(100)
         .max(40)
-}
-
-/// Shortens to `max` characters with an ellipsis.
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-fn created_by_display(s: Option<&str>) -> String {
-    match s {
-        None => String::new(),
-        Some(s) => {
-            let t = s.trim();
-            if let Some(r) = t.strip_prefix("/bin/sh -c #(nop) ") {
-                escape_str(r.trim()).into_owned()
-            } else if let Some(r) = t.strip_prefix("/bin/sh -c ") {
-                format!("RUN {}", escape_str(r.trim()))
-            } else {
-                escape_str(t).into_owned()
-            }
-        }
-    }
 }
 
 fn write_text(
@@ -147,7 +121,7 @@ fn write_text(
     writeln!(
         out,
         "Size       {} ({} bytes) in {} layers, {} files",
-        human(image.size()),
+        format::size(image.size()),
         image.size(),
         image.layers.len(),
         tree.file_count()
@@ -155,7 +129,7 @@ fn write_text(
     writeln!(
         out,
         "Wasted     {} that later layers delete or overwrite (efficiency {:.1} %)",
-        human(waste.wasted),
+        format::size(waste.wasted),
         waste.efficiency() * 100.0
     )?;
     let verified = match (image.verified, image.unverified) {
@@ -166,7 +140,7 @@ fn write_text(
     writeln!(
         out,
         "Digests    {verified}; read {} of layer data in {:.2} s",
-        human(image.tar_bytes()),
+        format::size(image.tar_bytes()),
         elapsed.as_secs_f64()
     )?;
     let c = &image.config;
@@ -196,19 +170,19 @@ fn write_text(
             .iter()
             .filter(|e| e.kind == crate::image::EntryKind::File)
             .count();
-        let cb = created_by_display(l.created_by.as_deref());
+        let cb = format::created_by(l.created_by.as_deref());
         let wasted = match waste.wasted_in_layer.get(l.index).copied().unwrap_or(0) {
             0 => "-".to_string(),
-            w => human(w),
+            w => format::size(w),
         };
         writeln!(
             out,
             "{:>3}  {:>10}  {:>6}  {:>10}  {}",
             l.index + 1,
-            human(l.size),
+            format::size(l.size),
             files,
             wasted,
-            shorten(&cb, width.saturating_sub(fixed).max(10))
+            format::truncate(&cb, width.saturating_sub(fixed).max(10))
         )?;
     }
     if !waste.paths.is_empty() {
@@ -231,8 +205,8 @@ fn write_text(
             writeln!(
                 out,
                 "  {:>10}  {}{tail}",
-                human(w.bytes),
-                shorten(&path, room)
+                format::size(w.bytes),
+                format::truncate(&path, room)
             )?;
         }
         if waste.paths.len() > shown {
@@ -240,7 +214,7 @@ fn write_text(
             writeln!(
                 out,
                 "  {:>10}  … {} more paths",
-                human(rest),
+                format::size(rest),
                 waste.paths.len() - shown
             )?;
         }
@@ -252,8 +226,8 @@ fn write_text(
         writeln!(
             out,
             "  {:>10}  {}",
-            human(n.size),
-            shorten(
+            format::size(n.size),
+            format::truncate(
                 &display_path(&tree.path_of(id)),
                 width.saturating_sub(16).max(10)
             )
@@ -546,20 +520,6 @@ impl<'a> InspectDoc<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn created_by_is_tidied_and_escaped() {
-        assert_eq!(
-            created_by_display(Some("/bin/sh -c #(nop)  ENTRYPOINT [\"/app\"]")),
-            "ENTRYPOINT [\"/app\"]"
-        );
-        assert_eq!(
-            created_by_display(Some("/bin/sh -c apt-get install -y golang-go")),
-            "RUN apt-get install -y golang-go"
-        );
-        assert_eq!(created_by_display(Some("evil\u{1b}[31m")), "evil\\x1b[31m");
-        assert_eq!(shorten("abcdef", 4), "abc…");
-    }
 
     #[test]
     fn json_paths_keep_bytes() {

@@ -2,8 +2,3 @@
 
 pub mod diff;
 pub mod inspect;
-
-/// Human size, e.g. `854.2 MB`.
-pub fn human(bytes: u64) -> String {
-    humansize::format_size(bytes, humansize::DECIMAL)
-}

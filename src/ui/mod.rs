@@ -58,11 +58,6 @@ fn init_terminal() -> Result<(ratatui::DefaultTerminal, TerminalGuard), String> 
     Ok((terminal, guard))
 }
 
-/// Whether colours are off (<https://no-color.org>).
-pub fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 /// Opens the TUI on one or two images; returns the exit code.
 pub fn run(images: Vec<String>, load: &LoadArgs) -> Result<i32, String> {
     let config = crate::config::load(load.config.as_deref())?;
@@ -101,7 +96,7 @@ async fn run_loop(
 ) -> Result<i32, String> {
     let (mut terminal, guard) = init_terminal()?;
     let mut model = Model::new(images, keys, Instant::now());
-    model.color = !no_color();
+    model.color = !crate::format::no_color();
     if let Ok(size) = terminal.size() {
         model.size = (size.width, size.height);
     }

@@ -7,6 +7,7 @@ use super::layout::{Areas, Pane, MIN};
 use super::tree::{Mark, Row, Sort, StatusFilter};
 use crate::analysis::{PathFacts, Status};
 use crate::escape::{escape_bytes, escape_str};
+use crate::format;
 use crate::image::EntryKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,11 +16,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 use std::fmt::Write;
-
-/// Bytes for people.
-pub fn human(n: u64) -> String {
-    humansize::format_size(n, humansize::DECIMAL)
-}
 
 /// Colours, or their absence under NO_COLOR.
 #[derive(Clone, Copy)]
@@ -85,11 +81,6 @@ fn side_name(model: &Model, slot: usize) -> &'static str {
     } else {
         "IMAGE"
     }
-}
-
-/// `1 layer`, `2 layers`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The order rows are shown in: the Eliminated and Audit groups are always
@@ -178,8 +169,8 @@ fn header(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
             SlotState::Loaded(l) => spans.push(Span::styled(
                 format!(
                     "  {} · {} · {}",
-                    human(l.image.size()),
-                    count(l.image.layers.len(), "layer", "layers"),
+                    format::size(l.image.size()),
+                    format::plural(l.image.layers.len() as u64, "layer", "layers"),
                     escape_str(&l.image.platform())
                 ),
                 theme.dim(),
@@ -202,9 +193,9 @@ fn header(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
             Line::styled(
                 format!(
                     "       {} · {} in layers · {} wasted ({:.1} % efficient) · {}",
-                    count(l.files.file_count() as usize, "file", "files"),
-                    count(l.image.entry_count(), "entry", "entries"),
-                    human(l.waste.wasted),
+                    format::plural(l.files.file_count() as usize as u64, "file", "files"),
+                    format::plural(l.image.entry_count() as u64, "entry", "entries"),
+                    format::size(l.waste.wasted),
                     l.waste.efficiency() * 100.0,
                     if l.image.verified {
                         "digests verified"
@@ -226,10 +217,10 @@ fn header(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
         // Compact: one line of both, then the bar.
         let line = Line::from(vec![
             Span::styled("BEFORE ", Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(sizes[0].map_or("…".into(), human)),
+            Span::raw(sizes[0].map_or("…".into(), format::size)),
             Span::raw(" → "),
             Span::styled("AFTER ", Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(sizes[1].map_or("…".into(), human)),
+            Span::raw(sizes[1].map_or("…".into(), format::size)),
             Span::styled(
                 format!(
                     "  {} → {}",
@@ -263,10 +254,13 @@ fn reduction_bar(
         (0.0, "BEFORE is empty".to_string())
     } else if a <= b {
         let p = (b - a) as f64 * 100.0 / b as f64;
-        (p, format!(" −{p:.1}% · {} eliminated", human(b - a)))
+        (p, format!(" −{p:.1}% · {} eliminated", format::size(b - a)))
     } else {
         let p = (a - b) as f64 * 100.0 / b as f64;
-        (-p, format!(" +{p:.1}% · AFTER is {} larger", human(a - b)))
+        (
+            -p,
+            format!(" +{p:.1}% · AFTER is {} larger", format::size(a - b)),
+        )
     };
     let bar_w = (area.width as usize)
         .saturating_sub(text.chars().count() + 9)
@@ -358,15 +352,15 @@ fn loading(model: &Model, theme: Theme, areas: &Areas, buf: &mut Buffer) {
                     0.0
                 };
                 let mut label = if total > 0 {
-                    format!("{} of {}", human(done), human(total))
+                    format!("{} of {}", format::size(done), format::size(total))
                 } else {
-                    format!("{} read", human(done))
+                    format!("{} read", format::size(done))
                 };
                 let _ = write!(
                     label,
                     " · {} · {}/s",
-                    count(layers_done, "layer", "layers"),
-                    human(rate(slot, model.now) as u64)
+                    format::plural(layers_done as u64, "layer", "layers"),
+                    format::size(rate(slot, model.now) as u64)
                 );
                 let [g, stage] =
                     Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
@@ -430,11 +424,11 @@ fn layers(model: &Model, theme: Theme, slot: usize, area: Rect, buf: &mut Buffer
         let created = layer
             .created_by
             .as_deref()
-            .map(|c| escape_str(shorten_created_by(c)).into_owned());
+            .map(|c| format::created_by(Some(c)));
         let line = Line::from(vec![
             Span::raw(if scoped == Some(i) { "▶" } else { " " }),
             Span::styled(format!("{i:>2} "), theme.dim()),
-            Span::raw(format!("{:>9}  ", human(layer.size))),
+            Span::raw(format!("{:>9}  ", format::size(layer.size))),
             Span::raw(created.unwrap_or_else(|| "(no history)".into())),
         ]);
         buf.set_line(inner.x, y, &line, inner.width);
@@ -451,16 +445,6 @@ fn layers(model: &Model, theme: Theme, slot: usize, area: Rect, buf: &mut Buffer
     }
 }
 
-/// Drops the `/bin/sh -c #(nop) ` noise docker puts before instructions.
-fn shorten_created_by(s: &str) -> &str {
-    let s = s.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("|")
-        .map_or(s, |r| r.split_once(' ').map_or(r, |x| x.1));
-    s.trim()
-}
-
 fn tree(model: &Model, theme: Theme, pane: &TreePane, area: Rect, buf: &mut Buffer) {
     let focused = model.focus == Pane::Tree;
     let two = pane.tree.sides == 2;
@@ -472,7 +456,7 @@ fn tree(model: &Model, theme: Theme, pane: &TreePane, area: Rect, buf: &mut Buff
         Span::styled(
             format!(
                 "· {} · sort {} ",
-                count(pane.rows.len(), "row", "rows"),
+                format::plural(pane.rows.len() as u64, "row", "rows"),
                 sort_name(model)
             ),
             theme.dim(),
@@ -614,9 +598,13 @@ fn tree_row(
         }
     }
     let sizes = if two {
-        format!(" {:>10} {:>10}", opt_size(n.size[0]), opt_size(n.size[1]))
+        format!(
+            " {:>10} {:>10}",
+            format::opt_size(n.size[0]),
+            format::opt_size(n.size[1])
+        )
     } else {
-        format!(" {:>10}", opt_size(n.size[0]))
+        format!(" {:>10}", format::opt_size(n.size[0]))
     };
     let mut badge = n
         .badge
@@ -638,7 +626,7 @@ fn tree_row(
     }
     let fixed = 2 + guides.chars().count() + sizes.chars().count() + badge.chars().count();
     let room = (width as usize).saturating_sub(fixed);
-    let name = truncate(&name, room);
+    let name = format::truncate(&name, room);
     let pad = room.saturating_sub(name.chars().count());
     *text = guides;
     Line::from(vec![
@@ -663,65 +651,6 @@ fn tree_row(
         Span::styled(badge, theme.fg(Color::Magenta)),
         Span::styled(sizes, style),
     ])
-}
-
-fn opt_size(s: Option<u64>) -> String {
-    s.map_or_else(|| "—".to_string(), human)
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(max - 1).collect();
-    out.push('…');
-    out
-}
-
-fn mode_string(kind: EntryKind, mode: u32) -> String {
-    let t = match kind {
-        EntryKind::Dir => 'd',
-        EntryKind::Symlink => 'l',
-        EntryKind::CharDevice => 'c',
-        EntryKind::BlockDevice => 'b',
-        EntryKind::Fifo => 'p',
-        _ => '-',
-    };
-    let mut s = String::with_capacity(10);
-    s.push(t);
-    let bits = [
-        (0o400, 'r'),
-        (0o200, 'w'),
-        (0o100, 'x'),
-        (0o040, 'r'),
-        (0o020, 'w'),
-        (0o010, 'x'),
-        (0o004, 'r'),
-        (0o002, 'w'),
-        (0o001, 'x'),
-    ];
-    for (i, (b, c)) in bits.iter().enumerate() {
-        let special = match i {
-            2 => mode & 0o4000 != 0,
-            5 => mode & 0o2000 != 0,
-            8 => mode & 0o1000 != 0,
-            _ => false,
-        };
-        let set = mode & b != 0;
-        s.push(match (special, set, i) {
-            (true, true, 8) => 't',
-            (true, false, 8) => 'T',
-            (true, true, _) => 's',
-            (true, false, _) => 'S',
-            (false, true, _) => *c,
-            (false, false, _) => '-',
-        });
-    }
-    let _ = write!(s, " ({:04o})", mode & 0o7777);
-    s
 }
 
 /// Files per status below a mixed directory of the comparison, from the
@@ -796,7 +725,7 @@ fn details(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
         } else {
             "size"
         };
-        let mut v = opt_size(n.size[side]);
+        let mut v = format::opt_size(n.size[side]);
         if n.is_dir() && n.size[side].is_some() && !pane.groups {
             v.push_str(" (rolled up)");
         }
@@ -816,7 +745,7 @@ fn details(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(vec![
             key("mode"),
-            Span::raw(mode_string(f.kind, f.mode)),
+            Span::raw(format::mode(f.kind, f.mode)),
         ]));
         lines.push(Line::from(vec![
             key("owner"),
@@ -835,7 +764,7 @@ fn details(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
             .loaded()
             .and_then(|l| l.image.layers.get(f.layer as usize))
             .and_then(|l| l.created_by.as_deref())
-            .map(|c| escape_str(shorten_created_by(c)).into_owned())
+            .map(|c| format::created_by(Some(c)))
             .unwrap_or_else(|| "(no history)".into());
         lines.push(Line::from(vec![
             key("layer"),

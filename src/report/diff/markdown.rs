@@ -1,8 +1,8 @@
 //! `diff --markdown`: tables for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
-use super::{count, percent, Gate, GateFailure};
+use super::{Gate, GateFailure};
 use crate::analysis::Comparison;
-use crate::report::human;
+use crate::format::{self, count, percent};
 use std::io::{self, Write};
 
 /// Makes text from an image safe inside a table cell: no pipes, no
@@ -48,7 +48,7 @@ pub fn write(
             out,
             "| {label} | {} | {} | {} | {} | {} |",
             cell(&s.reference),
-            human(s.image_size),
+            format::size(s.image_size),
             s.layers,
             count(u64::from(s.tree.file_count())),
             count(s.packages.len() as u64)
@@ -64,16 +64,16 @@ pub fn write(
         writeln!(
             out,
             "\n**Reduction: {} ({})** — eliminated {} in {} files.\n",
-            human(red as u64),
+            format::size(red as u64),
             percent(red as u64, b.image_size),
-            human(t.eliminated_bytes),
+            format::size(t.eliminated_bytes),
             count(u64::from(t.eliminated_files))
         )?;
     } else {
         writeln!(
             out,
             "\n**AFTER is {} larger.**\n",
-            human(red.unsigned_abs() as u64)
+            format::size(red.unsigned_abs() as u64)
         )?;
     }
 
@@ -92,7 +92,7 @@ pub fn write(
                 format!(
                     "{} ({})",
                     cell(&cmp.owner_label_noted(o.owner)),
-                    human(o.bytes)
+                    format::size(o.bytes)
                 )
             })
             .collect();
@@ -100,7 +100,7 @@ pub fn write(
             out,
             "| {} | {} | {} | {} | {} |",
             bt.bucket,
-            human(bt.bytes),
+            format::size(bt.bytes),
             percent(bt.bytes, t.eliminated_bytes),
             count(u64::from(bt.files)),
             owners.join("<br>")
@@ -109,7 +109,7 @@ pub fn write(
     writeln!(
         out,
         "| **total** | **{}** | 100.0% | **{}** | |",
-        human(t.eliminated_bytes),
+        format::size(t.eliminated_bytes),
         count(u64::from(t.eliminated_files))
     )?;
 
@@ -119,25 +119,25 @@ pub fn write(
     writeln!(
         out,
         "| carried | {} | {} |",
-        human(t.carried_bytes),
+        format::size(t.carried_bytes),
         count(u64::from(t.carried_files))
     )?;
     writeln!(
         out,
         "| moved | {} | {} |",
-        human(t.moved_bytes),
+        format::size(t.moved_bytes),
         count(u64::from(t.moved_files))
     )?;
     writeln!(
         out,
         "| changed | {} | {} |",
-        human(t.changed_bytes),
+        format::size(t.changed_bytes),
         count(u64::from(t.changed_files))
     )?;
     writeln!(
         out,
         "| added | {} | {} |",
-        human(t.added_bytes),
+        format::size(t.added_bytes),
         count(u64::from(t.added_files))
     )?;
     if !cmp.moves.is_empty() {
@@ -152,7 +152,7 @@ pub fn write(
                 a.display_path(m.after)
                     .replace('`', "'")
                     .replace('|', "\\|"),
-                human(m.bytes)
+                format::size(m.bytes)
             )?;
         }
     }
@@ -168,7 +168,7 @@ pub fn write(
                 "| {} | {} | {} | {} |",
                 f.kind.as_str(),
                 cell(&f.path),
-                human(f.bytes),
+                format::size(f.bytes),
                 cell(&f.detail)
             )?;
         }

@@ -8,7 +8,7 @@ pub mod text;
 
 use crate::analysis::{compare, parse_size, Comparison, FindingKind, Rules};
 use crate::cli::{DiffArgs, LoadArgs};
-use crate::report::human;
+use crate::format;
 use crate::source::{load, LoadProgress};
 use std::io::Write;
 
@@ -70,8 +70,8 @@ impl Gate {
                     check: "max-size".into(),
                     reason: format!(
                         "AFTER is {} ({size} bytes), over the limit of {} ({max} bytes)",
-                        human(size),
-                        human(max)
+                        format::size(size),
+                        format::size(max)
                     ),
                 });
             }
@@ -171,27 +171,6 @@ pub fn run(args: &DiffArgs, load_args: &LoadArgs) -> Result<i32, String> {
     }
 }
 
-/// `12345` → `12,345`.
-pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Share of `part` in `whole` as a percentage with one decimal.
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "0.0%".into();
-    }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,15 +194,5 @@ mod tests {
             "{e}"
         );
         assert!(Gate::parse(&[], Some("lots")).is_err());
-    }
-
-    #[test]
-    fn counts_group_thousands() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(1234567), "1,234,567");
-        assert_eq!(percent(1, 3), "33.3%");
-        assert_eq!(percent(1, 0), "0.0%");
     }
 }

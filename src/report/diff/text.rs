@@ -1,8 +1,8 @@
 //! The human report of `diff`.
 
-use super::{count, percent, Gate, GateFailure};
+use super::{Gate, GateFailure};
 use crate::analysis::{Bucket, Comparison, FindingKind, Status};
-use crate::report::human;
+use crate::format::{self, count, percent};
 use std::io::{self, Write};
 
 /// Colours, on a terminal only.
@@ -14,10 +14,8 @@ pub struct Style {
 impl Style {
     /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty.
     pub fn detect() -> Style {
-        use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Style {
-            color: !no_color && std::io::stdout().is_terminal(),
+            color: format::color_stdout(),
         }
     }
 
@@ -57,10 +55,6 @@ impl Style {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", count(n), if n == 1 { one } else { many })
-}
-
 /// Writes the report.
 pub fn write(
     out: &mut impl Write,
@@ -78,10 +72,10 @@ pub fn write(
             "{} {}  {}  {}, {}, {}",
             st.bold(label),
             s.reference,
-            st.bold(&human(s.image_size)),
-            plural(s.layers as u64, "layer", "layers"),
-            plural(u64::from(s.tree.file_count()), "file", "files"),
-            plural(s.packages.len() as u64, "package", "packages"),
+            st.bold(&format::size(s.image_size)),
+            format::plural(s.layers as u64, "layer", "layers"),
+            format::plural(u64::from(s.tree.file_count()), "file", "files"),
+            format::plural(s.packages.len() as u64, "package", "packages"),
         )?;
     }
     for (label, s) in [("BEFORE", b), ("AFTER", a)] {
@@ -95,7 +89,7 @@ pub fn write(
             out,
             "{} {} ({} smaller)",
             st.bold("Reduction"),
-            st.green(&human(red as u64)),
+            st.green(&format::size(red as u64)),
             percent(red as u64, b.image_size)
         )?;
     } else {
@@ -103,7 +97,7 @@ pub fn write(
             out,
             "{} AFTER is {} larger",
             st.bold("Growth"),
-            st.red(&human(red.unsigned_abs() as u64))
+            st.red(&format::size(red.unsigned_abs() as u64))
         )?;
     }
 
@@ -112,8 +106,8 @@ pub fn write(
         out,
         "{} {} in {}",
         st.bold("Eliminated"),
-        st.bold(&human(t.eliminated_bytes)),
-        plural(u64::from(t.eliminated_files), "file", "files")
+        st.bold(&format::size(t.eliminated_bytes)),
+        format::plural(u64::from(t.eliminated_files), "file", "files")
     )?;
     for bt in &cmp.eliminated {
         if bt.bytes == 0 && bt.files == 0 {
@@ -123,16 +117,16 @@ pub fn write(
             out,
             "  {} {:>10}  {:>6}  {:>13}",
             st.bucket(bt.bucket),
-            human(bt.bytes),
+            format::size(bt.bytes),
             percent(bt.bytes, t.eliminated_bytes),
-            plural(u64::from(bt.files), "file", "files"),
+            format::plural(u64::from(bt.files), "file", "files"),
         )?;
         for o in bt.owners.iter().take(top.clamp(1, 5)) {
             writeln!(
                 out,
                 "      {:>10}  {:>13}  {}",
-                human(o.bytes),
-                st.dim(&plural(u64::from(o.files), "file", "files")),
+                format::size(o.bytes),
+                st.dim(&format::plural(u64::from(o.files), "file", "files")),
                 cmp.owner_label_noted(o.owner)
             )?;
         }
@@ -154,8 +148,8 @@ pub fn write(
                 "      {}",
                 st.dim(&format!(
                     "{} of it in {} installed only for the toolchain",
-                    human(for_tools),
-                    plural(n, "package", "packages")
+                    format::size(for_tools),
+                    format::plural(n, "package", "packages")
                 ))
             )?;
         }
@@ -165,7 +159,7 @@ pub fn write(
         writeln!(
             out,
             "  {} of BEFORE's {} are gone from AFTER",
-            plural(elim_pk.len() as u64, "package", "packages"),
+            format::plural(elim_pk.len() as u64, "package", "packages"),
             count(b.packages.len() as u64)
         )?;
     }
@@ -175,21 +169,21 @@ pub fn write(
         out,
         "{} carried {} ({}), moved {} ({}), changed {} → {} ({}), added {} ({})",
         st.bold("AFTER:"),
-        human(t.carried_bytes),
-        plural(u64::from(t.carried_files), "file", "files"),
-        human(t.moved_bytes),
-        plural(u64::from(t.moved_files), "file", "files"),
-        human(t.changed_bytes_before),
-        human(t.changed_bytes),
-        plural(u64::from(t.changed_files), "file", "files"),
-        human(t.added_bytes),
-        plural(u64::from(t.added_files), "file", "files"),
+        format::size(t.carried_bytes),
+        format::plural(u64::from(t.carried_files), "file", "files"),
+        format::size(t.moved_bytes),
+        format::plural(u64::from(t.moved_files), "file", "files"),
+        format::size(t.changed_bytes_before),
+        format::size(t.changed_bytes),
+        format::plural(u64::from(t.changed_files), "file", "files"),
+        format::size(t.added_bytes),
+        format::plural(u64::from(t.added_files), "file", "files"),
     )?;
     for m in cmp.moves.iter().take(top) {
         writeln!(
             out,
             "  moved    {:>10}  {} → {}",
-            human(m.bytes),
+            format::size(m.bytes),
             b.display_path(m.before),
             a.display_path(m.after)
         )?;
@@ -211,7 +205,7 @@ pub fn write(
             out,
             "  {:<8} {:>10}  {}",
             s.as_str(),
-            human(*bytes),
+            format::size(*bytes),
             a.display_path(*id)
         )?;
     }
@@ -231,7 +225,11 @@ pub fn write(
             out,
             "{} {}",
             st.bold("Audit of AFTER:"),
-            st.yellow(&plural(cmp.findings.len() as u64, "finding", "findings"))
+            st.yellow(&format::plural(
+                cmp.findings.len() as u64,
+                "finding",
+                "findings"
+            ))
         )?;
         for kind in FindingKind::ALL {
             let hits: Vec<_> = cmp.findings.iter().filter(|f| f.kind == kind).collect();
@@ -242,7 +240,7 @@ pub fn write(
                     out,
                     "  {} {:>10}  {}{}",
                     if gated { st.red(&k) } else { st.yellow(&k) },
-                    human(f.bytes),
+                    format::size(f.bytes),
                     f.path,
                     if f.detail.is_empty() {
                         String::new()
