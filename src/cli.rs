@@ -1,6 +1,9 @@
-//! Command-line interface. `main` is thin: it parses, dispatches, and turns
-//! errors into one line on stderr with exit code 2.
+//! Command-line interface: the clap types, turned into the plain option
+//! structs of [`crate::cmd`] and dispatched. `main` is thin: it parses and
+//! calls [`run`], which turns errors into one line on stderr, exit code 2.
 
+use crate::analysis::gate::{Gate, WasteGate};
+use crate::cmd::{self, Common, OutputFormat};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -39,6 +42,13 @@ impl LoadArgs {
         crate::source::LoadOptions {
             verify: !self.no_verify,
             platform: self.platform.clone(),
+        }
+    }
+
+    fn common(&self) -> Common {
+        Common {
+            load: self.options(),
+            config: self.config.clone(),
         }
     }
 }
@@ -112,43 +122,46 @@ pub struct DemoArgs {
 
 /// Paths of the bundled demo pair (single-stage, multi-stage), as image
 /// references.
-pub fn demo_pair() -> (String, String) {
-    let dir = std::env::var_os("STAGEDIFF_DEMO_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo"));
-    (
-        format!(
-            "docker-archive:{}",
-            dir.join("single.docker.tar.zst").display()
-        ),
-        format!(
-            "docker-archive:{}",
-            dir.join("multi.docker.tar.zst").display()
-        ),
-    )
+pub use crate::cmd::demo_pair;
+
+impl InspectArgs {
+    fn options(&self) -> anyhow::Result<cmd::inspect::InspectOptions> {
+        Ok(cmd::inspect::InspectOptions {
+            image: self.image.clone(),
+            json: self.json,
+            max_entries: self.max_entries,
+            gate: WasteGate::parse(self.max_wasted.as_deref(), self.min_efficiency)
+                .map_err(anyhow::Error::msg)?,
+        })
+    }
 }
 
-/// Runs the CLI; returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
-    let result = match cli.command {
-        Some(Command::Inspect(args)) => crate::report::inspect::run(&args, &cli.load),
-        Some(Command::Diff(args)) => crate::report::diff::run(&args, &cli.load),
+impl DiffArgs {
+    fn options(&self) -> anyhow::Result<cmd::diff::DiffOptions> {
+        Ok(cmd::diff::DiffOptions {
+            before: self.before.clone(),
+            after: self.after.clone(),
+            format: OutputFormat::pick(self.json, self.markdown),
+            gate: Gate::parse(&self.fail_on, self.max_size.as_deref())
+                .map_err(anyhow::Error::msg)?,
+            rules: self.rules.clone(),
+            top: self.top,
+        })
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let common = cli.load.common();
+    match cli.command {
+        Some(Command::Inspect(args)) => cmd::inspect::run(&args.options()?, &common),
+        Some(Command::Diff(args)) => cmd::diff::run(&args.options()?, &common),
         Some(Command::Demo(args)) => {
-            let (before, after) = demo_pair();
-            if args.json || args.markdown {
-                let diff = DiffArgs {
-                    before,
-                    after,
-                    json: args.json,
-                    markdown: args.markdown,
-                    fail_on: Vec::new(),
-                    max_size: None,
-                    rules: None,
-                    top: 10,
-                };
-                crate::report::diff::run(&diff, &cli.load)
+            let format = OutputFormat::pick(args.json, args.markdown);
+            if format == OutputFormat::Text {
+                let (before, after) = demo_pair();
+                cmd::tui::run(vec![before, after], &common)
             } else {
-                crate::ui::run(vec![before, after], &cli.load)
+                cmd::diff::run(&cmd::diff::DiffOptions::demo(format), &common)
             }
         }
         None => {
@@ -158,13 +171,25 @@ pub fn run(cli: Cli) -> i32 {
             } else {
                 cli.images
             };
-            crate::ui::run(images, &cli.load)
+            cmd::tui::run(images, &common)
         }
-    };
+    }
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let result = dispatch(cli);
+    // Debug builds only: how many images were squashed, for the test that
+    // holds every command to one squash per image (tests/squash_once.rs).
+    if cfg!(debug_assertions) && std::env::var_os("STAGEDIFF_TEST_SQUASHES").is_some() {
+        let n = crate::pipeline::squash_count();
+        eprintln!("{}", crate::error::stderr_line(&format!("squashes: {n}")));
+    }
     match result {
         Ok(code) => code,
-        Err(msg) => {
-            eprintln!("{}", crate::error::stderr_line(&msg));
+        Err(e) => {
+            // The one place errors reach stderr: one line, escaped once.
+            eprintln!("{}", crate::error::stderr_line(&format!("{e:#}")));
             2
         }
     }

@@ -1,8 +1,10 @@
 //! stagediff: load container images, walk their layers and file trees, and
 //! compare a single-stage build with its multi-stage twin.
 //!
-//! Data flows one way: [`source`] (bytes) → [`image`] (layers and entries) →
-//! [`tree`] (squashed filesystem) → `analysis` → `report` / `ui`.
+//! Data flows one way: [`cli`] (flags) → [`cmd`] (one command) →
+//! [`pipeline`] (load, squash once, analyse) → [`report`] / [`ui`]; below
+//! the pipeline, [`source`] (bytes) → [`image`] (layers and entries) →
+//! [`tree`] (squashed filesystem) → [`analysis`].
 
 pub mod error;
 pub mod escape;
@@ -13,7 +15,9 @@ pub mod tree;
 pub use error::{Error, ErrorKind, Result};
 pub mod analysis;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod format;
+pub mod pipeline;
 pub mod report;
 pub mod ui;

@@ -23,13 +23,13 @@ fn fixtures() -> Option<PathBuf> {
 pub fn load_pair(dir: &std::path::Path, name: &str) -> Comparison {
     let b = dir.join(format!("{name}-single.docker.tar"));
     let a = dir.join(format!("{name}-multi.docker.tar"));
-    let (before, after) = stagediff::report::diff::load_pair(
+    let (before, after) = stagediff::pipeline::load_pair(
         b.to_str().expect("utf-8 path"),
         a.to_str().expect("utf-8 path"),
         &Default::default(),
     )
     .unwrap_or_else(|e| panic!("loading the {name} pair: {e}"));
-    compare(&before, &after, &Rules::builtin())
+    compare(&before.image, &after.image, &Rules::builtin())
 }
 
 fn facts_of<'a>(

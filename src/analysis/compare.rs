@@ -5,18 +5,19 @@ use super::owners::{self, Interner};
 use super::rules::{Bucket, Rules};
 use super::{BucketTotal, Comparison, Move, OwnerId, OwnerShare, PathFacts, Side, Status, Totals};
 use crate::image::{ContentHash, EntryKind, Image};
-use crate::tree::{squash, FileTree, NodeId, ROOT};
+use crate::tree::{FileTree, NodeId, ROOT};
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// Squashes one image, indexes its packages and classifies every path.
-/// Statuses are left at `initial`.
+/// Indexes the packages of one image and classifies every path of its
+/// squashed `tree`. Statuses are left at `initial`.
 pub(crate) fn side_with(
     image: &Image,
+    tree: Arc<FileTree>,
     rules: &Rules,
     owners: &mut Interner,
     initial: Status,
 ) -> Side {
-    let tree = squash(&image.layers).tree;
     let node_count = tree.iter().max().map_or(1, |m| m as usize + 1);
     let mut own = owners::index(&tree, &image.layers, node_count, owners);
     let mut facts = vec![
@@ -39,20 +40,40 @@ pub(crate) fn side_with(
 }
 
 pub(crate) fn side(image: &Image, rules: &Rules, owners: &mut Interner) -> Side {
-    side_with(image, rules, owners, Status::Eliminated)
+    let tree = Arc::new(super::squash(image).tree);
+    side_with(image, tree, rules, owners, Status::Eliminated)
 }
 
 /// Compares BEFORE with AFTER: statuses, moves, ownership, buckets, and
-/// the runtime audit of AFTER. The two sides are analysed in parallel.
+/// the runtime audit of AFTER. Squashes both images; a caller that holds
+/// them squashed already (`crate::pipeline`) calls [`compare_squashed`].
 pub fn compare(before: &Image, after: &Image, rules: &Rules) -> Comparison {
+    let (b, a) = std::thread::scope(|s| {
+        let h = s.spawn(|| Arc::new(super::squash(after).tree));
+        let b = Arc::new(super::squash(before).tree);
+        match h.join() {
+            Ok(a) => (b, a),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    });
+    compare_squashed((before, b), (after, a), rules)
+}
+
+/// [`compare`] over images and their squashed trees (the trees are shared,
+/// not copied). The two sides are analysed in parallel.
+pub fn compare_squashed(
+    (before, before_tree): (&Image, Arc<FileTree>),
+    (after, after_tree): (&Image, Arc<FileTree>),
+    rules: &Rules,
+) -> Comparison {
     let mut owners = Interner::default();
     let (mut b, (mut a, a_owners)) = std::thread::scope(|s| {
         let h = s.spawn(|| {
             let mut o = Interner::default();
-            let side = side_with(after, rules, &mut o, Status::Added);
+            let side = side_with(after, after_tree, rules, &mut o, Status::Added);
             (side, o)
         });
-        let b = side_with(before, rules, &mut owners, Status::Eliminated);
+        let b = side_with(before, before_tree, rules, &mut owners, Status::Eliminated);
         let a = match h.join() {
             Ok(a) => a,
             Err(p) => std::panic::resume_unwind(p),

@@ -33,6 +33,7 @@ pub mod audit;
 pub mod bdb;
 mod classify;
 mod compare;
+pub mod gate;
 pub mod glob;
 pub mod owners;
 pub mod python;
@@ -42,7 +43,7 @@ pub mod size;
 pub mod waste;
 
 pub use audit::{audit, Finding, FindingKind};
-pub use compare::compare;
+pub use compare::{compare, compare_squashed};
 pub use rules::{Bucket, DepKind, Rule, Rules};
 pub use size::parse_size;
 pub use waste::{waste, Waste, WastedPath};
@@ -258,7 +259,8 @@ pub struct Side {
     /// `docker image inspect` size (sum of layer sizes).
     pub image_size: u64,
     pub layers: usize,
-    pub tree: FileTree,
+    /// The squashed filesystem (shared with whoever squashed it).
+    pub tree: std::sync::Arc<FileTree>,
     /// Indexed by `NodeId`; nodes not in the live tree have defaults.
     pub facts: Vec<PathFacts>,
     /// Installed packages, by name.
@@ -426,6 +428,22 @@ impl Comparison {
     pub fn reduction(&self) -> i128 {
         i128::from(self.before.image_size) - i128::from(self.after.image_size)
     }
+}
+
+/// Whole-image squashes this process has done (see [`squash`]).
+static SQUASHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Squashes a whole image. Every whole-image squash above the engine goes
+/// through here and is counted, so tests can hold a command or a TUI
+/// session to one squash per image ([`squash_count`]).
+pub fn squash(image: &Image) -> crate::tree::Squashed {
+    SQUASHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::tree::squash(&image.layers)
+}
+
+/// How many whole images this process has squashed so far.
+pub fn squash_count() -> usize {
+    SQUASHES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Squashes an image and analyses it alone (for `audit` on one image, and

@@ -1,103 +1,57 @@
-//! `stagediff inspect`: a summary of one image (text) or its full model
-//! (JSON, schema `stagediff.inspect/v1`, documented in docs/inspect-schema.md).
+//! The `inspect` report of one analysed image: a summary (text) or its full
+//! model (JSON, schema `stagediff.inspect/v1`, docs/inspect-schema.md).
 
 use crate::analysis::Waste;
-use crate::cli::{InspectArgs, LoadArgs};
 use crate::escape::{escape_bytes, escape_str};
 use crate::format;
 use crate::image::entry::display_path;
 use crate::image::{Entry, Image};
-use crate::source::{load, LoadProgress};
-use crate::tree::{squash, FileTree, NodeId};
+use crate::pipeline::Analysed;
+use crate::tree::{FileTree, NodeId};
 use serde::Serialize;
 use std::io::Write;
 
-pub fn run(args: &InspectArgs, load_args: &LoadArgs) -> Result<i32, String> {
-    let progress = LoadProgress::default();
-    let start = std::time::Instant::now();
-    // Gate options are checked before any work, as `diff` does.
-    let max_wasted = args
-        .max_wasted
-        .as_deref()
-        .map(|s| crate::analysis::parse_size(s).map_err(|e| format!("--max-wasted: {e}")))
-        .transpose()?;
-    if let Some(p) = args.min_efficiency {
-        if !(0.0..=100.0).contains(&p) {
-            return Err(format!(
-                "--min-efficiency: {p} is not a percentage (0 to 100)"
-            ));
-        }
+/// The text summary, then one `FAIL` line per gate failure.
+pub fn write_text(
+    out: &mut impl Write,
+    analysed: &Analysed,
+    failures: &[String],
+    width: usize,
+    elapsed: std::time::Duration,
+) -> std::io::Result<()> {
+    summary(
+        out,
+        &analysed.image,
+        &analysed.tree,
+        &analysed.waste,
+        width,
+        elapsed,
+    )?;
+    for f in failures {
+        writeln!(out, "FAIL  {f}")?;
     }
-    let image = load(&args.image, &load_args.options(), &progress).map_err(|e| e.to_string())?;
-    let elapsed = start.elapsed();
-    let squashed = squash(&image.layers);
-    let waste = crate::analysis::waste(&image, &squashed.changes, &squashed.tree);
-    let failures = gate(&waste, max_wasted, args.min_efficiency);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let written = if args.json {
-        let doc = InspectDoc::new(&image, &squashed.tree, &waste, &failures, args.max_entries);
-        serde_json::to_writer(&mut out, &doc)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(out))
-    } else {
-        write_text(
-            &mut out,
-            &image,
-            &squashed.tree,
-            &waste,
-            terminal_width(),
-            elapsed,
-        )
-        .and_then(|_| {
-            for f in &failures {
-                writeln!(out, "FAIL  {f}")?;
-            }
-            Ok(())
-        })
-    };
-    match written {
-        Ok(()) if !failures.is_empty() => Ok(1),
-        Ok(()) => Ok(0),
-        // A closed pipe (`| head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(format!("writing output: {e}")),
-    }
+    Ok(())
 }
 
-/// The `--max-wasted` / `--min-efficiency` findings, one line each.
-fn gate(waste: &Waste, max_wasted: Option<u64>, min_efficiency: Option<f64>) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(max) = max_wasted {
-        if waste.wasted > max {
-            out.push(format!(
-                "wasted space {} is over --max-wasted {}",
-                format::size(waste.wasted),
-                format::size(max)
-            ));
-        }
-    }
-    if let Some(min) = min_efficiency {
-        let pct = waste.efficiency() * 100.0;
-        if pct < min {
-            out.push(format!(
-                "efficiency {pct:.1} % is under --min-efficiency {min} %"
-            ));
-        }
-    }
-    out
+/// The whole model as one line of JSON (`stagediff.inspect/v1`).
+pub fn write_json(
+    out: &mut impl Write,
+    analysed: &Analysed,
+    failures: &[String],
+    max_entries: Option<usize>,
+) -> std::io::Result<()> {
+    let doc = InspectDoc::new(
+        &analysed.image,
+        &analysed.tree,
+        &analysed.waste,
+        failures,
+        max_entries,
+    );
+    serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
+    writeln!(out)
 }
 
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| crossterm::terminal::size().ok().map(|(w, _)| w as usize))
-        .unwrap_or(100)
-        .max(40)
-}
-
-fn write_text(
+fn summary(
     out: &mut impl Write,
     image: &Image,
     tree: &FileTree,

@@ -8,6 +8,7 @@ use super::layout::{layout, Areas, Pane};
 use super::tree::{flatten, keep_set, Row, Sort, StatusFilter, UiTree};
 use crate::analysis::{Comparison, PathFacts};
 use crate::image::Image;
+use crate::pipeline::Analysed;
 use crate::source::LoadProgress;
 use crate::tree::{squash_upto, FileTree, NodeId};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -16,15 +17,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// An image loaded in the background, with its squashed filesystem and the
-/// tree the TUI shows for it.
+/// An image loaded in the background and analysed once by the
+/// [`crate::pipeline`] (its squashed filesystem and waste), with the tree
+/// the TUI shows for it.
 #[derive(Debug)]
 pub struct Loaded {
-    pub image: Image,
-    pub files: Arc<FileTree>,
+    pub analysed: Analysed,
     pub tree: UiTree,
-    /// Bytes the layers store that later layers hide (dive's efficiency).
-    pub waste: crate::analysis::Waste,
     /// The filesystem after the first `n` layers, for the last layer tree
     /// built: the next one applies only the layers in between when it is
     /// further up the stack (walking down the layer list), instead of
@@ -32,20 +31,33 @@ pub struct Loaded {
     layer_state: std::sync::Mutex<Option<LayerState>>,
 }
 
+/// `loaded.image`, `loaded.waste`: a loaded image is an analysed one.
+impl std::ops::Deref for Loaded {
+    type Target = Analysed;
+    fn deref(&self) -> &Analysed {
+        &self.analysed
+    }
+}
+
 impl Loaded {
     /// Squashes and prepares an image for the TUI (run off the UI thread).
     pub fn new(image: Image) -> Loaded {
-        let squashed = crate::tree::squash(&image.layers);
-        let waste = crate::analysis::waste(&image, &squashed.changes, &squashed.tree);
-        let files = squashed.tree;
-        let tree = UiTree::from_file_tree(&files);
+        Loaded::from_analysed(crate::pipeline::analyse(image))
+    }
+
+    /// Arranges an analysed image for the TUI.
+    pub fn from_analysed(analysed: Analysed) -> Loaded {
+        let tree = UiTree::from_file_tree(&analysed.tree);
         Loaded {
-            image,
-            files: Arc::new(files),
+            analysed,
             tree,
-            waste,
             layer_state: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The squashed filesystem of the whole image.
+    pub fn files(&self) -> Arc<FileTree> {
+        Arc::clone(&self.analysed.tree)
     }
 
     /// The filesystem after the first `count` layers, and the changes the
@@ -351,7 +363,7 @@ pub fn job(model: &Model, effect: &Effect, rules: &Arc<crate::analysis::Rules>) 
             let after = model.slots.get(1).and_then(|s| s.loaded()).cloned()?;
             let rules = Arc::clone(rules);
             Some(Box::new(move || {
-                Action::Compared(Box::new(Compared::new(&before.image, &after.image, &rules)))
+                Action::Compared(Box::new(Compared::of(&before, &after, &rules)))
             }))
         }
         Effect::Scope(request) => {
@@ -361,6 +373,23 @@ pub fn job(model: &Model, effect: &Effect, rules: &Arc<crate::analysis::Rules>) 
             }))
         }
     }
+}
+
+/// The job that loads and analyses the image of `slot` (the runner starts
+/// one per image; tests call it in place).
+pub fn load_job(
+    slot: usize,
+    reference: String,
+    progress: Arc<LoadProgress>,
+    options: &crate::source::LoadOptions,
+) -> Job {
+    let options = options.clone();
+    Box::new(move || {
+        let result = crate::pipeline::load(&reference, &options, &progress)
+            .map(|analysed| Box::new(Loaded::from_analysed(analysed)))
+            .map_err(|e| e.to_string());
+        Action::Loaded { slot, result }
+    })
 }
 
 /// Which layer tree to build. `generation` numbers the selections: only
@@ -422,9 +451,23 @@ pub struct Compared {
 }
 
 impl Compared {
-    /// Compares and arranges (run off the UI thread).
+    /// Compares two loaded images and arranges the result (run off the UI
+    /// thread). Their squashed trees are reused, not rebuilt.
+    pub fn of(before: &Loaded, after: &Loaded, rules: &crate::analysis::Rules) -> Compared {
+        Compared::arrange(crate::pipeline::compare(
+            &before.analysed,
+            &after.analysed,
+            rules,
+        ))
+    }
+
+    /// Compares two images from scratch, squashing both (tests and
+    /// benchmarks that hold bare images; the TUI uses [`Compared::of`]).
     pub fn new(before: &Image, after: &Image, rules: &crate::analysis::Rules) -> Compared {
-        let comparison = crate::analysis::compare(before, after, rules);
+        Compared::arrange(crate::analysis::compare(before, after, rules))
+    }
+
+    fn arrange(comparison: Comparison) -> Compared {
         let views = super::compare::build(&comparison);
         Compared { comparison, views }
     }
@@ -768,14 +811,14 @@ impl Model {
             if let Some(l) = self.slots[0].loaded().cloned() {
                 self.main = Some(TreePane::new(
                     l.tree.clone(),
-                    Origins::own(0, l.files.clone()),
+                    Origins::own(0, l.files()),
                     "BEFORE".into(),
                 ));
             }
         } else if let Some(l) = self.slots[0].loaded().cloned() {
             self.main = Some(TreePane::new(
                 l.tree.clone(),
-                Origins::own(0, l.files.clone()),
+                Origins::own(0, l.files()),
                 "filesystem".into(),
             ));
         }

@@ -14,7 +14,6 @@ pub mod view;
 pub use app::{update, Action, Loaded, Model};
 pub use view::view;
 
-use crate::cli::LoadArgs;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use futures_util::{FutureExt, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,30 +57,20 @@ fn init_terminal() -> Result<(ratatui::DefaultTerminal, TerminalGuard), String> 
     Ok((terminal, guard))
 }
 
-/// Opens the TUI on one or two images; returns the exit code.
-pub fn run(images: Vec<String>, load: &LoadArgs) -> Result<i32, String> {
-    let config = crate::config::load(load.config.as_deref())?;
-    // Config-file rules only (`diff --rules` is a report option). A broken
-    // [keys] or [[rules]] stops here, before the terminal is taken, with
-    // the file named: the messages only say "config".
-    let path = load
-        .config
-        .clone()
-        .or_else(crate::config::default_path)
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let in_file = |e: String| match e.strip_prefix("config") {
-        Some(rest) => format!("config {path}{rest}"),
-        None => format!("config {path}: {e}"),
-    };
-    let keys = keys::KeyMap::from_config(&config).map_err(in_file)?;
-    let rules = Arc::new(crate::analysis::Rules::load(&config, None).map_err(in_file)?);
+/// Opens the TUI on one or two images; returns the exit code, or the
+/// load failures (joined) once the terminal is restored.
+pub fn run(
+    images: Vec<String>,
+    options: crate::source::LoadOptions,
+    keys: keys::KeyMap,
+    rules: crate::analysis::Rules,
+) -> Result<i32, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let result = runtime.block_on(run_loop(images, load.options(), keys, rules));
+    let result = runtime.block_on(run_loop(images, options, keys, Arc::new(rules)));
     // Loads still running (quit mid-load) were cancelled; do not wait for
     // them to notice.
     runtime.shutdown_background();
@@ -107,17 +96,10 @@ async fn run_loop(
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     for (slot, s) in model.slots.iter().enumerate() {
-        let (reference, progress, options, tx) = (
-            s.reference.clone(),
-            Arc::clone(&s.progress),
-            options.clone(),
-            tx.clone(),
-        );
+        let job = app::load_job(slot, s.reference.clone(), Arc::clone(&s.progress), &options);
+        let tx = tx.clone();
         tokio::task::spawn_blocking(move || {
-            let result = crate::source::load(&reference, &options, &progress)
-                .map(|image| Box::new(Loaded::new(image)))
-                .map_err(|e| e.to_string());
-            let _ = tx.send(Action::Loaded { slot, result });
+            let _ = tx.send(job());
         });
     }
 

@@ -193,7 +193,7 @@ fn header(model: &Model, theme: Theme, area: Rect, buf: &mut Buffer) {
             Line::styled(
                 format!(
                     "       {} · {} in layers · {} wasted ({:.1} % efficient) · {}",
-                    format::plural(l.files.file_count() as usize as u64, "file", "files"),
+                    format::plural(u64::from(l.analysed.tree.file_count()), "file", "files"),
                     format::plural(l.image.entry_count() as u64, "entry", "entries"),
                     format::size(l.waste.wasted),
                     l.waste.efficiency() * 100.0,

@@ -1,0 +1,70 @@
+//! `stagediff diff BEFORE AFTER`: load both images in parallel, compare,
+//! write the report, and gate on `--fail-on` / `--max-size` (exit 1).
+
+use super::{one_line, written, Common, Config, OutputFormat};
+use crate::analysis::gate::Gate;
+use crate::pipeline;
+use crate::report::diff::{text::Style, write};
+use std::path::PathBuf;
+
+/// Everything `diff` was asked, checked.
+#[derive(Clone, Debug)]
+pub struct DiffOptions {
+    pub before: String,
+    pub after: String,
+    pub format: OutputFormat,
+    pub gate: Gate,
+    /// `--rules FILE`, on top of the built-in and config rules.
+    pub rules: Option<PathBuf>,
+    /// Rows per section in text and Markdown.
+    pub top: usize,
+}
+
+impl DiffOptions {
+    /// `stagediff demo --json|--markdown`: the bundled pair, no gate.
+    pub fn demo(format: OutputFormat) -> DiffOptions {
+        let (before, after) = super::demo_pair();
+        DiffOptions {
+            before,
+            after,
+            format,
+            gate: Gate::default(),
+            rules: None,
+            top: 10,
+        }
+    }
+}
+
+/// Runs `diff`; returns the exit code (0 clean, 1 gate failed).
+pub fn run(opts: &DiffOptions, common: &Common) -> anyhow::Result<i32> {
+    // Everything the user typed is checked before the (slow) loads.
+    let config = Config::read(common)?;
+    let rules = config.rules(opts.rules.as_deref())?;
+    let (before, after) =
+        pipeline::load_pair(&opts.before, &opts.after, &common.load).map_err(one_line)?;
+    let cmp = pipeline::compare(&before, &after, &rules);
+    drop((before, after));
+    let failures = opts.gate.check(&cmp);
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let style = Style::detect();
+    written(write(
+        &mut out,
+        opts.format,
+        &cmp,
+        &opts.gate,
+        &failures,
+        opts.top,
+        style,
+    ))?;
+    if failures.is_empty() {
+        Ok(0)
+    } else {
+        for f in &failures {
+            let line = format!("gate failed: {}: {}", f.check, f.reason);
+            eprintln!("{}", crate::error::stderr_line(&line));
+        }
+        Ok(1)
+    }
+}
