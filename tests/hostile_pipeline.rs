@@ -7,8 +7,7 @@
 //! total. `STAGEDIFF_HOSTILE_ITERS=N` runs more rounds (default 150).
 
 mod common;
-#[path = "ui_fixture.rs"]
-mod fixture;
+use common::ui_fixture as fixture;
 
 use common::*;
 use crossterm::event::KeyCode;

@@ -4,8 +4,8 @@
 //! an action. Prints the figures; skips without the cached Go image
 //! (`scripts/build-test-images.sh` builds `fixtures-cache/`).
 
-#[path = "ui_fixture.rs"]
-mod fixture;
+mod common;
+use common::ui_fixture as fixture;
 
 use crossterm::event::KeyCode;
 use fixture::press;

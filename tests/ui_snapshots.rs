@@ -1,8 +1,8 @@
 //! Whole-app states on a TestBackend: insta snapshots for the text, Buffer
 //! cell assertions for colours (a text snapshot cannot show them).
 
-#[path = "ui_fixture.rs"]
-mod fixture;
+mod common;
+use common::ui_fixture as fixture;
 
 use crossterm::event::KeyCode;
 use fixture::*;

@@ -1,8 +1,8 @@
 //! `update()` unit tests: keys, mouse and background results change the
 //! model as the help says they do.
 
-#[path = "ui_fixture.rs"]
-mod fixture;
+mod common;
+use common::ui_fixture as fixture;
 
 use crossterm::event::KeyModifiers;
 use crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};

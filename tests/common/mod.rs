@@ -3,6 +3,8 @@
 //! Docker ≥ 25), OCI layout directories and OCI archives.
 #![allow(dead_code)]
 
+pub mod ui_fixture;
+
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;

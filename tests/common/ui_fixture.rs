@@ -1,4 +1,4 @@
-//! Small images built in code for the TUI tests (included with `#[path]`).
+//! Small images built in code for the TUI tests (`common::ui_fixture`).
 #![allow(dead_code)]
 
 use ratatui::backend::TestBackend;
