@@ -1,7 +1,6 @@
 //! Where each pane goes. Shared by `view` (to draw) and `update` (to map
 //! mouse clicks), so both agree without the view writing to the model.
 
-use super::app::{Model, Screen};
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// A focusable pane.
@@ -30,15 +29,20 @@ pub struct Areas {
     pub too_small: bool,
 }
 
-fn layer_rows(model: &Model, slot: usize) -> u16 {
-    model
-        .slots
-        .get(slot)
-        .and_then(|s| s.loaded())
-        .map_or(1, |l| l.image.layers.len() as u16)
+/// What the layout depends on (the model says, `Model::shape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Images: 1 (explorer) or 2 (comparison).
+    pub slots: usize,
+    pub compare: bool,
+    /// The tree screen (layers and details beside it), not Eliminated/Audit.
+    pub tree_screen: bool,
+    pub focus: Pane,
+    /// Layers per image (1 while loading).
+    pub layer_rows: [u16; 2],
 }
 
-pub fn layout(area: Rect, model: &Model) -> Areas {
+pub fn layout(area: Rect, model: &Shape) -> Areas {
     let mut a = Areas::default();
     if area.width < MIN.0 || area.height < MIN.1 {
         a.too_small = true;
@@ -46,7 +50,7 @@ pub fn layout(area: Rect, model: &Model) -> Areas {
         return a;
     }
     let full = area.width >= FULL.0 && area.height >= FULL.1;
-    let header_h = match (full, model.compare()) {
+    let header_h = match (full, model.compare) {
         (true, true) => 3,
         (true, false) | (false, true) => 2,
         (false, false) => 1,
@@ -59,8 +63,8 @@ pub fn layout(area: Rect, model: &Model) -> Areas {
     .areas(area);
     a.header = header;
     a.hints = hints;
-    let slots = model.slots.len();
-    if model.screen != Screen::Tree {
+    let slots = model.slots.min(2);
+    if !model.tree_screen {
         a.tree = Some(body);
         return a;
     }
@@ -72,7 +76,7 @@ pub fn layout(area: Rect, model: &Model) -> Areas {
         // Each layers list takes what it needs, up to a third of the column.
         let cap = (left.height / 3).max(4);
         let mut constraints: Vec<Constraint> = (0..slots)
-            .map(|i| Constraint::Length((layer_rows(model, i) + 2).min(cap)))
+            .map(|i| Constraint::Length(model.layer_rows[i].saturating_add(2).min(cap)))
             .collect();
         constraints.push(Constraint::Min(6));
         let parts = Layout::vertical(constraints).split(left);

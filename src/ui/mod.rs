@@ -6,8 +6,12 @@
 
 pub mod app;
 pub mod compare;
+mod input;
+pub mod jobs;
 pub mod keys;
 pub mod layout;
+pub mod model;
+pub mod pane;
 pub mod tree;
 pub mod view;
 

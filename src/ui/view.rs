@@ -96,7 +96,7 @@ fn sort_name(model: &Model) -> &'static str {
 /// Draws the whole screen.
 pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
-    let areas = super::layout::layout(area, model);
+    let areas = super::layout::layout(area, &model.shape());
     let theme = Theme { color: model.color };
     let buf = frame.buffer_mut();
     if areas.too_small {

@@ -1,0 +1,387 @@
+//! The whole state of the TUI ([`Model`]) and how background results
+//! change it. Input handling is in `input`; nothing here draws.
+
+use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, ScopeRequest, Scoped};
+use super::keys::KeyMap;
+use super::layout::{layout, Areas, Pane, Shape};
+use super::pane::{Cursor, Origins, TreePane, TreeRef};
+use super::tree::{Sort, StatusFilter};
+use crate::analysis::Comparison;
+use crate::source::LoadProgress;
+use ratatui::layout::Rect;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug)]
+pub enum SlotState {
+    Loading,
+    Loaded(Arc<Loaded>),
+    Failed(String),
+}
+
+/// One image: BEFORE (slot 0) or AFTER (slot 1).
+#[derive(Debug)]
+pub struct Slot {
+    pub reference: String,
+    pub progress: Arc<LoadProgress>,
+    pub started: Instant,
+    /// When loading finished, for the final MB/s.
+    pub finished: Option<Instant>,
+    pub state: SlotState,
+}
+
+impl Slot {
+    pub fn loaded(&self) -> Option<&Arc<Loaded>> {
+        match &self.state {
+            SlotState::Loaded(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Tree,
+    Eliminated,
+    Audit,
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct Model {
+    pub slots: Vec<Slot>,
+    pub keys: KeyMap,
+    pub screen: Screen,
+    pub focus: Pane,
+    pub help: bool,
+    pub filter: String,
+    pub editing_filter: bool,
+    pub status_filter: StatusFilter,
+    pub sort: Sort,
+    pub layer_mode: LayerMode,
+    /// Per slot: the layers list position.
+    pub layers: [Cursor; 2],
+    /// The slot and layer the tree is scoped to, if any.
+    pub scope: Option<(usize, usize)>,
+    /// The whole tree (one image, or the comparison).
+    pub main: Option<TreePane>,
+    /// The tree of the selected layer (the last one built: while a newer
+    /// selection is computing, it still shows the previous one).
+    pub scoped: Option<TreePane>,
+    /// The layer tree builds: one at a time (holding a key down does not
+    /// queue a squash per repeat), only the latest selection shown.
+    scope_job: Latest<ScopeRequest>,
+    pub comparison: Option<Arc<Comparison>>,
+    /// Screen 2: bucket → owner → file.
+    pub eliminated: Option<TreePane>,
+    /// Screen 3: findings and what ships.
+    pub audit: Option<TreePane>,
+    pub size: (u16, u16),
+    /// False under NO_COLOR: marks and modifiers only.
+    pub color: bool,
+    pub now: Instant,
+    pub quit: bool,
+    pub effects: Vec<Effect>,
+    /// A one-line message for the hint bar (e.g. a comparison that is not
+    /// available yet).
+    pub notice: Option<String>,
+}
+
+impl Model {
+    pub fn new(references: Vec<String>, keys: KeyMap, now: Instant) -> Model {
+        let slots = references
+            .into_iter()
+            .take(2)
+            .map(|reference| Slot {
+                reference,
+                progress: Arc::new(LoadProgress::default()),
+                started: now,
+                finished: None,
+                state: SlotState::Loading,
+            })
+            .collect();
+        Model {
+            slots,
+            keys,
+            screen: Screen::Tree,
+            focus: Pane::Tree,
+            help: false,
+            filter: String::new(),
+            editing_filter: false,
+            status_filter: StatusFilter::All,
+            sort: Sort::Name,
+            layer_mode: LayerMode::Aggregated,
+            layers: [Cursor::default(); 2],
+            scope: None,
+            main: None,
+            scoped: None,
+            scope_job: Latest::default(),
+            comparison: None,
+            eliminated: None,
+            audit: None,
+            size: (100, 30),
+            color: true,
+            now,
+            quit: false,
+            effects: Vec::new(),
+            notice: None,
+        }
+    }
+
+    pub fn compare(&self) -> bool {
+        self.slots.len() == 2
+    }
+
+    pub fn loading(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| matches!(s.state, SlotState::Loading))
+    }
+
+    /// Whether the selected layer's tree is still being built (the screen
+    /// shows the previous tree and a "computing…" marker meanwhile).
+    pub fn computing(&self) -> bool {
+        self.scope.is_some() && self.scope_job.pending()
+    }
+
+    /// The tree on screen.
+    pub fn pane(&self) -> Option<&TreePane> {
+        match self.screen {
+            Screen::Tree if self.scope.is_some() && self.scoped.is_some() => self.scoped.as_ref(),
+            Screen::Tree => self.main.as_ref(),
+            Screen::Eliminated => self.eliminated.as_ref(),
+            Screen::Audit => self.audit.as_ref(),
+        }
+    }
+
+    pub(super) fn pane_mut(&mut self) -> Option<&mut TreePane> {
+        match self.screen {
+            Screen::Tree if self.scope.is_some() && self.scoped.is_some() => self.scoped.as_mut(),
+            Screen::Tree => self.main.as_mut(),
+            Screen::Eliminated => self.eliminated.as_mut(),
+            Screen::Audit => self.audit.as_mut(),
+        }
+    }
+
+    pub(super) fn panes_mut(&mut self) -> impl Iterator<Item = &mut TreePane> {
+        [
+            self.main.as_mut(),
+            self.scoped.as_mut(),
+            self.eliminated.as_mut(),
+            self.audit.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Shows a finished comparison: the union tree replaces the BEFORE
+    /// explorer, and the Eliminated and Audit screens fill in.
+    pub(super) fn on_compared(&mut self, c: Compared) {
+        let cmp = Arc::new(c.comparison);
+        let both = Origins {
+            files: [
+                Some((0, TreeRef::Before(cmp.clone()))),
+                Some((1, TreeRef::After(cmp.clone()))),
+            ],
+        };
+        self.main = Some(TreePane::new(c.views.union, both, "BEFORE ⇄ AFTER".into()));
+        let mut elim = TreePane::new(
+            c.views.eliminated,
+            Origins {
+                files: [Some((0, TreeRef::Before(cmp.clone()))), None],
+            },
+            "Eliminated: what the multi-stage build removed".into(),
+        );
+        elim.groups = true;
+        let mut audit = TreePane::new(
+            c.views.audit,
+            Origins {
+                files: [Some((1, TreeRef::After(cmp.clone()))), None],
+            },
+            "Audit: what still ships in AFTER".into(),
+        );
+        audit.groups = true;
+        self.eliminated = Some(elim);
+        self.audit = Some(audit);
+        // A package database that could not be read stays on screen: its
+        // files show as unowned, and the person should know why.
+        self.notice = [("BEFORE", &cmp.before), ("AFTER", &cmp.after)]
+            .iter()
+            .find_map(|(label, s)| s.warnings.first().map(|w| format!("{label}: {w}")));
+        self.comparison = Some(cmp);
+        self.refresh_filter();
+    }
+
+    pub fn areas(&self) -> Areas {
+        layout(Rect::new(0, 0, self.size.0, self.size.1), &self.shape())
+    }
+
+    /// What the layout depends on.
+    pub fn shape(&self) -> Shape {
+        let mut layer_rows = [1u16; 2];
+        for (i, s) in self.slots.iter().enumerate().take(2) {
+            if let Some(l) = s.loaded() {
+                layer_rows[i] = l.image.layers.len().min(u16::MAX as usize) as u16;
+            }
+        }
+        Shape {
+            slots: self.slots.len().min(2),
+            compare: self.compare(),
+            tree_screen: self.screen == Screen::Tree,
+            focus: self.focus,
+            layer_rows,
+        }
+    }
+
+    pub(super) fn tree_height(&self) -> usize {
+        self.areas()
+            .tree
+            .map_or(10, |r| r.height.saturating_sub(2) as usize)
+    }
+
+    pub(super) fn layers_height(&self, slot: usize) -> usize {
+        self.areas().layers[slot].map_or(5, |r| r.height.saturating_sub(2) as usize)
+    }
+
+    /// The panes Tab cycles through, in order.
+    pub(super) fn focus_ring(&self) -> Vec<Pane> {
+        let mut ring = Vec::new();
+        if self.screen == Screen::Tree {
+            for (i, s) in self.slots.iter().enumerate() {
+                if s.loaded().is_some() {
+                    ring.push(Pane::Layers(i));
+                }
+            }
+        }
+        ring.push(Pane::Tree);
+        ring
+    }
+
+    /// Cancels every load still running (quit mid-load).
+    pub fn cancel_loads(&self) {
+        for s in &self.slots {
+            s.progress.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn refresh_filter(&mut self) {
+        let (text, status, sort, h) = (
+            self.filter.clone(),
+            self.status_filter,
+            self.sort,
+            self.tree_height(),
+        );
+        for pane in self.panes_mut() {
+            pane.set_filter(&text, status, sort, h);
+        }
+    }
+
+    /// Asks for the tree of the selected layer. The squash runs in the
+    /// background; its result comes back as [`Action::Scoped`].
+    pub(super) fn rescope(&mut self) {
+        let Some((slot, layer)) = self.scope else {
+            self.scope_job.clear();
+            self.scoped = None;
+            return;
+        };
+        let n = self
+            .slots
+            .get(slot)
+            .and_then(|s| s.loaded())
+            .map_or(0, |l| l.image.layers.len());
+        if n == 0 {
+            self.scope_job.clear();
+            self.scope = None;
+            self.scoped = None;
+            return;
+        }
+        let mode = self.layer_mode;
+        let start = self.scope_job.request(|generation| ScopeRequest {
+            generation,
+            slot,
+            layer: layer.min(n - 1),
+            mode,
+        });
+        if let Some(request) = start {
+            self.effects.push(Effect::Scope(request));
+        }
+    }
+
+    /// Shows a finished layer tree if it is for the latest selection;
+    /// starts the build of the latest selection if one is waiting.
+    pub(super) fn on_scoped(&mut self, s: Scoped) {
+        let (latest, next) = self.scope_job.finish(s.request.generation);
+        let ScopeRequest {
+            slot, layer, mode, ..
+        } = s.request;
+        if latest && self.scope.is_some() {
+            let what = match mode {
+                LayerMode::Aggregated => "up to",
+                LayerMode::Only => "changes of",
+            };
+            let side = if self.compare() {
+                ["BEFORE", "AFTER"][slot.min(1)]
+            } else {
+                "image"
+            };
+            let title = format!("{side} · {what} layer {layer}");
+            let mut pane = TreePane::new(s.tree, Origins::own(slot, s.files), title);
+            pane.set_filter(
+                &self.filter.clone(),
+                self.status_filter,
+                self.sort,
+                self.tree_height(),
+            );
+            if self.filter.is_empty()
+                && self.status_filter == StatusFilter::All
+                && mode == LayerMode::Only
+            {
+                // A layer's changes are few: show them all.
+                pane.expanded.iter_mut().for_each(|e| *e = true);
+                pane.reflow(self.sort, self.tree_height());
+            }
+            self.scoped = Some(pane);
+        }
+        if let Some(next) = next {
+            self.effects.push(Effect::Scope(next));
+        }
+    }
+
+    /// Builds the main tree once images are in.
+    pub(super) fn on_loaded(&mut self) {
+        if self.main.is_some() || self.loading() {
+            return;
+        }
+        if self.compare() {
+            if self.slots.iter().all(|s| s.loaded().is_some()) {
+                self.effects.push(Effect::Compare);
+                self.notice = Some("comparing…".into());
+            }
+            // Until the comparison is in, explore BEFORE.
+            if let Some(l) = self.slots[0].loaded().cloned() {
+                self.main = Some(TreePane::new(
+                    l.tree.clone(),
+                    Origins::own(0, l.files()),
+                    "BEFORE".into(),
+                ));
+            }
+        } else if let Some(l) = self.slots[0].loaded().cloned() {
+            self.main = Some(TreePane::new(
+                l.tree.clone(),
+                Origins::own(0, l.files()),
+                "filesystem".into(),
+            ));
+        }
+        for (i, s) in self.slots.iter().enumerate() {
+            if let Some(l) = s.loaded() {
+                self.layers[i] = Cursor {
+                    selected: l.image.layers.len().saturating_sub(1),
+                    offset: 0,
+                }
+                .visible(l.image.layers.len(), self.layers_height(i));
+            }
+        }
+        self.refresh_filter();
+    }
+}

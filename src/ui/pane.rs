@@ -1,0 +1,201 @@
+//! A tree on screen and the state of looking at it: rows, cursor,
+//! expansion, filter, and where its nodes' details come from.
+
+use super::tree::{flatten, keep_set, Row, Sort, StatusFilter, UiTree};
+use crate::analysis::{Comparison, PathFacts};
+use crate::tree::{FileTree, NodeId};
+use std::sync::Arc;
+
+/// A scrollable list position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` rows within `len`, keeping the selection inside a
+    /// window of `height` rows.
+    pub fn moved(self, delta: isize, len: usize, height: usize) -> Cursor {
+        if len == 0 {
+            return Cursor::default();
+        }
+        let selected = (self.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        Cursor {
+            selected,
+            offset: self.offset,
+        }
+        .visible(len, height)
+    }
+
+    pub fn visible(mut self, len: usize, height: usize) -> Cursor {
+        let height = height.max(1);
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+        self
+    }
+}
+
+/// An engine tree a [`TreePane`]'s nodes point into.
+#[derive(Clone, Debug)]
+pub enum TreeRef {
+    /// A squashed tree of one image (whole, or up to a layer).
+    Own(Arc<FileTree>),
+    /// The BEFORE side of the comparison (with its facts).
+    Before(Arc<Comparison>),
+    /// The AFTER side of the comparison.
+    After(Arc<Comparison>),
+}
+
+impl TreeRef {
+    pub fn get(&self) -> &FileTree {
+        match self {
+            TreeRef::Own(t) => t,
+            TreeRef::Before(c) => &c.before.tree,
+            TreeRef::After(c) => &c.after.tree,
+        }
+    }
+
+    /// The comparison's facts about a node, when the tree is a side of it.
+    pub fn facts(&self, id: NodeId) -> Option<(&Comparison, &PathFacts)> {
+        match self {
+            TreeRef::Own(_) => None,
+            TreeRef::Before(c) => Some((c, c.before.facts(id))),
+            TreeRef::After(c) => Some((c, c.after.facts(id))),
+        }
+    }
+}
+
+/// Where tree nodes' details come from: the engine tree of each side and
+/// the slot (image) it belongs to.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    pub files: [Option<(usize, TreeRef)>; 2],
+}
+
+impl Origins {
+    pub fn own(slot: usize, files: Arc<FileTree>) -> Origins {
+        Origins {
+            files: [Some((slot, TreeRef::Own(files))), None],
+        }
+    }
+}
+
+/// A tree and the state of looking at it.
+#[derive(Debug)]
+pub struct TreePane {
+    pub tree: UiTree,
+    pub origins: Origins,
+    pub expanded: Vec<bool>,
+    /// Expansion before a filter opened the matches, restored when cleared.
+    saved_expanded: Option<Vec<bool>>,
+    pub keep: Option<Vec<bool>>,
+    pub rows: Vec<Row>,
+    pub cursor: Cursor,
+    /// What it shows, for the title.
+    pub title: String,
+    /// Rows are groups (buckets, owners) with bars, not a filesystem.
+    pub groups: bool,
+}
+
+impl TreePane {
+    pub fn new(tree: UiTree, origins: Origins, title: String) -> TreePane {
+        let mut expanded = vec![false; tree.len()];
+        expanded[0] = true;
+        // Open the first level: a tree of one collapsed "/" says nothing.
+        for &c in &tree.node(0).children {
+            if tree.node(c).children.len() <= 64 {
+                expanded[c as usize] = true;
+            }
+        }
+        let mut pane = TreePane {
+            tree,
+            origins,
+            expanded,
+            saved_expanded: None,
+            keep: None,
+            rows: Vec::new(),
+            cursor: Cursor::default(),
+            title,
+            groups: false,
+        };
+        pane.rows = flatten(&pane.tree, &pane.expanded, None, Sort::Name);
+        pane
+    }
+
+    pub fn selected_id(&self) -> Option<u32> {
+        self.rows.get(self.cursor.selected).map(|r| r.id)
+    }
+
+    /// Recomputes the visible rows, keeping the selected node selected.
+    pub fn reflow(&mut self, sort: Sort, height: usize) {
+        let keep_id = self.selected_id();
+        self.rows = flatten(&self.tree, &self.expanded, self.keep.as_deref(), sort);
+        if let Some(id) = keep_id {
+            if let Some(i) = self.rows.iter().position(|r| r.id == id) {
+                self.cursor.selected = i;
+            }
+        }
+        self.cursor = self.cursor.visible(self.rows.len(), height);
+    }
+
+    /// Applies a path and status filter; matches are opened.
+    pub fn set_filter(&mut self, text: &str, status: StatusFilter, sort: Sort, height: usize) {
+        self.keep = keep_set(&self.tree, text, status);
+        match &self.keep {
+            Some(keep) => {
+                if self.saved_expanded.is_none() {
+                    self.saved_expanded = Some(self.expanded.clone());
+                }
+                for (id, &k) in keep.iter().enumerate() {
+                    if k {
+                        self.expanded[self.tree.nodes[id].parent as usize] = true;
+                    }
+                }
+            }
+            None => {
+                if let Some(saved) = self.saved_expanded.take() {
+                    self.expanded = saved;
+                }
+            }
+        }
+        self.cursor.selected = self.cursor.selected.min(self.rows.len());
+        self.reflow(sort, height);
+    }
+
+    pub(super) fn set_expanded(&mut self, open: bool, sort: Sort, height: usize) {
+        if let Some(id) = self.selected_id() {
+            if !self.tree.node(id).children.is_empty() && self.expanded[id as usize] != open {
+                self.expanded[id as usize] = open;
+                self.reflow(sort, height);
+            }
+        }
+    }
+
+    pub(super) fn collapse_or_parent(&mut self, sort: Sort, height: usize) {
+        let Some(id) = self.selected_id() else { return };
+        if self.expanded[id as usize] && !self.tree.node(id).children.is_empty() {
+            self.set_expanded(false, sort, height);
+            return;
+        }
+        let parent = self.tree.node(id).parent;
+        if parent != 0 {
+            if let Some(i) = self.rows.iter().position(|r| r.id == parent) {
+                self.cursor.selected = i;
+                self.cursor = self.cursor.visible(self.rows.len(), height);
+            }
+        }
+    }
+
+    pub(super) fn toggle(&mut self, sort: Sort, height: usize) {
+        if let Some(id) = self.selected_id() {
+            let open = !self.expanded[id as usize];
+            self.set_expanded(open, sort, height);
+        }
+    }
+}
