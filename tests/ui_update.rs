@@ -559,3 +559,39 @@ fn unread_package_database_is_a_standing_notice() {
     // A comparison without warnings has no notice.
     assert_eq!(compared((160, 30)).notice, None);
 }
+
+#[test]
+fn a_moved_file_names_its_other_path_on_both_sides() {
+    use stagediff::ui::app::TreeRef;
+    let before = image(
+        "moved:before",
+        vec![layer(
+            0,
+            "COPY . /src",
+            vec![dir("src"), file("src/app", 900, 55)],
+        )],
+    );
+    let after = image(
+        "moved:after",
+        vec![layer(0, "COPY app /", vec![file("app", 900, 55)])],
+    );
+    let cmp = Arc::new(stagediff::analysis::compare(
+        &before,
+        &after,
+        &stagediff::analysis::Rules::builtin(),
+    ));
+    let b = cmp.before.tree.lookup(b"src/app").unwrap();
+    let a = cmp.after.tree.lookup(b"app").unwrap();
+    let moved_to = TreeRef::Before(cmp.clone()).moved(cmp.before.facts(b));
+    assert_eq!(moved_to, Some(("moved to", "/app".to_string())));
+    let moved_from = TreeRef::After(cmp.clone()).moved(cmp.after.facts(a));
+    assert_eq!(moved_from, Some(("moved from", "/src/app".to_string())));
+    // A file that did not move says nothing; nor does a one-image tree.
+    let src = cmp.before.tree.lookup(b"src").unwrap();
+    assert_eq!(
+        TreeRef::Before(cmp.clone()).moved(cmp.before.facts(src)),
+        None
+    );
+    let own = TreeRef::Own(cmp.before.tree.clone());
+    assert_eq!(own.moved(cmp.before.facts(b)), None);
+}

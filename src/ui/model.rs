@@ -385,3 +385,51 @@ impl Model {
         self.refresh_filter();
     }
 }
+
+/// How much smaller AFTER is than BEFORE, for the header's bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reduction {
+    /// AFTER's share of BEFORE, 0 to 1 (1 when BEFORE is empty).
+    pub kept: f64,
+    /// ` −98.6% · 838 MB eliminated`, or how much AFTER grew.
+    pub text: String,
+}
+
+impl Reduction {
+    pub fn of(before: u64, after: u64) -> Reduction {
+        let (b, a) = (before, after);
+        if b == 0 {
+            return Reduction {
+                kept: 1.0,
+                text: "BEFORE is empty".into(),
+            };
+        }
+        let text = if a <= b {
+            let p = (b - a) as f64 * 100.0 / b as f64;
+            format!(" −{p:.1}% · {} eliminated", crate::format::size(b - a))
+        } else {
+            let p = (a - b) as f64 * 100.0 / b as f64;
+            format!(" +{p:.1}% · AFTER is {} larger", crate::format::size(a - b))
+        };
+        Reduction {
+            kept: a.min(b) as f64 / b as f64,
+            text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reduction;
+
+    #[test]
+    fn reduction_reads_both_ways() {
+        let r = Reduction::of(1_000_000, 250_000);
+        assert_eq!(r.kept, 0.25);
+        assert_eq!(r.text, " −75.0% · 750 kB eliminated");
+        let r = Reduction::of(1_000_000, 1_500_000);
+        assert_eq!(r.kept, 1.0);
+        assert_eq!(r.text, " +50.0% · AFTER is 500 kB larger");
+        assert_eq!(Reduction::of(0, 10).text, "BEFORE is empty");
+    }
+}

@@ -1,8 +1,8 @@
 //! A tree on screen and the state of looking at it: rows, cursor,
 //! expansion, filter, and where its nodes' details come from.
 
-use super::tree::{flatten, keep_set, Row, Sort, StatusFilter, UiTree};
-use crate::analysis::{Comparison, PathFacts};
+use super::tree::{flatten, keep_set, Mark, Row, Sort, StatusFilter, UiTree};
+use crate::analysis::{Comparison, PathFacts, Status};
 use crate::tree::{FileTree, NodeId};
 use std::sync::Arc;
 
@@ -58,6 +58,20 @@ impl TreeRef {
             TreeRef::Own(t) => t,
             TreeRef::Before(c) => &c.before.tree,
             TreeRef::After(c) => &c.after.tree,
+        }
+    }
+
+    /// Where a moved file went (BEFORE side) or came from (AFTER side):
+    /// the label to show and the other side's path.
+    pub fn moved(&self, facts: &PathFacts) -> Option<(&'static str, String)> {
+        if facts.status != Status::Moved {
+            return None;
+        }
+        let to = facts.counterpart?;
+        match self {
+            TreeRef::Before(c) => Some(("moved to", c.after.display_path(to))),
+            TreeRef::After(c) => Some(("moved from", c.before.display_path(to))),
+            TreeRef::Own(_) => None,
         }
     }
 
@@ -126,6 +140,30 @@ impl TreePane {
         };
         pane.rows = flatten(&pane.tree, &pane.expanded, None, Sort::Name);
         pane
+    }
+
+    /// Files per status below a mixed directory of the comparison, from
+    /// the analysis' rollups (eliminated counted on BEFORE, added on AFTER,
+    /// the rest on whichever side has more).
+    pub fn mixed_counts(&self, id: u32) -> Vec<(Mark, u32)> {
+        let n = self.tree.node(id);
+        let facts = |side: usize| {
+            let (_, tree) = self.origins.files[side].as_ref()?;
+            tree.facts(n.origin[side]?).map(|(_, f)| f)
+        };
+        let (before, after) = (facts(0), facts(1));
+        Status::ALL
+            .into_iter()
+            .filter_map(|s| {
+                let files = |f: Option<&PathFacts>| f.map_or(0, |f| f.rollup.files(s));
+                let count = match s {
+                    Status::Eliminated => files(before),
+                    Status::Added => files(after),
+                    _ => files(before).max(files(after)),
+                };
+                (count > 0).then(|| (super::compare::mark_of(s), count))
+            })
+            .collect()
     }
 
     pub fn selected_id(&self) -> Option<u32> {

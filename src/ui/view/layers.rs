@@ -1,0 +1,78 @@
+//! The layers list of one image.
+
+use super::{pane_block, side_name, RenderRef, Theme};
+use crate::format;
+use crate::ui::jobs::LayerMode;
+use crate::ui::layout::Pane;
+use crate::ui::model::Model;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub struct Layers<'a> {
+    pub model: &'a Model,
+    pub theme: Theme,
+    pub slot: usize,
+}
+
+impl Widget for Layers<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Layers { model, theme, slot } = self;
+        let focused = model.focus == Pane::Layers(slot);
+        let Some(l) = model.slots.get(slot).and_then(|s| s.loaded()) else {
+            pane_block(
+                theme,
+                Line::raw(format!(" Layers {} ", side_name(model, slot))),
+                focused,
+            )
+            .render_ref(area, buf);
+            return;
+        };
+        let mode = match model.layer_mode {
+            LayerMode::Aggregated => "ctrl+a aggregated",
+            LayerMode::Only => "ctrl+l layer only",
+        };
+        let title = Line::from(vec![
+            Span::styled(
+                format!(" Layers {} ", side_name(model, slot)),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(format!("· {mode} "), theme.dim()),
+        ]);
+        let block = pane_block(theme, title, focused);
+        let inner = block.inner(area);
+        block.render_ref(area, buf);
+        let cursor = model.layers[slot];
+        let scoped = model.scope.filter(|s| s.0 == slot).map(|s| s.1);
+        for (row, i) in (cursor.offset..l.image.layers.len())
+            .take(inner.height as usize)
+            .enumerate()
+        {
+            let layer = &l.image.layers[i];
+            let y = inner.y + row as u16;
+            let created = layer
+                .created_by
+                .as_deref()
+                .map(|c| format::created_by(Some(c)));
+            let line = Line::from(vec![
+                Span::raw(if scoped == Some(i) { "▶" } else { " " }),
+                Span::styled(format!("{i:>2} "), theme.dim()),
+                Span::raw(format!("{:>9}  ", format::size(layer.size))),
+                Span::raw(created.unwrap_or_else(|| "(no history)".into())),
+            ]);
+            buf.set_line(inner.x, y, &line, inner.width);
+            if i == cursor.selected && (focused || scoped == Some(i)) {
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    theme.selected(focused),
+                );
+            }
+        }
+    }
+}
