@@ -568,12 +568,16 @@ fn a_moved_file_names_its_other_path_on_both_sides() {
         vec![layer(
             0,
             "COPY . /src",
-            vec![dir("src"), file("src/app", 900, 55)],
+            vec![dir("src"), file("src/app", 900, 55), file("conf", 10, 1)],
         )],
     );
     let after = image(
         "moved:after",
-        vec![layer(0, "COPY app /", vec![file("app", 900, 55)])],
+        vec![layer(
+            0,
+            "COPY app /",
+            vec![file("app", 900, 55), file("conf", 10, 2)],
+        )],
     );
     let cmp = Arc::new(stagediff::analysis::compare(
         &before,
@@ -586,7 +590,14 @@ fn a_moved_file_names_its_other_path_on_both_sides() {
     assert_eq!(moved_to, Some(("moved to", "/app".to_string())));
     let moved_from = TreeRef::After(cmp.clone()).moved(cmp.after.facts(a));
     assert_eq!(moved_from, Some(("moved from", "/src/app".to_string())));
-    // A file that did not move says nothing; nor does a one-image tree.
+    // A file that did not move says nothing, even with a counterpart (a
+    // changed file); nor does a one-image tree.
+    let conf = cmp.before.tree.lookup(b"conf").unwrap();
+    assert!(cmp.before.facts(conf).counterpart.is_some());
+    assert_eq!(
+        TreeRef::Before(cmp.clone()).moved(cmp.before.facts(conf)),
+        None
+    );
     let src = cmp.before.tree.lookup(b"src").unwrap();
     assert_eq!(
         TreeRef::Before(cmp.clone()).moved(cmp.before.facts(src)),
