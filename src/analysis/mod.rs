@@ -31,11 +31,14 @@
 
 pub mod audit;
 pub mod bdb;
+pub mod claim;
 mod classify;
 mod compare;
 pub mod gate;
 pub mod glob;
+pub mod names;
 pub mod owners;
+pub mod pkgdb;
 pub mod python;
 pub mod rpmdb;
 pub mod rules;

@@ -1,23 +1,24 @@
-//! Who owns what: each image's own package databases (dpkg, distroless
-//! `status.d`, apk, rpm), read from the contents the single pass captured,
-//! mapped onto the squashed tree.
+//! Who owns what: the packages of each image's own databases (parsed in
+//! `pkgdb`, located through `claim`) mapped onto the squashed tree, and the
+//! owner table both sides share.
 //!
 //! Package databases are untrusted input: parsers never panic, bound the
 //! work by the (already bounded) captured bytes, and skip what they do not
 //! understand. A database that cannot be read at all costs its ownership,
 //! not the comparison: [`Ownership::warnings`] says why.
 
-use super::rpmdb;
+pub(crate) use super::claim::child_named;
+use super::claim::claim_list;
+pub use super::claim::find_listed;
+use super::pkgdb::rpm::index_rpm;
+pub use super::pkgdb::{apk::parse_apk_installed, dpkg::parse_dpkg_status, DbPackage};
+use super::pkgdb::{trim, Listed};
 use super::{Owner, OwnerId, OwnerKind, Package};
 use crate::escape::escape_bytes;
-use crate::image::capture::{self, MAX_RPMDB};
-use crate::image::entry::{normalize_path, split_parent};
+use crate::image::entry::normalize_path;
 use crate::image::{EntryKind, Layer};
 use crate::tree::{FileTree, NodeId, ROOT};
 use std::collections::HashMap;
-
-/// Most packages read from one database (a real one has a few thousand).
-const MAX_PACKAGES: usize = 100_000;
 
 /// Deduplicates owners by (kind, name, version, ecosystem).
 #[derive(Default, Debug)]
@@ -67,259 +68,6 @@ impl Interner {
 
     pub fn into_owners(self) -> Vec<Owner> {
         self.owners
-    }
-}
-
-/// One package as a database describes it (raw bytes: untrusted).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DbPackage {
-    pub name: Vec<u8>,
-    pub version: Vec<u8>,
-    pub architecture: Vec<u8>,
-    pub installed_size: u64,
-    pub section: Option<Vec<u8>>,
-    /// Whether its files are on disk (dpkg: installed, unpacked,
-    /// half-configured, triggers-*; apk: always).
-    pub installed: bool,
-    /// apk: the files and directories (normalised), from F:/R: lines.
-    pub files: Vec<Vec<u8>>,
-    /// apk: the directories (F: lines).
-    pub dirs: Vec<Vec<u8>>,
-    /// Names it depends on (dpkg Depends and Pre-Depends, every alternative;
-    /// apk D:), without versions or architecture qualifiers.
-    pub depends: Vec<Vec<u8>>,
-    /// Virtual names it provides (dpkg Provides, apk p:).
-    pub provides: Vec<Vec<u8>>,
-    /// dpkg: `Essential: yes` or `Priority: required`; the system needs it
-    /// whatever depends on it.
-    pub essential: bool,
-}
-
-/// At most this many dependency or provided names per package (hostile
-/// databases can list millions).
-const MAX_RELATIONS: usize = 512;
-
-/// Names in a dpkg relationship field: `a (>= 1), b:any | c [amd64] <!nocheck>`
-/// gives `a`, `b`, `c`.
-fn dpkg_relation_names(v: &[u8], out: &mut Vec<Vec<u8>>) {
-    for alt in v.split(|&b| b == b',' || b == b'|') {
-        let alt = trim(alt);
-        let end = alt
-            .iter()
-            .position(|&b| b.is_ascii_whitespace() || matches!(b, b'(' | b'[' | b'<' | b':'))
-            .unwrap_or(alt.len());
-        if end > 0 && out.len() < MAX_RELATIONS {
-            out.push(alt[..end].to_vec());
-        }
-    }
-}
-
-/// Names in an apk D: or p: line: `so:libc.musl-x86_64.so.1 musl>=1.2 !foo`
-/// gives `so:libc.musl-x86_64.so.1`, `musl` (conflicts, `!`, are skipped).
-fn apk_relation_names(v: &[u8], out: &mut Vec<Vec<u8>>) {
-    for tok in v.split(u8::is_ascii_whitespace) {
-        if tok.is_empty() || tok[0] == b'!' {
-            continue;
-        }
-        let end = tok
-            .iter()
-            .position(|&b| matches!(b, b'<' | b'>' | b'=' | b'~'))
-            .unwrap_or(tok.len());
-        if end > 0 && out.len() < MAX_RELATIONS {
-            out.push(tok[..end].to_vec());
-        }
-    }
-}
-
-/// Splits control-file text into stanzas of (field, value) pairs.
-/// Continuation lines (leading space or tab) are skipped: no field stanzas
-/// use need them.
-fn stanzas(text: &[u8]) -> impl Iterator<Item = Vec<(&[u8], &[u8])>> {
-    let mut lines = text.split(|&b| b == b'\n').peekable();
-    std::iter::from_fn(move || {
-        let mut fields = Vec::new();
-        loop {
-            match lines.next() {
-                None => {
-                    return (!fields.is_empty()).then_some(fields);
-                }
-                Some(line) => {
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    if line.iter().all(u8::is_ascii_whitespace) {
-                        if fields.is_empty() {
-                            continue;
-                        }
-                        return Some(fields);
-                    }
-                    if line[0] == b' ' || line[0] == b'\t' {
-                        continue;
-                    }
-                    if let Some(colon) = memchr::memchr(b':', line) {
-                        fields.push((&line[..colon], trim(&line[colon + 1..])));
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
-}
-
-fn parse_u64(b: &[u8]) -> Option<u64> {
-    std::str::from_utf8(b).ok()?.trim().parse().ok()
-}
-
-/// Parses dpkg's `status` (or one `status.d/*` file). Packages without a
-/// Status field (distroless) count as installed.
-pub fn parse_dpkg_status(text: &[u8]) -> Vec<DbPackage> {
-    let mut out = Vec::new();
-    for fields in stanzas(text) {
-        if out.len() >= MAX_PACKAGES {
-            break;
-        }
-        let mut p = DbPackage {
-            installed: true,
-            ..Default::default()
-        };
-        for (k, v) in fields {
-            match k {
-                b"Package" => p.name = v.to_vec(),
-                b"Version" => p.version = v.to_vec(),
-                b"Architecture" => p.architecture = v.to_vec(),
-                b"Installed-Size" => {
-                    p.installed_size = parse_u64(v).unwrap_or(0).saturating_mul(1024)
-                }
-                b"Section" => p.section = Some(v.to_vec()),
-                b"Depends" | b"Pre-Depends" => dpkg_relation_names(v, &mut p.depends),
-                b"Provides" => dpkg_relation_names(v, &mut p.provides),
-                b"Essential" => p.essential |= v == b"yes",
-                b"Priority" => p.essential |= v == b"required",
-                b"Status" => {
-                    let state = v.rsplit(|&b| b == b' ').next().unwrap_or_default();
-                    p.installed = matches!(
-                        state,
-                        b"installed"
-                            | b"unpacked"
-                            | b"half-configured"
-                            | b"triggers-awaited"
-                            | b"triggers-pending"
-                    );
-                }
-                _ => {}
-            }
-        }
-        if !p.name.is_empty() && !p.name.contains(&b'/') {
-            out.push(p);
-        }
-    }
-    out
-}
-
-/// Parses apk's `lib/apk/db/installed`.
-pub fn parse_apk_installed(text: &[u8]) -> Vec<DbPackage> {
-    let mut out = Vec::new();
-    for fields in stanzas(text) {
-        if out.len() >= MAX_PACKAGES {
-            break;
-        }
-        let mut p = DbPackage {
-            installed: true,
-            ..Default::default()
-        };
-        let mut dir: Vec<u8> = Vec::new();
-        for (k, v) in fields {
-            match k {
-                b"P" => p.name = v.to_vec(),
-                b"V" => p.version = v.to_vec(),
-                b"A" => p.architecture = v.to_vec(),
-                b"I" => p.installed_size = parse_u64(v).unwrap_or(0),
-                b"D" => apk_relation_names(v, &mut p.depends),
-                b"p" => apk_relation_names(v, &mut p.provides),
-                b"F" => {
-                    dir = normalize_path(v).into_vec();
-                    if !dir.is_empty() {
-                        p.dirs.push(dir.clone());
-                    }
-                }
-                b"R" => {
-                    let mut f = dir.clone();
-                    if !f.is_empty() {
-                        f.push(b'/');
-                    }
-                    f.extend_from_slice(v);
-                    let f = normalize_path(&f).into_vec();
-                    if !f.is_empty() {
-                        p.files.push(f);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !p.name.is_empty() {
-            out.push(p);
-        }
-    }
-    out
-}
-
-/// The child of `dir` named `name`, if any.
-pub(crate) fn child_named(tree: &FileTree, dir: NodeId, name: &[u8]) -> Option<NodeId> {
-    let kids = tree.children(dir);
-    kids.binary_search_by(|&c| (*tree.node(c).name).cmp(name))
-        .ok()
-        .map(|i| kids[i])
-}
-
-/// Where a path a package database names is in the image: the path itself
-/// when it has no symlinks on the way, else its parent resolved through the
-/// image's own symlinks (merged-/usr: `/bin/ls` is `/usr/bin/ls`) and the
-/// last component looked up without following it (so a listed symlink is
-/// the symlink, not its target).
-pub fn find_listed(tree: &FileTree, path: &[u8]) -> Option<NodeId> {
-    if let Some(id) = tree.lookup(path) {
-        return Some(id);
-    }
-    let (parent, name) = split_parent(path);
-    let dir = tree.resolve(parent)?;
-    if tree.node(dir).kind != EntryKind::Dir {
-        return None;
-    }
-    child_named(tree, dir, name)
-}
-
-/// Maps the lines of a dpkg `.list` onto the tree. A line followed by lines
-/// below it is a directory in the package's view, even where the image has
-/// a symlink there (merged /usr: `/bin`).
-fn claim_list(tree: &FileTree, list: &[u8], ids: &mut Vec<(NodeId, bool)>) {
-    let mut prev: Option<(Box<[u8]>, usize)> = None;
-    for line in list.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let path = normalize_path(line);
-        if path.is_empty() {
-            continue;
-        }
-        if let Some((p, i)) = &prev {
-            if path.len() > p.len() && path.starts_with(p) && path[p.len()] == b'/' {
-                ids[*i].1 = true;
-            }
-        }
-        match find_listed(tree, &path) {
-            Some(id) => {
-                ids.push((id, tree.node(id).kind == EntryKind::Dir));
-                prev = Some((path, ids.len() - 1));
-            }
-            None => prev = None,
-        }
     }
 }
 
@@ -536,124 +284,10 @@ fn resolve_depends(db: &[Listed], packages: &mut [Package]) {
     }
 }
 
-/// A package, its manager, and the nodes it lists with "is a directory to
-/// the package".
-type Listed = (DbPackage, &'static str, Vec<(NodeId, bool)>);
-
-/// Where rpm keeps its database: Fedora ≥ 36 and openSUSE in
-/// `/usr/lib/sysimage/rpm` (with `/var/lib/rpm` a symlink to it), RHEL/UBI,
-/// Rocky, CentOS and Amazon Linux in `/var/lib/rpm`. A newer backend wins
-/// over an older one left beside it.
-const RPM_DIRS: [&[u8]; 2] = [b"usr/lib/sysimage/rpm", b"var/lib/rpm"];
-
-/// How rpm stored its database.
-#[derive(Clone, Copy)]
-enum RpmBackend {
-    /// `rpmdb.sqlite`, rpm ≥ 4.16.
-    Sqlite,
-    /// `Packages`, a Berkeley DB hash file (rpm < 4.16).
-    BerkeleyDb,
-}
-
-/// Reads the rpm database of `tree` into `db`; what cannot be read becomes
-/// a warning.
-fn index_rpm(tree: &FileTree, layers: &[Layer], db: &mut Vec<Listed>, warnings: &mut Vec<String>) {
-    let file_in = |dir: &[u8], name: &[u8]| {
-        let dir = tree.resolve(dir)?;
-        let id = child_named(tree, dir, name)?;
-        (tree.node(id).kind == EntryKind::File).then_some(id)
-    };
-    let found = [
-        (&b"rpmdb.sqlite"[..], RpmBackend::Sqlite),
-        (b"Packages", RpmBackend::BerkeleyDb),
-    ]
-    .into_iter()
-    .flat_map(|(name, backend)| RPM_DIRS.iter().map(move |d| (*d, name, backend)))
-    .find_map(|(d, name, backend)| file_in(d, name).map(|id| (d, name, backend, id)));
-    let Some((dir, name, backend, id)) = found else {
-        // SUSE's NDB is not read: say so rather than stay silent.
-        if let Some(d) = RPM_DIRS
-            .iter()
-            .find(|d| file_in(d, b"Packages.db").is_some())
-        {
-            warnings.push(format!(
-                "rpm database /{}/Packages.db is NDB (SUSE), which stagediff does not read: no rpm ownership",
-                escape_bytes(d),
-            ));
-        }
-        return;
-    };
-    let shown = format!("/{}/{}", escape_bytes(dir), escape_bytes(name));
-    let Some(bytes) = tree.content(layers, id) else {
-        let size = tree.node(id).size;
-        let why = if size > MAX_RPMDB {
-            format!("bigger than the {} limit", crate::format::size(MAX_RPMDB))
-        } else {
-            format!(
-                "over the {} a layer or the {} an image may keep",
-                crate::format::size(capture::MAX_PER_LAYER),
-                crate::format::size(capture::MAX_PER_IMAGE)
-            )
-        };
-        warnings.push(format!(
-            "rpm database {shown} ({}) was not read, {why}: no rpm ownership",
-            crate::format::size(size)
-        ));
-        return;
-    };
-    let read = match backend {
-        RpmBackend::Sqlite => rpmdb::read_sqlite(bytes),
-        RpmBackend::BerkeleyDb => rpmdb::read_bdb(bytes),
-    };
-    let read = match read {
-        Ok(r) => r,
-        Err(e) => {
-            warnings.push(format!(
-                "rpm database {shown} is unreadable ({e}): no rpm ownership"
-            ));
-            return;
-        }
-    };
-    if read.bad_headers > 0 {
-        warnings.push(format!(
-            "rpm database {shown}: {} package headers skipped ({})",
-            read.bad_headers,
-            read.first_bad.map(|e| e.to_string()).unwrap_or_default()
-        ));
-    }
-    if read.files_dropped {
-        warnings.push(format!(
-            "rpm database {shown} lists too many files: some packages own none"
-        ));
-    }
-    for p in read.packages {
-        let mut ids = Vec::with_capacity(p.files.len());
-        for f in &p.files {
-            if let Some(id) = find_listed(tree, &f.path) {
-                ids.push((id, f.is_dir || tree.node(id).kind == EntryKind::Dir));
-            }
-        }
-        let version = p.evr();
-        db.push((
-            DbPackage {
-                name: p.name,
-                version,
-                architecture: p.arch,
-                installed_size: p.size,
-                section: p.group,
-                installed: true,
-                // rpm's requirements name capabilities (sonames, paths), not packages.
-                ..Default::default()
-            },
-            "rpm",
-            ids,
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::pkgdb::MAX_RELATIONS;
 
     const STATUS: &[u8] = b"Package: libc6\n\
 Status: install ok installed\n\

@@ -20,7 +20,7 @@
 //! stay the package's whatever a record says. Parsers never panic and bound
 //! their work.
 
-use super::classify::split_name_version;
+use super::names::split_name_version;
 use super::owners::{child_named, find_listed, Interner};
 use super::{OwnerId, OwnerKind};
 use crate::escape::escape_bytes;
