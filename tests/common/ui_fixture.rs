@@ -230,13 +230,15 @@ pub fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
         .collect()
 }
 
-/// A comparison model with both fixture images loaded and compared.
+/// A comparison model with both fixture images loaded and compared, the
+/// comparison built from the loaded images as the TUI builds it.
 pub fn compared(size: (u16, u16)) -> Model {
-    let (before, after) = (single_stage(), multi_stage());
-    let c =
-        stagediff::ui::app::Compared::new(&before, &after, &stagediff::analysis::Rules::builtin());
-    let mut m = loaded(vec![before, after], size);
+    let mut m = loaded(vec![single_stage(), multi_stage()], size);
     m.effects.clear();
+    let side = |slot: usize| m.slots[slot].loaded().expect("loaded").clone();
+    let (before, after) = (side(0), side(1));
+    let c =
+        stagediff::ui::app::Compared::of(&before, &after, &stagediff::analysis::Rules::builtin());
     update(&mut m, Action::Compared(Box::new(c)));
     m
 }
