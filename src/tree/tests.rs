@@ -512,3 +512,16 @@ fn largest_files_match_a_full_sort() {
         assert_eq!(t.largest_files(n), all[..n.min(200)], "n = {n}");
     }
 }
+
+#[test]
+fn opaque_deletions_are_listed_in_name_order() {
+    // Reports list a layer's changes as recorded; hidden children come in
+    // name order however they arrived.
+    let names = ["d/m", "d/z", "d/a", "d/q", "d/b"];
+    let (_, ch) = apply(&[
+        names.iter().map(|n| file(n, b"1")).collect(),
+        vec![special("d", EntryKind::OpaqueWhiteout, None)],
+    ]);
+    let deleted: Vec<&[u8]> = ch[1].iter().map(|c| &*c.path).collect();
+    assert_eq!(deleted, [&b"d/a"[..], b"d/b", b"d/m", b"d/q", b"d/z"]);
+}
