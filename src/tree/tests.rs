@@ -525,3 +525,42 @@ fn opaque_deletions_are_listed_in_name_order() {
     let deleted: Vec<&[u8]> = ch[1].iter().map(|c| &*c.path).collect();
     assert_eq!(deleted, [&b"d/a"[..], b"d/b", b"d/m", b"d/q", b"d/z"]);
 }
+
+#[test]
+fn children_sort_as_raw_bytes() {
+    // Names shorter and longer than 8 bytes sharing prefixes, bytes above
+    // 0x7f and a NUL (a PAX path may carry one): byte order throughout.
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for stem in [&b"abcdefgh"[..], b"abcdefg", b"abcdefgi", b"\xffz", b"a"] {
+        for tail in [&b""[..], b"\0", b"\0b", b"1", b"10", b"\xff", b"a/"] {
+            let mut n = stem.to_vec();
+            n.extend_from_slice(tail);
+            if !names.contains(&n) && !n.ends_with(b"/") {
+                names.push(n);
+            }
+        }
+    }
+    let layer: Vec<Entry> = names
+        .iter()
+        .map(|n| {
+            let mut p = b"d/".to_vec();
+            p.extend_from_slice(n);
+            Entry {
+                path: p.into(),
+                ..file("x", b"1")
+            }
+        })
+        .collect();
+    for seed in 0..4 {
+        let (t, _) = apply(&[shuffled(&layer, seed)]);
+        assert_finished(&t);
+        let got: Vec<&[u8]> = t
+            .children(t.lookup(b"d").unwrap())
+            .iter()
+            .map(|&c| &*t.node(c).name)
+            .collect();
+        let mut want: Vec<&[u8]> = names.iter().map(|n| &n[..]).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+}
