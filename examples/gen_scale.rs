@@ -200,7 +200,7 @@ impl<W: Write> Write for Hashing<W> {
 
 enum Sink {
     Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Gzip(Box<flate2::write::GzEncoder<BufWriter<File>>>),
 }
 
 impl Write for Sink {
@@ -222,10 +222,10 @@ impl Write for Sink {
 fn write_layer(path: &Path, items: &[Item], o: &Opts) -> io::Result<String> {
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let sink = if o.gzip {
-        Sink::Gzip(flate2::write::GzEncoder::new(
+        Sink::Gzip(Box::new(flate2::write::GzEncoder::new(
             file,
             flate2::Compression::fast(),
-        ))
+        )))
     } else {
         Sink::Plain(file)
     };
@@ -266,7 +266,7 @@ fn sha_hex(b: &[u8]) -> String {
 
 fn main() -> io::Result<()> {
     let o = parse_args();
-    let mut rng = Rng(0x5eed_0f_5ca1e);
+    let mut rng = Rng(0x05ee_d0f5_ca1e);
     let dirs = o.dirs;
 
     let mut layers: Vec<Vec<Item>> = Vec::new();
@@ -277,12 +277,8 @@ fn main() -> io::Result<()> {
     if let Some(frac) = o.second_layer {
         // Every k-th directory is deleted, spread over the whole name range.
         let deleted = ((dirs as f64) * frac).round() as u64;
-        let step = if deleted == 0 {
-            u64::MAX
-        } else {
-            dirs / deleted
-        };
-        let is_deleted = |d: u64| step != u64::MAX && d % step == 0 && d / step < deleted;
+        let step = dirs.checked_div(deleted);
+        let is_deleted = |d: u64| step.is_some_and(|s| d % s == 0 && d / s < deleted);
         let mut second: Vec<Item> = (0..dirs)
             .filter(|&d| is_deleted(d))
             .map(Item::Whiteout)
