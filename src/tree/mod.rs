@@ -348,13 +348,12 @@ impl FileTree {
         }
     }
 
-    /// Detaches every child of a directory; returns them, sorted by name.
+    /// Detaches every child of a directory; returns them.
     fn detach_children(&mut self, dir: NodeId) -> Vec<NodeId> {
-        let mut kids = std::mem::take(&mut self.nodes[dir as usize].children);
+        let kids = std::mem::take(&mut self.nodes[dir as usize].children);
         for &k in &kids {
             self.unindex(k);
         }
-        self.sort_by_name(&mut kids);
         kids
     }
 
@@ -475,7 +474,10 @@ impl FileTree {
                 });
                 self.detach(id);
             } else if self.nodes[id as usize].kind == EntryKind::Dir {
-                for k in self.detach_children(id) {
+                // Reported in name order, whatever order they arrived in.
+                let mut kids = self.detach_children(id);
+                self.sort_by_name(&mut kids);
+                for k in kids {
                     let mut path = e.path.to_vec();
                     if !path.is_empty() {
                         path.push(b'/');
