@@ -1,10 +1,18 @@
 //! The squashed filesystem: an arena tree built by applying layers in order
 //! with OCI semantics (whiteouts, opaque directories, replacements, implied
 //! parents, hard links counted once), recording what each layer changed.
+//!
+//! Building takes time linear in the entries whatever order their names
+//! arrive in: a hash index finds a child by (parent, name), children are
+//! appended as they come and sorted once per directory when the tree is
+//! finished ([`FileTree::rollup`]), and a node knows its place among its
+//! siblings so removing it is O(1).
 
 use crate::image::entry::{split_parent, ContentHash, Entry, EntryKind};
 use crate::image::Layer;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use serde::Serialize;
+use std::hash::BuildHasher;
 
 pub type NodeId = u32;
 
@@ -16,8 +24,12 @@ pub const ROOT: NodeId = 0;
 pub struct Node {
     pub name: Box<[u8]>,
     pub parent: NodeId,
-    /// Live children, sorted by name.
+    /// Live children; sorted by name once the tree is finished
+    /// ([`FileTree::rollup`]), in arrival order while layers are applied.
     pub children: Vec<NodeId>,
+    /// This node's position in its parent's `children` (O(1) removal).
+    /// Fits in what was padding: a node stays 144 bytes.
+    slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
     pub size: u64,
@@ -43,6 +55,7 @@ impl Node {
             name: name.into(),
             parent,
             children: Vec::new(),
+            slot: 0,
             kind: EntryKind::Dir,
             size: 0,
             total: 0,
@@ -91,9 +104,30 @@ pub struct LayerChange {
 }
 
 /// An arena of nodes; removed nodes stay in the arena but are unreachable.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FileTree {
     nodes: Vec<Node>,
+    /// Every attached node except the root, found by (parent, name). Holds
+    /// node ids only (4 bytes and a control byte a slot); hash and equality
+    /// are computed from the arena. Children of a detached directory may
+    /// linger here: nothing can reach them, since ids are never reused and
+    /// the detached directory itself is gone from the index.
+    index: HashTable<NodeId>,
+    /// Randomly seeded per tree, so names crafted to collide in one run do
+    /// not collide in the next (image names are untrusted).
+    hasher: DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for FileTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileTree")
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key_hash(hasher: &DefaultHashBuilder, parent: NodeId, name: &[u8]) -> u64 {
+    hasher.hash_one((parent, name))
 }
 
 impl Default for FileTree {
@@ -106,6 +140,8 @@ impl FileTree {
     pub fn new() -> Self {
         FileTree {
             nodes: vec![Node::dir(b"", ROOT, 0)],
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 
@@ -113,6 +149,8 @@ impl FileTree {
         &self.nodes[id as usize]
     }
 
+    /// Live children of a directory, sorted by name once the tree is
+    /// finished ([`FileTree::rollup`]; [`squash`] does it).
     pub fn children(&self, id: NodeId) -> &[NodeId] {
         &self.nodes[id as usize].children
     }
@@ -126,10 +164,21 @@ impl FileTree {
         self.nodes[ROOT as usize].files
     }
 
-    fn child(&self, dir: NodeId, name: &[u8]) -> Result<NodeId, usize> {
-        let kids = &self.nodes[dir as usize].children;
-        kids.binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(name))
-            .map(|i| kids[i])
+    /// The live child of `dir` named `name`, in O(1) whatever the number of
+    /// siblings.
+    pub fn child(&self, dir: NodeId, name: &[u8]) -> Option<NodeId> {
+        self.find(dir, name).1
+    }
+
+    /// The child, and the key's hash for [`FileTree::new_node`].
+    fn find(&self, dir: NodeId, name: &[u8]) -> (u64, Option<NodeId>) {
+        let nodes = &self.nodes;
+        let hash = key_hash(&self.hasher, dir, name);
+        let found = self.index.find(hash, |&id| {
+            let n = &nodes[id as usize];
+            n.parent == dir && *n.name == *name
+        });
+        (hash, found.copied())
     }
 
     /// Finds a path without following symlinks.
@@ -142,7 +191,7 @@ impl FileTree {
             if comp.is_empty() {
                 continue;
             }
-            cur = self.child(cur, comp).ok()?;
+            cur = self.child(cur, comp)?;
         }
         Some(cur)
     }
@@ -168,7 +217,7 @@ impl FileTree {
                 }
                 _ => {}
             }
-            let next = self.child(cur, &comp).ok()?;
+            let next = self.child(cur, &comp)?;
             let n = &self.nodes[next as usize];
             if n.kind == EntryKind::Symlink {
                 hops += 1;
@@ -230,21 +279,46 @@ impl FileTree {
             .iter()
             .filter(|&id| self.nodes[id as usize].kind == EntryKind::File)
             .collect();
-        files.sort_by(|&a, &b| {
-            self.nodes[b as usize]
+        let biggest_first = |a: &NodeId, b: &NodeId| {
+            self.nodes[*b as usize]
                 .size
-                .cmp(&self.nodes[a as usize].size)
-                .then_with(|| a.cmp(&b))
-        });
-        files.truncate(n);
+                .cmp(&self.nodes[*a as usize].size)
+                .then_with(|| a.cmp(b))
+        };
+        // Only the first `n` need sorting: O(files + n log n).
+        if n < files.len() {
+            files.select_nth_unstable_by(n, biggest_first);
+            files.truncate(n);
+        }
+        files.sort_by(biggest_first);
         files
     }
 
-    fn new_node(&mut self, parent: NodeId, name: &[u8], slot: usize, layer: u32) -> NodeId {
+    /// Creates a node as the last child of `parent` (which has no child of
+    /// that name yet; `hash` is the key's, from [`FileTree::find`]).
+    fn new_node(&mut self, parent: NodeId, name: &[u8], hash: u64, layer: u32) -> NodeId {
         let id = self.nodes.len() as NodeId;
-        self.nodes.push(Node::dir(name, parent, layer));
-        self.nodes[parent as usize].children.insert(slot, id);
+        let mut node = Node::dir(name, parent, layer);
+        let kids = &mut self.nodes[parent as usize].children;
+        node.slot = kids.len() as u32;
+        kids.push(id);
+        self.nodes.push(node);
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.index.insert_unique(hash, id, |&k| {
+            let n = &nodes[k as usize];
+            key_hash(hasher, n.parent, &n.name)
+        });
         id
+    }
+
+    /// Takes a node out of the index (its parent's `children` is the
+    /// caller's business).
+    fn unindex(&mut self, id: NodeId) {
+        let n = &self.nodes[id as usize];
+        let hash = key_hash(&self.hasher, n.parent, &n.name);
+        if let Ok(entry) = self.index.find_entry(hash, |&k| k == id) {
+            entry.remove();
+        }
     }
 
     fn subtree_size(&self, id: NodeId) -> u64 {
@@ -255,14 +329,57 @@ impl FileTree {
                 .sum::<u64>()
     }
 
+    /// Removes a live node from its parent in O(1): the last sibling takes
+    /// its place (the order is restored when the tree is finished).
     fn detach(&mut self, id: NodeId) {
-        let parent = self.nodes[id as usize].parent;
-        let name = self.nodes[id as usize].name.clone();
-        if let Ok(i) = self.nodes[parent as usize]
-            .children
-            .binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(&name))
-        {
-            self.nodes[parent as usize].children.remove(i);
+        self.unindex(id);
+        let (parent, slot) = {
+            let n = &self.nodes[id as usize];
+            (n.parent as usize, n.slot as usize)
+        };
+        let kids = &mut self.nodes[parent].children;
+        debug_assert_eq!(kids.get(slot), Some(&id));
+        if kids.get(slot) != Some(&id) {
+            return;
+        }
+        kids.swap_remove(slot);
+        if let Some(&moved) = kids.get(slot) {
+            self.nodes[moved as usize].slot = slot as u32;
+        }
+    }
+
+    /// Detaches every child of a directory; returns them.
+    fn detach_children(&mut self, dir: NodeId) -> Vec<NodeId> {
+        let kids = std::mem::take(&mut self.nodes[dir as usize].children);
+        for &k in &kids {
+            self.unindex(k);
+        }
+        kids
+    }
+
+    fn sort_by_name(&self, kids: &mut [NodeId]) {
+        if kids.len() < 2 {
+            return;
+        }
+        // Names are compared through the arena, two cache misses a side, so
+        // sort (first 8 bytes, name, id) instead: most comparisons end at
+        // the prefix. Zero-padded big-endian prefixes order as the names do,
+        // and equal prefixes fall back to the whole name. Stable sort finds
+        // runs: names that arrived sorted or reversed cost O(n). Names in
+        // one directory are unique.
+        let mut keyed: Vec<(u64, &[u8], NodeId)> = kids
+            .iter()
+            .map(|&k| {
+                let name = &*self.nodes[k as usize].name;
+                let mut prefix = [0u8; 8];
+                let n = name.len().min(8);
+                prefix[..n].copy_from_slice(&name[..n]);
+                (u64::from_be_bytes(prefix), name, k)
+            })
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        for (slot, (_, _, k)) in kids.iter_mut().zip(keyed) {
+            *slot = k;
         }
     }
 
@@ -284,8 +401,8 @@ impl FileTree {
             if comp.is_empty() {
                 continue;
             }
-            cur = match self.child(cur, comp) {
-                Ok(id) => {
+            cur = match self.find(cur, comp) {
+                (_, Some(id)) => {
                     if self.nodes[id as usize].kind != EntryKind::Dir {
                         // A file in the way of a directory: the directory wins.
                         let n = &mut self.nodes[id as usize];
@@ -307,8 +424,8 @@ impl FileTree {
                     }
                     id
                 }
-                Err(slot) => {
-                    let id = self.new_node(cur, comp, slot, layer);
+                (hash, None) => {
+                    let id = self.new_node(cur, comp, hash, layer);
                     out.push(LayerChange {
                         path: parent_path[..(end - 1).min(parent_path.len())].into(),
                         status: ChangeStatus::Added,
@@ -327,6 +444,15 @@ impl FileTree {
     /// Applies one layer's entries on top of the tree, returning its changes.
     pub fn apply_layer(&mut self, layer_index: u32, entries: &[Entry]) -> Vec<LayerChange> {
         let mut out = Vec::new();
+        // Growing the index rehashes every node, reading each name from the
+        // arena again; one reservation per layer avoids most of that. At
+        // most one entry a path, and 5 bytes a slot, so it never costs much
+        // even when the layer only rewrites paths that exist.
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.index.reserve(entries.len(), |&k| {
+            let n = &nodes[k as usize];
+            key_hash(hasher, n.parent, &n.name)
+        });
         // Whiteouts only ever affect the layers below, so they go first: a
         // layer may delete a path and create it again in any tar order.
         for e in entries.iter().filter(|e| e.kind.is_whiteout()) {
@@ -348,7 +474,9 @@ impl FileTree {
                 });
                 self.detach(id);
             } else if self.nodes[id as usize].kind == EntryKind::Dir {
-                let kids = std::mem::take(&mut self.nodes[id as usize].children);
+                // Reported in name order, whatever order they arrived in.
+                let mut kids = self.detach_children(id);
+                self.sort_by_name(&mut kids);
                 for k in kids {
                     let mut path = e.path.to_vec();
                     if !path.is_empty() {
@@ -382,13 +510,13 @@ impl FileTree {
                 }
             }
             let mut shadowed = (0, None);
-            let status = match self.child(parent, name) {
-                Err(slot) => {
-                    let id = self.new_node(parent, name, slot, layer_index);
+            let status = match self.find(parent, name) {
+                (key, None) => {
+                    let id = self.new_node(parent, name, key, layer_index);
                     self.set(id, e, hash, layer_index);
                     ChangeStatus::Added
                 }
-                Ok(id) => {
+                (_, Some(id)) => {
                     let n = &self.nodes[id as usize];
                     // What stays hidden below: the old version, and when a
                     // file replaces a directory, everything that was in it.
@@ -405,7 +533,7 @@ impl FileTree {
                         && n.link == e.link;
                     if n.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
                         // A file replaces a directory and everything in it.
-                        self.nodes[id as usize].children.clear();
+                        self.detach_children(id);
                     }
                     self.set(id, e, hash, layer_index);
                     if same {
@@ -455,12 +583,28 @@ impl FileTree {
         layers.get(n.layer as usize)?.captured(&self.path_of(id))
     }
 
-    /// Computes `total` and `files` of every live node.
+    /// Finishes the tree: sorts every directory's children by name and
+    /// computes `total` and `files` of every live node. Layers may still be
+    /// applied afterwards (call it again then).
     pub fn rollup(&mut self) {
         // Children always have larger ids than the parent they were created
         // under, but a node can be re-parented only by re-creation, so a
         // post-order walk over live nodes is the safe way.
-        let order: Vec<NodeId> = std::iter::once(ROOT).chain(self.iter()).collect();
+        let mut order: Vec<NodeId> = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec![ROOT];
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            let mut kids = std::mem::take(&mut self.nodes[id as usize].children);
+            if kids.is_empty() {
+                continue;
+            }
+            self.sort_by_name(&mut kids);
+            for (slot, &k) in kids.iter().enumerate() {
+                self.nodes[k as usize].slot = slot as u32;
+            }
+            stack.extend_from_slice(&kids);
+            self.nodes[id as usize].children = kids;
+        }
         for &id in order.iter().rev() {
             let (mut total, mut files) = {
                 let n = &self.nodes[id as usize];

@@ -243,3 +243,324 @@ fn largest_files_are_sorted() {
     assert_eq!(names, ["l", "m"]);
     assert_eq!(t.file_count(), 3);
 }
+
+/// Everything a finished tree says about each live path, in iteration order.
+fn snapshot(t: &FileTree) -> Vec<String> {
+    t.iter()
+        .map(|id| {
+            let n = t.node(id);
+            format!(
+                "{} {:?} size={} total={} files={} mode={:o} uid={} layer={} hash={:?} link={:?} kids={}",
+                String::from_utf8_lossy(&t.path_of(id)),
+                n.kind,
+                n.size,
+                n.total,
+                n.files,
+                n.mode,
+                n.uid,
+                n.layer,
+                n.hash,
+                n.link.as_deref().map(String::from_utf8_lossy),
+                n.children.len(),
+            )
+        })
+        .collect()
+}
+
+/// Every live directory's children are sorted by name and each is found by
+/// `lookup` under its own path.
+fn assert_finished(t: &FileTree) {
+    for id in std::iter::once(ROOT).chain(t.iter()) {
+        let names: Vec<&[u8]> = t.children(id).iter().map(|&c| &*t.node(c).name).collect();
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "children of {:?} not sorted",
+            String::from_utf8_lossy(&t.path_of(id))
+        );
+        for &c in t.children(id) {
+            assert_eq!(t.node(c).parent, id);
+            assert_eq!(t.lookup(&t.path_of(c)), Some(c));
+        }
+    }
+}
+
+/// Deletions a layer recorded, in a canonical order (the order of the
+/// whiteout entries in the tar is the only thing that moves them).
+fn deletions(ch: &[LayerChange]) -> Vec<(String, u64)> {
+    let mut d: Vec<_> = ch
+        .iter()
+        .filter(|c| c.status == ChangeStatus::Deleted)
+        .map(|c| (String::from_utf8_lossy(&c.path).into_owned(), c.size))
+        .collect();
+    d.sort();
+    d
+}
+
+/// A small deterministic shuffle (splitmix64), so a failure can be replayed.
+fn shuffled<T: Clone>(items: &[T], seed: u64) -> Vec<T> {
+    let mut s = seed;
+    let mut next = || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut v = items.to_vec();
+    for i in (1..v.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// Two layers with every rule whose outcome must not depend on the order
+/// of a layer's entries: explicit and implied directories, files, symlinks,
+/// whiteouts of files and of whole directories, an opaque directory with
+/// new content, a file replacing a directory, a directory replacing a file.
+fn layers_for_order_tests() -> Vec<Vec<Entry>> {
+    // An explicit directory's attributes win over the implied parent's
+    // defaults whether it comes before or after its contents.
+    let private = Entry {
+        mode: 0o700,
+        uid: 7,
+        ..dir("etc")
+    };
+    let mut base = vec![private, dir("usr"), dir("usr/lib"), dir("opaque")];
+    for i in 0..40 {
+        base.push(file(
+            &format!("usr/lib/f{i:02}"),
+            format!("lib{i}").as_bytes(),
+        ));
+        base.push(file(
+            &format!("many/n{}", 97 - i),
+            format!("n{i}").as_bytes(),
+        ));
+        base.push(file(&format!("opaque/o{i}"), b"old"));
+    }
+    base.extend([
+        file("etc/passwd", b"root"),
+        special("etc/link", EntryKind::Symlink, Some("passwd")),
+        dir("gone"),
+        file("gone/a", b"aaaa"),
+        dir("gone/sub"),
+        file("gone/sub/b", b"bb"),
+        dir("becomes-file"),
+        file("becomes-file/x", b"12345"),
+        file("becomes-dir", b"xyz"),
+    ]);
+    let mut top = vec![
+        special("gone", EntryKind::Whiteout, None),
+        special("opaque", EntryKind::OpaqueWhiteout, None),
+        file("opaque/new", b"fresh"),
+        file("opaque/o3", b"again"),
+        file("becomes-file", b"now a file"),
+        dir("becomes-dir"),
+        file("becomes-dir/in", b"i"),
+        file("etc/passwd", b"root:x"),
+    ];
+    for i in (0..40).step_by(3) {
+        top.push(special(
+            &format!("many/n{}", 97 - i),
+            EntryKind::Whiteout,
+            None,
+        ));
+    }
+    vec![base, top]
+}
+
+#[test]
+fn arrival_order_does_not_change_the_tree() {
+    let layers = layers_for_order_tests();
+    let (want, want_ch) = apply(&layers);
+    assert_finished(&want);
+    let want_snap = snapshot(&want);
+    assert!(want.lookup(b"gone").is_none() && want.lookup(b"opaque/o1").is_none());
+    assert_eq!(want.node(want.lookup(b"opaque/o3").unwrap()).size, 5);
+    let reversed: Vec<Vec<Entry>> = layers
+        .iter()
+        .map(|l| l.iter().rev().cloned().collect())
+        .collect();
+    let mut orders = vec![("reverse".to_string(), reversed)];
+    for seed in 1..=8u64 {
+        let l = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| shuffled(l, seed * 31 + i as u64))
+            .collect();
+        orders.push((format!("shuffle {seed}"), l));
+    }
+    for (what, layers) in orders {
+        let (t, ch) = apply(&layers);
+        assert_finished(&t);
+        assert_eq!(snapshot(&t), want_snap, "{what}");
+        for (a, b) in ch.iter().zip(&want_ch) {
+            assert_eq!(deletions(a), deletions(b), "{what}");
+        }
+    }
+}
+
+#[test]
+fn many_names_in_one_directory_in_any_order() {
+    let names: Vec<String> = (0..5000).map(|i| format!("d/f{i:05}")).collect();
+    let sorted: Vec<Entry> = names.iter().map(|n| file(n, n.as_bytes())).collect();
+    let reverse: Vec<Entry> = sorted.iter().rev().cloned().collect();
+    let random = shuffled(&sorted, 7);
+    let (want, _) = apply(&[sorted]);
+    for layer in [reverse, random] {
+        let (t, _) = apply(&[layer]);
+        assert_finished(&t);
+        assert_eq!(snapshot(&t), snapshot(&want));
+        assert_eq!(t.children(t.lookup(b"d").unwrap()).len(), 5000);
+    }
+}
+
+#[test]
+fn whiteouts_of_many_siblings_leave_the_others_reachable() {
+    // Removing a child moves the last sibling into its place; every later
+    // removal and lookup must still find the right node.
+    let base: Vec<Entry> = (0..600)
+        .map(|i| file(&format!("d/f{i:03}"), b"x"))
+        .collect();
+    let doomed: Vec<usize> = shuffled(&(0..600).collect::<Vec<_>>(), 3)
+        .into_iter()
+        .filter(|i| i % 3 != 0)
+        .collect();
+    let top: Vec<Entry> = doomed
+        .iter()
+        .map(|i| special(&format!("d/f{i:03}"), EntryKind::Whiteout, None))
+        .collect();
+    let again = vec![file("d/f001", b"back"), file("d/f600", b"new")];
+    let (t, ch) = apply(&[base, top, again]);
+    assert_finished(&t);
+    assert_eq!(ch[1].len(), 400);
+    assert!(ch[1].iter().all(|c| c.status == ChangeStatus::Deleted));
+    let mut want: Vec<String> = (0..600)
+        .filter(|i| i % 3 == 0)
+        .map(|i| format!("d/f{i:03}"))
+        .collect();
+    want.extend(["d/f001".into(), "d/f600".into()]);
+    want.sort();
+    want.insert(0, "d".into());
+    assert_eq!(paths(&t), want);
+    assert_eq!(status(&ch[2], "d/f001"), Some(ChangeStatus::Added));
+    assert_eq!(t.node(t.lookup(b"d/f001").unwrap()).size, 4);
+}
+
+#[test]
+fn hidden_children_are_not_found_again() {
+    // An opaque directory's and a replaced directory's old children are
+    // gone from lookups: the same names come back as new paths.
+    let (t, ch) = apply(&[
+        vec![dir("o"), file("o/a", b"1"), dir("r"), file("r/a", b"22")],
+        vec![
+            special("o", EntryKind::OpaqueWhiteout, None),
+            file("o/a", b"333"),
+            file("r", b"file"),
+        ],
+        vec![dir("r"), file("r/b", b"4")],
+    ]);
+    assert_finished(&t);
+    assert_eq!(paths(&t), ["o", "o/a", "r", "r/b"]);
+    assert_eq!(
+        ch[1]
+            .iter()
+            .filter(|c| &*c.path == b"o/a")
+            .map(|c| c.status)
+            .collect::<Vec<_>>(),
+        [ChangeStatus::Deleted, ChangeStatus::Added]
+    );
+    assert_eq!(t.lookup(b"r/a"), None);
+    assert_eq!(t.total_size(), 4);
+}
+
+#[test]
+fn layers_applied_after_a_rollup_keep_the_tree_consistent() {
+    // The TUI steps through layers: apply, finish, apply more, finish.
+    let layers = layers_for_order_tests();
+    let (want, _) = apply(&layers);
+    let mut t = FileTree::new();
+    t.apply_layer(0, &shuffled(&layers[0], 11));
+    t.rollup();
+    t.apply_layer(1, &shuffled(&layers[1], 12));
+    t.rollup();
+    assert_finished(&t);
+    assert_eq!(snapshot(&t), snapshot(&want));
+}
+
+#[test]
+fn a_node_stays_small() {
+    // The tree holds one node per path; the scale target is < 200 bytes a
+    // file overall, so a node must not grow unnoticed.
+    assert!(
+        std::mem::size_of::<Node>() <= 144,
+        "{}",
+        std::mem::size_of::<Node>()
+    );
+}
+
+#[test]
+fn largest_files_match_a_full_sort() {
+    // Many equal sizes: ties go to the lower node id, as a full sort says.
+    let layer: Vec<Entry> = (0..200)
+        .map(|i| file(&format!("f{i:03}"), &vec![b'x'; (i * 7) % 13]))
+        .collect();
+    let (t, _) = apply(&[layer]);
+    let mut all: Vec<NodeId> = t.iter().collect();
+    all.sort_by(|&a, &b| t.node(b).size.cmp(&t.node(a).size).then(a.cmp(&b)));
+    for n in [0, 1, 5, 16, 199, 200, 500] {
+        assert_eq!(t.largest_files(n), all[..n.min(200)], "n = {n}");
+    }
+}
+
+#[test]
+fn opaque_deletions_are_listed_in_name_order() {
+    // Reports list a layer's changes as recorded; hidden children come in
+    // name order however they arrived.
+    let names = ["d/m", "d/z", "d/a", "d/q", "d/b"];
+    let (_, ch) = apply(&[
+        names.iter().map(|n| file(n, b"1")).collect(),
+        vec![special("d", EntryKind::OpaqueWhiteout, None)],
+    ]);
+    let deleted: Vec<&[u8]> = ch[1].iter().map(|c| &*c.path).collect();
+    assert_eq!(deleted, [&b"d/a"[..], b"d/b", b"d/m", b"d/q", b"d/z"]);
+}
+
+#[test]
+fn children_sort_as_raw_bytes() {
+    // Names shorter and longer than 8 bytes sharing prefixes, bytes above
+    // 0x7f and a NUL (a PAX path may carry one): byte order throughout.
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for stem in [&b"abcdefgh"[..], b"abcdefg", b"abcdefgi", b"\xffz", b"a"] {
+        for tail in [&b""[..], b"\0", b"\0b", b"1", b"10", b"\xff", b"a/"] {
+            let mut n = stem.to_vec();
+            n.extend_from_slice(tail);
+            if !names.contains(&n) && !n.ends_with(b"/") {
+                names.push(n);
+            }
+        }
+    }
+    let layer: Vec<Entry> = names
+        .iter()
+        .map(|n| {
+            let mut p = b"d/".to_vec();
+            p.extend_from_slice(n);
+            Entry {
+                path: p.into(),
+                ..file("x", b"1")
+            }
+        })
+        .collect();
+    for seed in 0..4 {
+        let (t, _) = apply(&[shuffled(&layer, seed)]);
+        assert_finished(&t);
+        let got: Vec<&[u8]> = t
+            .children(t.lookup(b"d").unwrap())
+            .iter()
+            .map(|&c| &*t.node(c).name)
+            .collect();
+        let mut want: Vec<&[u8]> = names.iter().map(|n| &n[..]).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+}
