@@ -12,6 +12,8 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 const MAX_META: u64 = 1 << 20;
 /// Bytes of a file's start kept to sniff header flags.
 const HEAD: usize = 128;
+/// Longest name or link target accepted: Linux's PATH_MAX.
+const PATH_MAX: usize = 4096;
 /// Entries counted locally before they are added to the image's total.
 const ENTRY_BATCH: u64 = 4096;
 
@@ -290,12 +292,21 @@ impl<'k> TarWalker<'k> {
             .pax_path
             .or(pending.long_name)
             .unwrap_or_else(|| h.path_bytes().into_owned());
-        let path = normalize_path(&raw_path);
         let link_raw: Option<Box<[u8]>> = pending
             .pax_link
             .or(pending.long_link)
             .or_else(|| h.link_name_bytes().map(|l| l.into_owned()))
             .map(Vec::into_boxed_slice);
+        // Linux refuses longer names (ENAMETOOLONG), so docker could not
+        // extract them either; and each directory a path implies is recorded
+        // with its own path, so a name's cost grows with its square.
+        if raw_path.len() > PATH_MAX || link_raw.as_ref().is_some_and(|l| l.len() > PATH_MAX) {
+            self.fail(TarError::Bad(format!(
+                "an entry's name or link target is longer than {PATH_MAX} bytes"
+            )));
+            return;
+        }
+        let path = normalize_path(&raw_path);
         let mode = h.mode().unwrap_or(0o644) & 0o7777;
         let uid = pending
             .pax_uid
@@ -715,6 +726,45 @@ mod tests {
         let mut w = TarWalker::with_keeper(Some((&keeper, 0)));
         w.feed(&many(13_000));
         assert!(w.failed(), "fails while walking, not only at the end");
+    }
+
+    #[test]
+    fn names_longer_than_path_max_are_refused() {
+        let ok = format!("{}f", "a/".repeat(2047));
+        let too_long = format!("{}fff", "a/".repeat(2047));
+        for (name, link) in [(too_long.as_str(), None), ("l", Some(too_long.as_str()))] {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_size(0);
+            match link {
+                None => {
+                    h.set_entry_type(T::Regular);
+                    b.append_data(&mut h, name, std::io::empty()).unwrap();
+                }
+                Some(l) => {
+                    h.set_entry_type(T::Symlink);
+                    b.append_link(&mut h, name, l).unwrap();
+                }
+            }
+            let r = walk_in_pieces(&b.into_inner().unwrap(), 512);
+            assert!(
+                matches!(&r, Err(TarError::Bad(m)) if m.contains("longer than 4096")),
+                "{:?}",
+                r.err()
+            );
+        }
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(T::Regular);
+        b.append_data(&mut h, &ok, std::io::empty()).unwrap();
+        assert_eq!(
+            walk_in_pieces(&b.into_inner().unwrap(), 512)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
     }
 
     #[test]
