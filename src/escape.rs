@@ -38,12 +38,17 @@ fn push_escaped(out: &mut String, c: char) {
 /// Escapes a string for display: control characters, backslashes and
 /// bidirectional controls become visible escapes.
 pub fn escape_str(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    escape_where(s, needs_escape)
+}
+
+/// `s` with every character `escape` picks replaced by its visible escape.
+fn escape_where(s: &str, escape: fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if needs_escape(c) {
+        if escape(c) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -58,18 +63,7 @@ pub fn escape_str(s: &str) -> Cow<'_, str> {
 /// still cannot reach the terminal raw; fields escaped before keep their
 /// `\\`, as this leaves backslashes alone (escaping twice changes nothing).
 pub fn line(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_unsafe(c) {
-            push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escape_where(s, is_unsafe)
 }
 
 /// Escapes raw bytes for display: invalid UTF-8 becomes `\xNN`, and valid text
