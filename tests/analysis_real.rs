@@ -118,6 +118,27 @@ pub fn check_go_pair(dir: &std::path::Path) {
         .find(|o| o.kind == OwnerKind::Toolchain && o.label().contains("golang"))
         .expect("a toolchain group naming golang");
     assert!(go.label().starts_with("Go 1."), "{}", go.label());
+    // Membership: every file of the Go distribution is the toolchain's.
+    let b = &cmp.before;
+    let go_files: Vec<_> = b
+        .tree
+        .iter()
+        .filter(|&id| !b.tree.node(id).is_dir() && b.tree.path_of(id).starts_with(b"usr/lib/go-"))
+        .collect();
+    assert!(
+        go_files
+            .iter()
+            .any(|&id| b.tree.path_of(id).ends_with(b"/bin/go")),
+        "no /usr/lib/go-*/bin/go"
+    );
+    for id in go_files {
+        assert_eq!(
+            b.facts(id).bucket,
+            Bucket::Toolchain,
+            "{}",
+            b.display_path(id)
+        );
+    }
     let src = facts_of(&cmp.before, "/src/main.go");
     assert_eq!(
         (src.status, src.bucket),

@@ -16,8 +16,8 @@
 mod common;
 
 use common::*;
-use stagediff::source::{load, LoadOptions, LoadProgress};
 use stagediff::image::Image;
+use stagediff::source::{load, LoadOptions, LoadProgress};
 use stagediff::{Error, ErrorKind};
 
 fn mutate(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
@@ -351,7 +351,10 @@ fn an_edited_config_is_refused_in_every_format() {
     for r in &refs {
         let img = refused_then_unverified(r, "config ");
         let e = load_with(r, true).unwrap_err().to_string();
-        assert!(e.contains(&cfg_hex), "{r}: the message names the digest: {e}");
+        assert!(
+            e.contains(&cfg_hex),
+            "{r}: the message names the digest: {e}"
+        );
         // What was refused is what --no-verify shows: the edit.
         assert_eq!(img.config.entrypoint, ["/bin/evil"], "{r}");
         inspect_says_unverified(r);
@@ -363,7 +366,10 @@ fn an_edited_manifest_or_nested_index_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let layers = rich_layers();
     let parts = oci_parts(&layers, Comp::Gzip);
-    let manifest_hex = parts.manifest_digest.trim_start_matches("sha256:").to_string();
+    let manifest_hex = parts
+        .manifest_digest
+        .trim_start_matches("sha256:")
+        .to_string();
     let manifest = parts
         .blobs
         .iter()
@@ -519,10 +525,15 @@ fn edited_layer_content_is_refused_by_its_diff_id() {
     oci_dir(&root, &layers, "m:1", Comp::Gzip);
     let stored = compress(&edited, Comp::Gzip);
     let mut parts = oci_parts(&layers, Comp::Gzip);
-    let old_hex = parts.layer_digests[0].trim_start_matches("sha256:").to_string();
+    let old_hex = parts.layer_digests[0]
+        .trim_start_matches("sha256:")
+        .to_string();
     std::fs::remove_file(root.join("blobs/sha256").join(&old_hex)).unwrap();
     std::fs::write(root.join("blobs/sha256").join(hex(&stored)), &stored).unwrap();
-    let manifest_hex = parts.manifest_digest.trim_start_matches("sha256:").to_string();
+    let manifest_hex = parts
+        .manifest_digest
+        .trim_start_matches("sha256:")
+        .to_string();
     let manifest = parts
         .blobs
         .iter()
