@@ -197,24 +197,31 @@ pub fn check_c_pair(dir: &std::path::Path) {
     assert!(cmp.findings.is_empty(), "{:?}", cmp.findings);
 }
 
-/// The rpm pair (tests/images/rpmapp): its bases are the roots rpm
-/// installed for tests/fixtures/rpm, so the eliminated packages must be
-/// that `rpm -qa` of BEFORE less AFTER's.
+/// `rpm -qa` of an image as the build script wrote it (NAME EVR ARCH a line).
+pub fn rpm_qa(dir: &std::path::Path, image: &str) -> BTreeSet<String> {
+    let listed: BTreeSet<String> = read(dir, &format!("{image}.rpm-qa"))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    assert!(!listed.is_empty(), "{image}.rpm-qa lists no package");
+    listed
+}
+
+/// The rpm pair (tests/images/rpmapp): the eliminated packages must be
+/// `rpm -qa` of the built BEFORE image less that of AFTER.
 pub fn check_rpm_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "rpmapp");
-    let fixture = |f: &str| {
-        std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/rpm")
-                .join(f),
-        )
-        .unwrap()
-    };
-    let (before_qa, after_qa) = (fixture("before.qa"), fixture("after.qa"));
+    let (before_qa, after_qa) = (rpm_qa(dir, "rpmapp-single"), rpm_qa(dir, "rpmapp-multi"));
     let expected: BTreeSet<&str> = before_qa
-        .lines()
-        .filter(|l| !after_qa.lines().any(|a| a == *l))
+        .difference(&after_qa)
+        .map(String::as_str)
         .collect();
+    assert!(
+        !expected.is_empty(),
+        "rpmapp: the fixture removes no package"
+    );
     let got: Vec<String> = cmp
         .eliminated_packages()
         .iter()
