@@ -222,7 +222,10 @@ fn mutated_oci_layout_blobs_are_refused() {
     }
     // README.md states these figures (5 compressions × 5 blobs × 40).
     assert_eq!(mutations, 1000);
-    assert!(changed > 900, "{changed} of {mutations} mutations changed a byte");
+    assert!(
+        changed > 900,
+        "{changed} of {mutations} mutations changed a byte"
+    );
 }
 
 // ---------------------------------------------------------------------------
