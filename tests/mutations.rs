@@ -563,3 +563,55 @@ fn edited_layer_content_is_refused_by_its_diff_id() {
     let msg = load_with(&r, true).unwrap_err().to_string();
     assert!(msg.contains("diff_id"), "{msg}");
 }
+
+/// A config, manifest or index is read only up to 16 MiB (a hostile
+/// archive could name a multi-gigabyte one): exactly 16 MiB loads, one byte
+/// more is refused as too large, in an archive and in a layout.
+#[test]
+fn documents_up_to_16_mib_load_and_larger_ones_are_refused() {
+    const MAX: usize = 16 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![layer(&[T::File("a", b"a")])];
+    let padded = |len: usize| {
+        let base: serde_json::Value = serde_json::from_slice(&config(&layers)).unwrap();
+        let with = |pad: usize| {
+            let mut v = base.clone();
+            v["config"]["Labels"]["pad"] = "x".repeat(pad).into();
+            serde_json::to_vec(&v).unwrap()
+        };
+        let pad = len - with(0).len();
+        let cfg = with(pad);
+        assert_eq!(cfg.len(), len);
+        (cfg, pad)
+    };
+    for (len, loads) in [(MAX, true), (MAX + 1, false)] {
+        let (cfg, pad) = padded(len);
+        // docker-archive: the config is a member of the tar.
+        let r = write(
+            dir.path(),
+            &format!("{len}.tar"),
+            &docker_legacy_with_config(&layers, "big:1", &cfg),
+        );
+        // OCI layout: the config is a file (put in place of the layout's
+        // own, so its digest is not the manifest's: loaded unverified).
+        let root = dir.path().join(format!("{len}-layout"));
+        oci_dir(&root, &layers, "big:1", Comp::Gzip);
+        let parts = oci_parts(&layers, Comp::Gzip);
+        let cfg_hex = parts.config_digest.trim_start_matches("sha256:");
+        std::fs::write(root.join("blobs/sha256").join(cfg_hex), &cfg).unwrap();
+        for r in [r, format!("oci:{}", root.display())] {
+            let res = load_with(&r, !r.starts_with("oci:"));
+            if loads {
+                let img = res.unwrap_or_else(|e| panic!("{r}: {e}"));
+                assert_eq!(
+                    img.config.labels.get("pad").map(String::len),
+                    Some(pad),
+                    "{r}"
+                );
+            } else {
+                let e = res.expect_err("an oversized config");
+                assert!(e.to_string().contains("too large"), "{r}: {e}");
+            }
+        }
+    }
+}

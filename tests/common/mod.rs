@@ -246,7 +246,12 @@ impl Tarball {
 
 /// `docker save` before Docker 25: `<id>/layer.tar`, `<hex>.json`, `manifest.json`.
 pub fn docker_legacy(layers: &[Vec<u8>], tag: &str) -> Vec<u8> {
-    let cfg = config(layers);
+    docker_legacy_with_config(layers, tag, &config(layers))
+}
+
+/// [`docker_legacy`] with the config given (named by its digest).
+pub fn docker_legacy_with_config(layers: &[Vec<u8>], tag: &str, cfg: &[u8]) -> Vec<u8> {
+    let cfg = cfg.to_vec();
     let cfg_name = format!("{}.json", hex(&cfg));
     let mut t = Tarball::new();
     let mut names = Vec::new();
