@@ -125,26 +125,29 @@ for group in "${todo[@]}"; do
   for g in "${globs[@]}"; do args+=(--file "$g"); done
   [[ $in_diff ]] && args+=(--in-diff "$diff_file")
   [[ ${MUTANTS_RE:-} ]] && args+=(--re "$MUTANTS_RE")
-  test_args=()
+  # The test targets go to every cargo call (--cargo-arg), so the build of each mutant
+  # compiles only them, not the twenty-odd other test binaries.
+  targets=()
   for t in $(tests_of "$group"); do
     if [[ $t == lib ]]; then
-      test_args+=(--lib)
+      targets+=(--lib)
     elif [[ -f tests/$t.rs ]]; then
-      test_args+=(--test "$t")
+      targets+=(--test "$t")
     else
       log "$group: tests/$t.rs does not exist, not run"
     fi
   done
+  for t in "${targets[@]}"; do args+=("--cargo-arg=$t"); done
   mkdir -p "target/mutants/$group"
-  log "$group: cargo mutants ${args[*]} -- ${test_args[*]}"
+  log "$group: cargo mutants ${args[*]}"
   t0=$EPOCHREALTIME
   rc=0
   if [[ ${MUTANTS_TIMEOUT:-} ]]; then
-    timeout --signal=INT "$MUTANTS_TIMEOUT" nice -n 19 cargo mutants "${args[@]}" -- "${test_args[@]}" || rc=$?
+    timeout --signal=INT "$MUTANTS_TIMEOUT" nice -n 19 cargo mutants "${args[@]}" || rc=$?
     ((rc != 124)) ||
       log "$group: stopped after ${MUTANTS_TIMEOUT}s, so not every mutant ran (the figures below are partial): run scripts/mutants.sh $group without a time limit"
   else
-    nice -n 19 cargo mutants "${args[@]}" -- "${test_args[@]}" || rc=$?
+    nice -n 19 cargo mutants "${args[@]}" || rc=$?
   fi
   out=target/mutants/$group/mutants.out
   count() { [[ -f $out/$1.txt ]] && grep -c . "$out/$1.txt" || echo 0; }
