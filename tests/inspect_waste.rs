@@ -187,3 +187,41 @@ fn waste_gate_limits_are_inclusive() {
         assert!(err.contains("not a percentage"), "{bad}: {err}");
     }
 }
+
+/// `inspect | head` is not an error (exit 0, nothing on stderr); any other
+/// failure to write the report is (exit 2, one line naming it).
+#[test]
+fn a_closed_pipe_is_quiet_other_write_errors_are_not() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let cmd = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stagediff"));
+        c.args(["inspect", p.to_str().unwrap()])
+            .env("NO_COLOR", "")
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
+            .stderr(Stdio::piped());
+        c
+    };
+    // The reading end is closed before the image is even loaded.
+    let mut child = cmd().stdout(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = cmd().stdout(full).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("writing output"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
