@@ -615,3 +615,38 @@ fn documents_up_to_16_mib_load_and_larger_ones_are_refused() {
         }
     }
 }
+
+/// Only `blobs/sha256/` followed by exactly 64 hex digits names a digest: a
+/// config stored under another name (short, or 64 characters that are not
+/// all hex) has no digest to check, so it is never reported as a digest
+/// mismatch, whatever else is said about it.
+#[test]
+fn only_64_hex_digits_name_a_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![layer(&[T::File("a", b"a")])];
+    let cfg = config(&layers);
+    let not_digests = [
+        "blobs/sha256/abc".to_string(),
+        format!("blobs/sha256/{}g", "a".repeat(63)),
+        format!("blobs/sha256/{}", "a".repeat(65)),
+    ];
+    for name in &not_digests {
+        let mut t = Tarball::new();
+        let id = hex(&layers[0]);
+        t.file(&format!("{id}/layer.tar"), &layers[0]);
+        t.file(name, &cfg);
+        let manifest = serde_json::json!([{
+            "Config": name,
+            "RepoTags": ["odd:1"],
+            "Layers": [format!("{id}/layer.tar")],
+        }]);
+        t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+        let r = write(dir.path(), "odd.tar", &t.finish());
+        if let Err(e) = load_with(&r, true) {
+            assert!(
+                !matches!(e.kind, ErrorKind::DigestMismatch { .. }),
+                "{name}: {e}"
+            );
+        }
+    }
+}
