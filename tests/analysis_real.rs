@@ -544,13 +544,16 @@ pub fn check_python_pair(dir: &std::path::Path) {
         .collect();
     assert!(!pip_scripts.is_empty());
     assert_eq!(flagged, pip_scripts);
-    let sources: BTreeSet<&str> = cmp
+    let sources: BTreeSet<String> = cmp
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::Source)
-        .map(|f| f.path.as_str())
+        .map(|f| f.path.clone())
         .collect();
-    assert_eq!(sources, BTreeSet::from(["/app/greet.py", "/app/server.py"]));
+    // Exactly what Dockerfile.multi copies: `COPY src/app/ /app/`.
+    let copied = context_files("pyapp", "src/app", "/app");
+    assert!(!copied.is_empty());
+    assert_eq!(sources, copied);
     assert!(
         cmp.findings
             .iter()
