@@ -650,3 +650,80 @@ fn only_64_hex_digits_name_a_digest() {
         }
     }
 }
+
+/// Writes an OCI layout whose manifest was edited by `edit` (and stored
+/// under its new digest, with index.json pointing at it), as a hostile
+/// producer in control of the whole layout could.
+fn layout_with_manifest(
+    root: &std::path::Path,
+    layers: &[Vec<u8>],
+    comp: Comp,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    oci_dir(root, layers, "m:1", comp);
+    let mut parts = oci_parts(layers, comp);
+    let old = parts
+        .manifest_digest
+        .trim_start_matches("sha256:")
+        .to_string();
+    let manifest = &parts.blobs.iter().find(|(h, _)| *h == old).unwrap().1;
+    let mut m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    edit(&mut m);
+    let m = serde_json::to_vec(&m).unwrap();
+    std::fs::remove_file(root.join("blobs/sha256").join(&old)).unwrap();
+    std::fs::write(root.join("blobs/sha256").join(hex(&m)), &m).unwrap();
+    parts.manifest_digest = sha(&m);
+    parts.manifest_size = m.len();
+    std::fs::write(root.join("index.json"), oci_index(&parts, "m:1")).unwrap();
+}
+
+/// An uncompressed layer is its own diff_id, but the name it is stored under
+/// is still a digest to check: intact content under a name that is not its
+/// digest is refused as a blob mismatch (the diff_id alone would pass it).
+#[test]
+fn a_plain_blob_stored_under_another_digest_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_layers();
+    let root = dir.path().join("renamed");
+    let fake = sha(b"not the layer");
+    layout_with_manifest(&root, &layers, Comp::Plain, |m| {
+        m["layers"][1]["digest"] = fake.clone().into();
+    });
+    std::fs::write(
+        root.join("blobs/sha256")
+            .join(fake.trim_start_matches("sha256:")),
+        &layers[1],
+    )
+    .unwrap();
+    let r = format!("oci:{}", root.display());
+    refused_then_unverified(&r, "layer 2");
+    let msg = load_with(&r, true).unwrap_err().to_string();
+    assert!(msg.contains("blob") && msg.contains(&fake), "{msg}");
+}
+
+/// A blob longer than its descriptor says is not "truncated": without
+/// verification it is refused for its size, naming both.
+#[test]
+fn a_blob_longer_than_its_descriptor_is_refused_for_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_layers();
+    let root = dir.path().join("long");
+    oci_dir(&root, &layers, "m:1", Comp::Plain);
+    let parts = oci_parts(&layers, Comp::Plain);
+    let h = parts.layer_digests[0].trim_start_matches("sha256:");
+    let mut longer = layers[0].clone();
+    longer.extend_from_slice(&[0u8; 512]);
+    std::fs::write(root.join("blobs/sha256").join(h), &longer).unwrap();
+    let r = format!("oci:{}", root.display());
+    let e = load_with(&r, false).expect_err("a blob of the wrong size");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!(
+            "manifest says {} bytes, the blob has {}",
+            layers[0].len(),
+            longer.len()
+        )),
+        "{msg}"
+    );
+    assert!(is_integrity_error(&load_with(&r, true).unwrap_err()));
+}
