@@ -727,3 +727,32 @@ fn a_blob_longer_than_its_descriptor_is_refused_for_its_size() {
     );
     assert!(is_integrity_error(&load_with(&r, true).unwrap_err()));
 }
+
+/// An archive cut off inside a layer is refused as truncated, saying how
+/// much of the layer's blob was there (not only that its tar stopped).
+#[test]
+fn an_archive_cut_inside_a_layer_says_how_much_of_the_blob_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_layers();
+    let legacy = docker_legacy(&layers, "m:1");
+    let member = format!("{}/layer.tar", hex(&layers[2]));
+    let mut a = tar::Archive::new(&legacy[..]);
+    let at = a
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path_bytes().as_ref() == member.as_bytes())
+        .map(|e| e.raw_file_position() as usize)
+        .expect("the last layer");
+    let cut = at + layers[2].len() / 2;
+    let r = write(dir.path(), "cut.tar", &legacy[..cut]);
+    for verify in [true, false] {
+        let e = load_with(&r, verify).expect_err("a cut archive");
+        assert!(matches!(e.kind, ErrorKind::Truncated(_)), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("{} of {} bytes", cut - at, layers[2].len())),
+            "{msg}"
+        );
+    }
+}
