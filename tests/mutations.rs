@@ -756,3 +756,23 @@ fn an_archive_cut_inside_a_layer_says_how_much_of_the_blob_is_there() {
         );
     }
 }
+
+/// The layer reader itself refuses a blob that ends before the length its
+/// source announced (a file that shrank while read, a stream cut short):
+/// the archive's own index is not the only guard.
+#[test]
+fn a_blob_shorter_than_announced_is_truncated() {
+    use stagediff::image::blob::{parse_layer, BlobOptions};
+    let l = &rich_layers()[0];
+    let len = l.len() as u64;
+    let ok = parse_layer(&l[..], "layer", Some(len), BlobOptions::default());
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let e = parse_layer(&l[..], "layer", Some(len + 100), BlobOptions::default())
+        .expect_err("a blob 100 bytes short");
+    assert!(matches!(e, ErrorKind::Truncated(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("blob ends after {len} of {} bytes", len + 100)),
+        "{e}"
+    );
+}
