@@ -373,3 +373,26 @@ fn blob_sizes_and_config_fields_are_what_the_files_say() {
         assert_eq!((c.user.as_deref(), c.working_dir.as_deref()), want);
     }
 }
+
+/// An OCI layout's image is named by its index annotations, and `oci:DIR:TAG`
+/// picks by them: a tag the index does not name is refused.
+#[test]
+fn oci_layouts_are_named_and_picked_by_their_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("named");
+    oci_dir(&root, &rich_layers(), "app:2", Comp::Gzip);
+    let img = load_ok(&format!("oci:{}", root.display()));
+    assert_eq!(img.repo_tags, ["docker.io/library/app:2"]);
+    let picked = load_ok(&format!("oci:{}:2", root.display()));
+    assert_eq!(picked.repo_tags, img.repo_tags);
+    let e = load(
+        &format!("oci:{}:3", root.display()),
+        &LoadOptions::default(),
+        &LoadProgress::default(),
+    )
+    .expect_err("a tag the index does not name");
+    assert!(
+        matches!(e.kind, stagediff::ErrorKind::NoSuchImage(_)),
+        "{e}"
+    );
+}
