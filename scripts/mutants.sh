@@ -150,7 +150,7 @@ for group in "${todo[@]}"; do
     nice -n 19 cargo mutants "${args[@]}" || rc=$?
   fi
   out=target/mutants/$group/mutants.out
-  count() { [[ -f $out/$1.txt ]] && grep -c . "$out/$1.txt" || echo 0; }
+  count() { if [[ -f $out/$1.txt ]]; then awk 'END { print NR }' "$out/$1.txt"; else echo 0; fi; }
   log "$group: caught $(count caught), missed $(count missed), unviable $(count unviable), timeout $(count timeout) in $(elapsed_since "$t0")s (exit $rc)"
   if [[ -s $out/missed.txt ]]; then
     log "$group: missed mutants:"
