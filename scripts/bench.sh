@@ -10,8 +10,9 @@
 # Timing: hyperfine --warmup 1, one run for all commands so they share the machine state; the
 # warm-up leaves the archive in the page cache, so every row measures parsing, not the disk.
 # Peak RSS and CPU: /usr/bin/time -f '%M %e %U %S', median over the same number of runs.
-# A command that fails its trial run (binary missing, subcommand not there yet) is reported
-# as skipped and the rest still run. Results: FIXTURES_DIR/bench/{hyperfine.json,bench.md}.
+# Every command gets one trial run first; one that fails (binary missing, a subcommand gone)
+# stops the script with its error: a table that quietly lacks a row is not a benchmark.
+# Results: FIXTURES_DIR/bench/{hyperfine.json,bench.md}.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,23 +56,19 @@ if [[ ! -f $before || ! -d $oci_dir || ! -f $after ]]; then
 fi
 if [[ ! -x $stagediff && ${BENCH_BUILD:-1} != 0 && -f $repo/Cargo.toml ]]; then
   log "building $stagediff (cargo build --release)"
-  (cd "$repo" && cargo build --release --quiet) || log "cargo build --release failed; stagediff rows will be skipped"
+  (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
 fi
 
 # --- commands ----------------------------------------------------------------------------
 names=()
 cmds=()
-skipped=()
-# add NAME COMMAND: keep the command only if one trial run succeeds.
+# add NAME COMMAND: one trial run, which must succeed.
 add() {
   local name=$1 cmd=$2
-  if bash -c "$cmd" >/dev/null 2>"$results/trial.err"; then
-    names+=("$name")
-    cmds+=("$cmd")
-  else
-    skipped+=("$name: $(head -c 200 "$results/trial.err" | tr '\n' ' ')")
-    log "skipped $name (trial run failed)"
-  fi
+  bash -c "$cmd" >/dev/null 2>"$results/trial.err" ||
+    die "$name: the trial run failed: $(head -c 400 "$results/trial.err" | tr '\n' ' ')"
+  names+=("$name")
+  cmds+=("$cmd")
 }
 q() { printf '%q' "$1"; }
 # Lowest thresholds: dive --ci exits non-zero when an image breaks its efficiency rules, and
@@ -84,7 +81,6 @@ add "stagediff inspect" "$(q "$stagediff") inspect $(q "$before")"
 add "stagediff inspect --no-verify" "$(q "$stagediff") inspect --no-verify $(q "$before")"
 add "stagediff inspect oci:(gzip)" "$(q "$stagediff") inspect $(q "oci:$oci_dir")"
 add "stagediff diff" "$(q "$stagediff") diff $(q "$before") $(q "$after")"
-((${#names[@]})) || die "no command could run"
 
 log "input: $before ($(stat -c %s "$before") bytes), oci: $oci_dir ($(du -sb "$oci_dir" | cut -f1) bytes)"
 log "dive: $dive ($("$dive" --version 2>/dev/null))"
@@ -134,10 +130,5 @@ PY
   echo "Input: \`$(basename "$before")\` ($(stat -c %s "$before") bytes); runs: $runs, warm page cache;" \
     "$(nproc) cores; load average at the start $load_before, at the end $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(figures taken while other work ran on the machine are noisy)."
-  if ((${#skipped[@]})); then
-    echo
-    echo "Skipped (trial run failed):"
-    printf -- '- %s\n' "${skipped[@]}"
-  fi
 } >>"$results/bench.md"
 cat "$results/bench.md"

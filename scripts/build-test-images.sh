@@ -31,6 +31,7 @@
 #   NAME.pip               pip list --format=freeze of the image's /venv
 #   NAME.npm-all.json      npm ls --json --all --long in the image's app dir (paths, dev flags)
 #   NAME.npm-prod.json     npm ls --json --all --omit=dev (what a production install keeps)
+#   NAME.rpm-qa            rpm -qa of the image's database: NAME EPOCH:VERSION-RELEASE ARCH, sorted
 # Idempotent: an image whose outputs are complete and whose build context is unchanged is
 # skipped without touching docker; missing outputs are made; stale ones are replaced.
 set -euo pipefail
@@ -95,7 +96,7 @@ exports_of() { # APP KIND
   case $1:$2 in
     goapp:single | capp:single) echo "oci dpkg" ;;
     goapp:multi | capp:multi) echo "oci" ;; # FROM scratch: no dpkg
-    rpmapp:*) echo "oci" ;;                    # rpm roots: tests/fixtures/rpm has their lists
+    rpmapp:*) echo "oci rpmqa" ;;
     pyapp:*) echo "dpkg pip" ;;
     nodeapp:single) echo "dpkg npm" ;;
     nodeapp:multi) echo "dpkg" ;; # no npm in the runtime
@@ -115,6 +116,7 @@ outputs_of() { # APP KIND
       dpkgdeps) echo "$n.dpkg-deps" ;;
       pip) echo "$n.pip" ;;
       npm) echo "$n.npm-all.json $n.npm-prod.json" ;;
+      rpmqa) echo "$n.rpm-qa" ;;
     esac
   done
 }
@@ -157,6 +159,30 @@ export_image() { # TAG APP KIND CONTEXT-HASH
   fi
   docker image inspect -f '{{.Size}}' "$tag" >"$out/$name.size"
   records "$tag" "$name" "$exports"
+  if [[ $exports == *" rpmqa "* ]]; then
+    rpm_qa "$tag" "$name"
+  fi
+}
+
+# `rpm -qa` of an image that has neither rpm nor a shell (the rpm pair's roots): its database
+# directory copied out of a created (never started) container and read by the host's rpm.
+rpm_qa() { # TAG NAME
+  local tag=$1 name=$2 dir cid
+  [[ -e $out/$name.rpm-qa ]] && return 0
+  command -v rpm >/dev/null || die "$name: needs the host's rpm to list the image's packages"
+  dir=$(mktemp -d "$out/.rpmqa.XXXXXX")
+  workdirs+=("$dir")
+  mkdir -p "$dir/root/usr/lib/sysimage"
+  cid=$(docker create "$tag")
+  if ! docker cp "$cid:/usr/lib/sysimage/rpm" "$dir/root/usr/lib/sysimage/rpm"; then
+    docker rm "$cid" >/dev/null
+    die "$name: no rpm database at /usr/lib/sysimage/rpm"
+  fi
+  docker rm "$cid" >/dev/null
+  rpm --root "$dir/root" --dbpath /usr/lib/sysimage/rpm --define '_db_backend sqlite' \
+    -qa --qf '%{NAME} %{EVR} %{ARCH}\n' | LC_ALL=C sort >"$dir/qa"
+  [[ -s $dir/qa ]] || die "$name: rpm -qa lists no package"
+  mv "$dir/qa" "$out/$name.rpm-qa"
 }
 
 # The tools' own records of an image, written by one container (with vfs every container

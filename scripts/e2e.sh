@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests against real images: make sure a docker daemon runs, build the real test
-# image pairs into fixtures-cache/ (cached), then run tests/docker_e2e.rs on them.
-# Fails, rather than passing quietly, when the test file is missing or runs no test.
+# image pairs into fixtures-cache/ (cached), then run the suites that need them
+# (tests/docker_e2e.rs, tests/analysis_real.rs, tests/ui_latency.rs), each counted on its own.
+# Fails, rather than passing quietly, when a suite is missing or runs fewer tests than it declares.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,9 +11,13 @@ LOG_TAG=e2e
 . "$repo/scripts/lib.sh"
 cd "$repo"
 
+# The suites that need the built images, each run and counted on its own below.
+suites=(docker_e2e analysis_real ui_latency)
 # Checked first so a missing suite costs seconds, not an image build.
-[[ -f tests/docker_e2e.rs ]] ||
-  die "tests/docker_e2e.rs does not exist: there is no end-to-end suite to run, so e2e cannot pass"
+for suite in "${suites[@]}"; do
+  [[ -f tests/$suite.rs ]] ||
+    die "tests/$suite.rs does not exist: that end-to-end suite cannot run, so e2e cannot pass"
+done
 
 t0=$EPOCHREALTIME
 bash scripts/ensure-docker.sh
@@ -38,14 +43,31 @@ if ! podman --remote --url unix:///run/podman/podman.sock version >/dev/null 2>&
 fi
 podman --storage-driver=vfs load -q -i "$repo/fixtures-cache/goapp-multi.docker.tar" >/dev/null
 
+# Each suite is run and counted on its own: the number that passed must be the number of
+# tests the suite declares (`--list`), so a suite that runs nothing, skips, or loses a test
+# to a filter fails here instead of hiding behind another suite's count. CI=true turns any
+# remaining "fixture missing" skip into a failure (the images were just built).
+export STAGEDIFF_FIXTURES=$repo/fixtures-cache CI=true
 t0=$EPOCHREALTIME
+build_args=()
+for suite in "${suites[@]}"; do build_args+=(--test "$suite"); done
+cargo test --release --no-run "${build_args[@]}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-STAGEDIFF_FIXTURES=$repo/fixtures-cache \
-  cargo test --release --test docker_e2e --test analysis_real -- --include-ignored 2>&1 | tee "$out"
-log "docker_e2e finished in $(elapsed_since "$t0")s"
-
-# cargo test exits 0 when a filter or a cfg leaves nothing to run; that is not a pass here.
-passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$out" | awk '{ n += $1 } END { print n + 0 }')
-((passed > 0)) || die "tests/docker_e2e.rs ran no test"
-log "$passed end-to-end tests passed"
+total=0
+for suite in "${suites[@]}"; do
+  declared=$(cargo test --release -q --test "$suite" -- --list --include-ignored 2>/dev/null |
+    grep -c ': test$' || true)
+  ((declared > 0)) || die "tests/$suite.rs declares no test"
+  if ! cargo test --release --test "$suite" -- --include-ignored 2>&1 | tee "$out"; then
+    die "tests/$suite.rs failed"
+  fi
+  results=$(grep -c '^test result: ' "$out" || true)
+  ((results == 1)) || die "tests/$suite.rs: expected one test result line, found $results"
+  passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$out")
+  [[ $passed == "$declared" ]] ||
+    die "tests/$suite.rs: ${passed:-0} tests passed, the suite declares $declared"
+  log "tests/$suite.rs: $passed of $declared tests passed"
+  total=$((total + passed))
+done
+log "end-to-end suites finished in $(elapsed_since "$t0")s: $total tests in ${#suites[@]} suites"

@@ -22,6 +22,7 @@ declare -A want=(
   [skopeo]=skopeo
   [zstd]=zstd
   [tmux]=tmux
+  [rpm]=rpm
 )
 missing=()
 for cmd in "${!want[@]}"; do

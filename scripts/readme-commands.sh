@@ -17,6 +17,9 @@ log "cargo install --locked --path ."
 cargo install --quiet --locked --path . --root "$tmp/root"
 stagediff=$tmp/root/bin/stagediff
 export PATH=$tmp/root/bin:$PATH
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+[[ $("$stagediff" --version) == "stagediff $version" ]] ||
+  die "the installed binary says $("$stagediff" --version), Cargo.toml says $version"
 
 log "quick start: cargo run --release opens the TUI on the demo pair; q quits"
 cargo build --release --quiet
@@ -44,7 +47,12 @@ log "stagediff inspect IMAGE [--json]"
   python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="stagediff.inspect/v1"'
 
 log "stagediff inspect IMAGE --max-wasted 20MB --min-efficiency 90"
-"$stagediff" inspect docker-archive:assets/demo/single.docker.tar.zst --max-wasted 20MB --min-efficiency 90 | grep -q '^Wasted'
+# Within both limits: exit 0 and no FAIL line.
+"$stagediff" inspect docker-archive:assets/demo/single.docker.tar.zst --max-wasted 20MB --min-efficiency 90 >"$tmp/gate.out"
+grep -q '^Wasted' "$tmp/gate.out" || die "no Wasted line: $(cat "$tmp/gate.out")"
+! grep -q '^FAIL' "$tmp/gate.out" || die "the gate failed within its limits: $(grep '^FAIL' "$tmp/gate.out")"
+# (Over a limit it prints FAIL lines and exits 1: tests/inspect_waste.rs, on images built
+# to waste; the demo image wastes nothing.)
 
 log "docker save app | stagediff inspect -"
 docker save stagediff-test/goapp:multi | "$stagediff" inspect - | grep -q '/app'
@@ -75,7 +83,9 @@ disable = ["Node.js"]   # drop a built-in rule by name
 shells = ["nu"]
 TOML
 "$stagediff" diff --config "$tmp/config.toml" docker-archive:assets/demo/single.docker.tar.zst \
-  docker-archive:assets/demo/multi.docker.tar.zst >/dev/null
+  docker-archive:assets/demo/multi.docker.tar.zst >"$tmp/config.out"
+grep -q '^Eliminated ' "$tmp/config.out" && grep -q '^  toolchain ' "$tmp/config.out" ||
+  die "diff with the README's config printed no bucket table: $(head -20 "$tmp/config.out")"
 
 log "benchmarks: they must run; their figures are read by people, not asserted"
 BENCH_RUNS=2 bash scripts/bench.sh

@@ -812,3 +812,48 @@ P:gmp\nV:6.3.0-r0\nD:so:libc.musl-x86_64.so.1\np:so:libgmp.so.10=10.5.0\nF:usr/l
     let isl = named(&os["owners"], "isl26");
     assert_eq!(isl["needed_by"], serde_json::json!([group]));
 }
+
+/// Links and files at the same path: a symlink with the same target is
+/// carried, a new target is a change, and a file that became a symlink (or
+/// the reverse) is a change even where the bytes would agree.
+#[test]
+fn symlinks_are_carried_by_target() {
+    let before = image(
+        "links:before",
+        vec![layer(
+            0,
+            &[
+                Link("same", "target/a"),
+                Link("retargeted", "target/a"),
+                f("was-file", b"target/a"),
+                Link("was-link", "target/a"),
+                f("target/a", b"content"),
+            ],
+        )],
+    );
+    let after = image(
+        "links:after",
+        vec![layer(
+            0,
+            &[
+                Link("same", "target/a"),
+                Link("retargeted", "target/b"),
+                Link("was-file", "target/a"),
+                f("was-link", b"target/a"),
+                f("target/a", b"content"),
+            ],
+        )],
+    );
+    let c = compare(&before, &after, &Rules::builtin());
+    for (path, want) in [
+        ("same", Status::Carried),
+        ("retargeted", Status::Changed),
+        ("was-file", Status::Changed),
+        ("was-link", Status::Changed),
+        ("target/a", Status::Carried),
+    ] {
+        assert_eq!(facts(&c.before, path).status, want, "BEFORE {path}");
+        assert_eq!(facts(&c.after, path).status, want, "AFTER {path}");
+    }
+    common::assert_exact_sums(&c);
+}

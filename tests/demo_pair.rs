@@ -2,6 +2,8 @@
 //! fixture for plain `cargo test`: what the engine reads and what the
 //! comparison says must agree with facts recorded outside stagediff.
 
+mod common;
+
 use stagediff::analysis::{compare, Bucket, Comparison, Rules, Status};
 use stagediff::cli::demo_pair;
 use stagediff::image::Image;
@@ -72,10 +74,8 @@ fn eliminated_packages_are_exactly_what_dpkg_lists() {
 #[test]
 fn every_eliminated_byte_is_attributed_once() {
     let (_, _, cmp) = pair();
-    let sum: u64 = cmp.eliminated.iter().map(|b| b.bytes).sum();
-    let files: u32 = cmp.eliminated.iter().map(|b| b.files).sum();
-    assert_eq!(sum, cmp.totals.eliminated_bytes);
-    assert_eq!(files, cmp.totals.eliminated_files);
+    // Totals from the squashed trees, buckets and owners adding up to them.
+    common::assert_exact_sums(&cmp);
     // The compiler and the headers are the toolchain; tcc is named.
     let tcc = facts(&cmp.before, "usr/bin/tcc");
     assert_eq!(
@@ -99,6 +99,23 @@ fn every_eliminated_byte_is_attributed_once() {
         facts(&cmp.before, "root/.cache/inistat/main.o").bucket,
         Bucket::BuildCache
     );
+    // Every apt list the image kept (the Dockerfile skips apt's cleanup).
+    let b = &cmp.before;
+    let lists: Vec<_> = b
+        .tree
+        .iter()
+        .filter(|&id| !b.tree.node(id).is_dir())
+        .filter(|&id| b.tree.path_of(id).starts_with(b"var/lib/apt/lists/"))
+        .collect();
+    assert!(!lists.is_empty(), "the demo image keeps its apt lists");
+    for id in lists {
+        assert_eq!(
+            b.facts(id).bucket,
+            Bucket::BuildCache,
+            "{}",
+            b.display_path(id)
+        );
+    }
     let toolchain = cmp
         .eliminated
         .iter()

@@ -330,3 +330,69 @@ fn duplicate_layers_linked_in_the_archive_are_read_once_and_used_twice() {
     assert_eq!(streamed.size(), 8);
     assert_eq!(streamed.layers[1].entries, img.layers[1].entries);
 }
+
+/// What a loaded image says about its blobs and config: a compressed size
+/// only where the format stores a blob of its own (an OCI blob, even an
+/// uncompressed one; not a legacy `layer.tar`), and the config's user and
+/// working directory, empty ones read as unset.
+#[test]
+fn blob_sizes_and_config_fields_are_what_the_files_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_layers();
+    let legacy = dir.path().join("legacy.tar");
+    std::fs::write(&legacy, docker_legacy(&layers, "rich:1")).unwrap();
+    let img = load_ok(legacy.to_str().unwrap());
+    assert!(img.layers.iter().all(|l| l.compressed_size.is_none()));
+    for comp in [Comp::Plain, Comp::Gzip, Comp::Zstd] {
+        let root = dir.path().join(format!("{comp:?}"));
+        oci_dir(&root, &layers, "rich:1", comp);
+        let img = load_ok(&format!("oci:{}", root.display()));
+        let stored: Vec<Option<u64>> = layers
+            .iter()
+            .map(|l| Some(compress(l, comp).len() as u64))
+            .collect();
+        let got: Vec<Option<u64>> = img.layers.iter().map(|l| l.compressed_size).collect();
+        assert_eq!(got, stored, "{comp:?}");
+    }
+
+    let cfg_with = |user: &str, workdir: &str| {
+        let mut v: serde_json::Value = serde_json::from_slice(&config(&layers)).unwrap();
+        v["config"]["User"] = user.into();
+        v["config"]["WorkingDir"] = workdir.into();
+        serde_json::to_vec(&v).unwrap()
+    };
+    for (user, workdir, want) in [
+        ("1000", "/app", (Some("1000"), Some("/app"))),
+        ("", "", (None, None)),
+    ] {
+        let p = dir.path().join("cfg.tar");
+        let cfg = cfg_with(user, workdir);
+        std::fs::write(&p, docker_legacy_with_config(&layers, "rich:1", &cfg)).unwrap();
+        let img = load_ok(p.to_str().unwrap());
+        let c = &img.config;
+        assert_eq!((c.user.as_deref(), c.working_dir.as_deref()), want);
+    }
+}
+
+/// An OCI layout's image is named by its index annotations, and `oci:DIR:TAG`
+/// picks by them: a tag the index does not name is refused.
+#[test]
+fn oci_layouts_are_named_and_picked_by_their_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("named");
+    oci_dir(&root, &rich_layers(), "app:2", Comp::Gzip);
+    let img = load_ok(&format!("oci:{}", root.display()));
+    assert_eq!(img.repo_tags, ["docker.io/library/app:2"]);
+    let picked = load_ok(&format!("oci:{}:2", root.display()));
+    assert_eq!(picked.repo_tags, img.repo_tags);
+    let e = load(
+        &format!("oci:{}:3", root.display()),
+        &LoadOptions::default(),
+        &LoadProgress::default(),
+    )
+    .expect_err("a tag the index does not name");
+    assert!(
+        matches!(e.kind, stagediff::ErrorKind::NoSuchImage(_)),
+        "{e}"
+    );
+}

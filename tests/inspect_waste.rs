@@ -133,3 +133,95 @@ fn waste_gate_fails_with_exit_1_and_says_why() {
     assert_eq!(code, 2);
     assert!(err.contains("--min-efficiency"), "{err}");
 }
+
+/// The limits are inclusive: wasted bytes equal to `--max-wasted` and an
+/// efficiency equal to `--min-efficiency` pass, one byte or a hair beyond
+/// fails; 0 and 100 are percentages, anything outside is a usage error.
+#[test]
+fn waste_gate_limits_are_inclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let p = p.to_str().unwrap();
+    let (code, json, err) = run_cli(&["inspect", "--json", p]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let wasted = v["waste"]["wasted"].as_u64().unwrap();
+    assert!(wasted > 0);
+    // The same arithmetic as the gate, printed so that it parses back to
+    // the same f64.
+    let pct = v["waste"]["efficiency"].as_f64().unwrap() * 100.0;
+
+    let gate = |args: &[&str]| {
+        let mut all = vec!["inspect", p];
+        all.extend_from_slice(args);
+        let (code, out, err) = run_cli(&all);
+        let fails: Vec<String> = out
+            .lines()
+            .filter(|l| l.starts_with("FAIL"))
+            .map(String::from)
+            .collect();
+        (code, fails, err)
+    };
+    let at = wasted.to_string();
+    let below = (wasted - 1).to_string();
+    assert_eq!(gate(&["--max-wasted", &at]).0, 0);
+    let (code, fails, _) = gate(&["--max-wasted", &below]);
+    assert_eq!((code, fails.len()), (1, 1), "{fails:?}");
+    assert!(fails[0].contains("over --max-wasted"), "{fails:?}");
+
+    let exact = format!("{pct}");
+    assert_eq!(exact.parse::<f64>().unwrap(), pct);
+    assert_eq!(gate(&["--min-efficiency", &exact]).0, 0, "at {exact} %");
+    let above = format!("{}", pct + 0.01);
+    let (code, fails, _) = gate(&["--min-efficiency", &above]);
+    assert_eq!((code, fails.len()), (1, 1), "{fails:?}");
+    assert!(fails[0].contains("under --min-efficiency"), "{fails:?}");
+
+    // Both bounds of the percentage are allowed; 0 never fails.
+    assert_eq!(gate(&["--min-efficiency", "0"]).0, 0);
+    assert_eq!(gate(&["--min-efficiency", "100"]).0, 1);
+    for bad in ["--min-efficiency=100.5", "--min-efficiency=-1"] {
+        let (code, _, err) = gate(&[bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("not a percentage"), "{bad}: {err}");
+    }
+}
+
+/// `inspect | head` is not an error (exit 0, nothing on stderr); any other
+/// failure to write the report is (exit 2, one line naming it).
+#[test]
+fn a_closed_pipe_is_quiet_other_write_errors_are_not() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let cmd = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stagediff"));
+        c.args(["inspect", p.to_str().unwrap()])
+            .env("NO_COLOR", "")
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
+            .stderr(Stdio::piped());
+        c
+    };
+    // The reading end is closed before the image is even loaded.
+    let mut child = cmd().stdout(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = cmd().stdout(full).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("writing output"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

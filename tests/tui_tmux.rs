@@ -3,8 +3,9 @@
 //! back (main screen, shell prompt). Also: q quits mid-load, SIGTERM and a
 //! panic restore the terminal, and the first frame is drawn at once.
 //!
-//! Skips (with the reason printed) when tmux or the demo pair is missing;
-//! CI installs tmux and the demo pair is committed.
+//! Skips (with the reason printed) when tmux or the demo pair is missing,
+//! and fails instead under `CI=true`: CI installs tmux and the demo pair is
+//! committed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -127,6 +128,16 @@ fn demo_pair() -> Result<(String, String), String> {
     Err(format!("no demo pair in {}", dir.display()))
 }
 
+/// Says why a test cannot run here; under `CI=true` (where tmux is
+/// installed and the demo pair is in the checkout) that is a failure.
+fn skip(why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "cannot run with CI=true: {why}"
+    );
+    println!("skipping: {why}");
+}
+
 fn setup(name: &str) -> Option<(Tmux, String)> {
     setup_with(name, "")
 }
@@ -134,18 +145,18 @@ fn setup(name: &str) -> Option<(Tmux, String)> {
 /// Like [`setup`], with `env` (`NAME=value `) before the command.
 fn setup_with(name: &str, env: &str) -> Option<(Tmux, String)> {
     if Command::new("tmux").arg("-V").output().is_err() {
-        println!("skipping: tmux is not installed");
+        skip("tmux is not installed");
         return None;
     }
     let (before, after) = match demo_pair() {
         Ok(p) => p,
         Err(why) => {
-            println!("skipping: {why}");
+            skip(&why);
             return None;
         }
     };
     let Some(t) = Tmux::start(name, 120, 36) else {
-        println!("skipping: tmux cannot start a session here");
+        skip("tmux cannot start a session here");
         return None;
     };
     t.wait_for("prompt$", Duration::from_secs(5));
@@ -261,7 +272,7 @@ fn panic_restores_the_terminal() {
     // The binary honours STAGEDIFF_TEST_PANIC only in debug builds (see
     // `ui::test_panic_at`); this test is built with the same profile.
     if !cfg!(debug_assertions) {
-        println!("skipping: release builds ignore STAGEDIFF_TEST_PANIC");
+        skip("release builds ignore STAGEDIFF_TEST_PANIC");
         return;
     }
     let Some((t, cmd)) = setup_with("panic", "RUST_BACKTRACE=0 STAGEDIFF_TEST_PANIC=1500 ") else {
