@@ -31,17 +31,17 @@ cd "$repo"
 # for each mutant. Test targets that do not exist (yet) are left out with a log line.
 files_of() {
   case $1 in
-    verify) echo "src/image/resolve.rs src/image/blob.rs src/image/tarwalk.rs src/source/*.rs" ;;
-    escape) echo "src/escape.rs" ;;
+    verify) echo "src/image/resolve.rs src/image/digest.rs src/image/blob.rs src/image/tarwalk.rs src/image/capture.rs src/source/*.rs" ;;
+    escape) echo "src/escape.rs src/error.rs" ;;
     analysis) echo "src/analysis/compare.rs src/analysis/audit.rs" ;;
-    gates) echo "src/report/diff.rs src/report/inspect.rs" ;;
+    gates) echo "src/analysis/gate.rs src/cmd/inspect.rs src/cmd/diff.rs" ;;
     *) die "unknown group $1 (verify, escape, analysis, gates)" ;;
   esac
 }
 tests_of() {
   case $1 in
-    verify) echo "lib mutations engine_formats cli_errors hostile_paths" ;;
-    escape) echo "lib cli_errors hostile_pipeline hostile_paths" ;;
+    verify) echo "lib mutations engine_formats cli_errors hostile_input" ;;
+    escape) echo "lib cli_errors hostile_pipeline hostile_input ui_escaping" ;;
     analysis) echo "analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
   esac
