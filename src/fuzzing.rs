@@ -199,7 +199,22 @@ pub fn decode_layers(input: &[u8]) -> Vec<Vec<Entry>> {
             continue;
         }
         let kind = KINDS[usize::from(nib)];
-        let path = normalize_path(r.short());
+        let mut path = normalize_path(r.short());
+        if kind == EntryKind::Whiteout && op & 0x80 != 0 {
+            // The walker strips `.wh.` from a normalised last component, so
+            // `.wh..` and `.wh...` delete `.` and `..`.
+            let mut p = path.into_vec();
+            if !p.is_empty() {
+                p.push(b'/');
+            }
+            p.extend_from_slice(if op & 0x40 != 0 { b".." } else { b"." });
+            path = p.into();
+        }
+        // Entries the walker never makes: a whiteout of the root, the root
+        // as a directory.
+        if path.is_empty() && matches!(kind, EntryKind::Whiteout | EntryKind::Dir) {
+            continue;
+        }
         let link = match kind {
             EntryKind::Symlink => Some(Box::from(r.short())),
             EntryKind::HardLink => Some(normalize_path(r.short())),
