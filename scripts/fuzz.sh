@@ -18,7 +18,6 @@ cd "$repo"
 secs=${1:-20}
 shift || true
 [[ $secs =~ ^[0-9]+$ ]] || die "SECONDS_PER_TARGET must be a number, not '$secs'"
-export RUSTC_BOOTSTRAP=1
 # The fuzz crate is its own workspace with its own target directory: a CARGO_TARGET_DIR
 # meant for the main crate (.ci/run sets one) would mix sanitizer builds into it.
 unset CARGO_TARGET_DIR
@@ -32,6 +31,9 @@ log "seeds: cargo test --test fuzz_seeds -- --ignored"
 cargo test --test fuzz_seeds -- --ignored --quiet
 
 cd fuzz
+# Only for cargo-fuzz: cargo fingerprints RUSTC_BOOTSTRAP, so setting it for the seed
+# generator above would rebuild the whole debug build.
+export RUSTC_BOOTSTRAP=1
 if (($#)); then
   targets=("$@")
 else
