@@ -8,6 +8,8 @@
 
 pub mod error;
 pub mod escape;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 pub mod source;
 pub mod tree;

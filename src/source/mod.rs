@@ -1,7 +1,7 @@
 //! Where images come from: the Docker (or podman) daemon, `docker save`
 //! archives, OCI layouts and archives, and stdin.
 
-mod archive;
+pub(crate) mod archive;
 mod beneath;
 mod daemon;
 mod oci_dir;
