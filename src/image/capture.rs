@@ -373,6 +373,19 @@ mod tests {
     }
 
     #[test]
+    fn a_later_entry_of_a_path_in_the_same_layer_wins() {
+        // A layer tar may hold a path twice; extracting it leaves the last.
+        let k = Keeper::new(100, true);
+        for content in [1u8, 2] {
+            assert!(k.admit(3, b"db", 10), "copy {content} admitted");
+            k.keep(3, b"db"[..].into(), vec![content; 10].into(), 10);
+        }
+        assert_eq!(k.held(), 10);
+        let layers = k.into_layers(4, |s| Some(s as usize));
+        assert_eq!(&*layers[3][0].content, &[2u8; 10][..]);
+    }
+
+    #[test]
     fn an_unranked_keeper_ranks_at_the_end() {
         let k = Keeper::new(1000, false);
         for slot in [5u32, 1, 3] {

@@ -205,6 +205,13 @@ mod tests {
     }
 
     #[test]
+    fn a_blob_path_names_its_algorithm() {
+        assert_eq!(Algorithm::of_member("blobs/sha512/ab"), Algorithm::Sha512);
+        assert_eq!(Algorithm::of_member("blobs/sha256/ab"), Algorithm::Sha256);
+        assert_eq!(Algorithm::of_member("abc/layer.tar"), Algorithm::Sha256);
+    }
+
+    #[test]
     fn compare_needs_the_same_algorithm() {
         let d256 = Algorithm::Sha256.digest(b"abc");
         let d512 = Algorithm::Sha512.digest(b"abc");
