@@ -386,6 +386,30 @@ mod tests {
     }
 
     #[test]
+    fn a_lower_copy_read_last_is_dropped_and_its_bytes_released() {
+        // Both admitted while neither was kept; the higher layer finishes first.
+        let k = Keeper::new(100, true);
+        assert!(k.admit(1, b"db", 30));
+        assert!(k.admit(2, b"db", 30));
+        k.keep(2, b"db"[..].into(), vec![2; 30].into(), 30);
+        k.keep(1, b"db"[..].into(), vec![1; 30].into(), 30);
+        assert_eq!(k.held(), 30);
+        let layers = k.into_layers(3, |s| Some(s as usize));
+        assert_eq!(&*layers[2][0].content, &[2u8; 30][..]);
+        assert!(layers[1].is_empty());
+    }
+
+    #[test]
+    fn copies_of_slots_past_the_last_layer_are_dropped() {
+        let k = Keeper::new(100, false);
+        assert!(k.admit(0, b"db", 10));
+        k.keep(0, b"db"[..].into(), vec![9; 10].into(), 10);
+        // A slot that ranks as position 2 of a 2-layer image is no layer.
+        let layers = k.into_layers(2, |_| Some(2));
+        assert!(layers.iter().all(Vec::is_empty));
+    }
+
+    #[test]
     fn an_unranked_keeper_ranks_at_the_end() {
         let k = Keeper::new(1000, false);
         for slot in [5u32, 1, 3] {
