@@ -369,22 +369,28 @@ fn an_edited_config_is_refused_in_every_format() {
     }
 }
 
+/// The manifest of these parts: its hex digest and its bytes.
+fn manifest_blob(parts: &OciParts) -> (String, Vec<u8>) {
+    let hex = parts
+        .manifest_digest
+        .trim_start_matches("sha256:")
+        .to_string();
+    let bytes = parts
+        .blobs
+        .iter()
+        .find(|(h, _)| *h == hex)
+        .expect("the parts hold their manifest")
+        .1
+        .clone();
+    (hex, bytes)
+}
+
 #[test]
 fn an_edited_manifest_or_nested_index_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let layers = rich_layers();
     let parts = oci_parts(&layers, Comp::Gzip);
-    let manifest_hex = parts
-        .manifest_digest
-        .trim_start_matches("sha256:")
-        .to_string();
-    let manifest = parts
-        .blobs
-        .iter()
-        .find(|(h, _)| *h == manifest_hex)
-        .unwrap()
-        .1
-        .clone();
+    let (manifest_hex, manifest) = manifest_blob(&parts);
     // Still a valid manifest naming the same blobs: only its digest differs.
     let mut edited: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
     edited["annotations"] = serde_json::json!({"org.example.tampered": "yes"});
@@ -538,17 +544,7 @@ fn edited_layer_content_is_refused_by_its_diff_id() {
         .to_string();
     std::fs::remove_file(root.join("blobs/sha256").join(&old_hex)).unwrap();
     std::fs::write(root.join("blobs/sha256").join(hex(&stored)), &stored).unwrap();
-    let manifest_hex = parts
-        .manifest_digest
-        .trim_start_matches("sha256:")
-        .to_string();
-    let manifest = parts
-        .blobs
-        .iter()
-        .find(|(h, _)| *h == manifest_hex)
-        .unwrap()
-        .1
-        .clone();
+    let (manifest_hex, manifest) = manifest_blob(&parts);
     let mut m: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
     m["layers"][0]["digest"] = sha(&stored).into();
     m["layers"][0]["size"] = stored.len().into();
