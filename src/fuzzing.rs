@@ -117,6 +117,7 @@ pub fn resolve(input: &[u8]) -> Result<usize, String> {
             size: 0,
             entries: Vec::new(),
             captured: Vec::new(),
+            facts: Vec::new(),
         })
         .collect();
     let image = resolve::build_image("fuzz", SourceKind::OciArchive, plan, parsed, false)

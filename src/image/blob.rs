@@ -7,10 +7,11 @@
 //! scoped worker digests the uncompressed stream (when it differs from the
 //! stored one), parses the tar and hashes file content.
 
+use crate::binary::FileFacts;
 use crate::error::ErrorKind;
 use crate::image::capture::{CapturedFile, Keeper};
 use crate::image::digest::{Algorithm, Hasher};
-use crate::image::entry::Entry;
+use crate::image::entry::{Entry, ImagePath};
 use crate::image::tarwalk::{TarError, TarWalker, Walked};
 use serde::Serialize;
 use std::io::{self, Read};
@@ -106,6 +107,8 @@ pub struct ParsedLayer {
     pub entries: Vec<Entry>,
     /// Kept contents, sorted by path (empty when a [`Keeper`] took them).
     pub captured: Vec<CapturedFile>,
+    /// What ELF files and scripts say, sorted by path.
+    pub facts: Vec<(ImagePath, FileFacts)>,
 }
 
 /// Reads a layer blob from `raw`. `what` names it in errors; `expected_len`,
@@ -194,6 +197,7 @@ pub fn parse_layer(
             entries,
             size,
             captured,
+            mut facts,
         } = match parsed {
             Ok(v) => v,
             Err(TarError::Truncated(detail)) => {
@@ -221,6 +225,13 @@ pub fn parse_layer(
             size,
             entries,
             captured,
+            facts: {
+                // A path written twice in one layer: the last copy wins.
+                facts.reverse();
+                facts.sort_by(|a, b| a.0.cmp(&b.0));
+                facts.dedup_by(|a, b| a.0 == b.0);
+                facts
+            },
         })
     })
 }

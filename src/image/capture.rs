@@ -111,6 +111,18 @@ impl Keeper {
         true
     }
 
+    /// Counts `n` bytes held for the rest of the load (the facts read from
+    /// a file's bytes). No when the image's limit would be passed.
+    pub fn charge(&self, n: u64) -> bool {
+        let mut st = self.lock();
+        if st.held.saturating_add(n) > self.limit {
+            st.over_limit = true;
+            return false;
+        }
+        st.held += n;
+        true
+    }
+
     /// Hands over a file admitted with `reserved` bytes. A copy of a lower
     /// layer is dropped at once; a copy from a higher layer wins over this
     /// one.

@@ -142,6 +142,9 @@ pub struct Layer {
     /// Content of the package databases and marker files this layer holds
     /// (see [`capture::wants`]), sorted by path.
     pub captured: Vec<CapturedFile>,
+    /// What the bytes of this layer's ELF files and scripts say, sorted by
+    /// path.
+    pub facts: Vec<(ImagePath, crate::binary::FileFacts)>,
 }
 
 impl Layer {
@@ -163,7 +166,17 @@ impl Layer {
             created: None,
             entries,
             captured: Vec::new(),
+            facts: Vec::new(),
         }
+    }
+
+    /// What this layer's copy of `path` is, if it is an ELF file or a
+    /// script.
+    pub fn facts(&self, path: &[u8]) -> Option<&crate::binary::FileFacts> {
+        self.facts
+            .binary_search_by(|(p, _)| (**p).cmp(path))
+            .ok()
+            .map(|i| &self.facts[i].1)
     }
 
     /// Content this layer captured for `path`, if any.

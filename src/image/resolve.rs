@@ -548,6 +548,7 @@ pub(crate) fn build_image(
             created: entry.and_then(|e| e.created.clone()),
             entries: pl.entries,
             captured: pl.captured,
+            facts: pl.facts,
         });
     }
     crate::image::drop_shadowed_captures(&mut layers);

@@ -3,8 +3,9 @@
 //! byte is touched once after it is read. Header fields are decoded by the
 //! `tar` crate's `Header`; GNU long names and PAX records are applied here.
 
+use crate::binary::{FileFacts, Sniffer};
 use crate::image::capture::{self, CapturedFile, Keeper};
-use crate::image::entry::{normalize_path, split_parent, ContentHash, Entry, EntryKind};
+use crate::image::entry::{normalize_path, split_parent, ContentHash, Entry, EntryKind, ImagePath};
 use tar::EntryType as T;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
@@ -29,6 +30,7 @@ enum Data {
         hasher: Option<Box<Xxh3>>,
         head: Vec<u8>,
         keep: Option<Vec<u8>>,
+        sniff: Sniffer,
     },
     /// A GNU long name / long link or PAX record being collected.
     Meta(T, Vec<u8>),
@@ -63,6 +65,8 @@ pub(crate) struct Walked {
     pub entries: Vec<Entry>,
     pub size: u64,
     pub captured: Vec<CapturedFile>,
+    /// What the bytes of ELF files and scripts say, by path, in read order.
+    pub facts: Vec<(ImagePath, FileFacts)>,
 }
 
 pub(crate) struct TarWalker<'k> {
@@ -77,6 +81,7 @@ pub(crate) struct TarWalker<'k> {
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
+    facts: Vec<(ImagePath, FileFacts)>,
     /// Entry headers seen (counted against the image's limit in batches).
     headers: u64,
     error: Option<TarError>,
@@ -120,6 +125,7 @@ impl<'k> TarWalker<'k> {
             entries: Vec::new(),
             size: 0,
             captured: Vec::new(),
+            facts: Vec::new(),
             captured_bytes: 0,
             headers: 0,
             error: None,
@@ -209,6 +215,7 @@ impl<'k> TarWalker<'k> {
             entries: self.entries,
             size: self.size,
             captured: self.captured,
+            facts: self.facts,
         })
     }
 
@@ -380,6 +387,7 @@ impl<'k> TarWalker<'k> {
                     hasher: None,
                     head: Vec::new(),
                     keep,
+                    sniff: Sniffer::new(stored),
                 },
             );
         } else {
@@ -420,10 +428,16 @@ impl<'k> TarWalker<'k> {
         let (now, rest) = input.split_at(n);
         let whole = *remaining == n as u64;
         match data {
-            Data::File { hasher, head, keep } => {
+            Data::File {
+                hasher,
+                head,
+                keep,
+                sniff,
+            } => {
                 if let Some(k) = keep {
                     k.extend_from_slice(now);
                 }
+                sniff.feed(now);
                 if head.len() < HEAD {
                     let take = (HEAD - head.len()).min(now.len());
                     head.extend_from_slice(&now[..take]);
@@ -467,10 +481,28 @@ impl<'k> TarWalker<'k> {
 
     fn end_data(&mut self, data: Data) {
         match data {
-            Data::File { hasher, head, keep } => {
+            Data::File {
+                hasher,
+                head,
+                keep,
+                sniff,
+            } => {
                 let Some(e) = self.entries.last_mut() else {
                     return;
                 };
+                if let Some(f) = sniff.finish() {
+                    // Facts are small and bounded per file; they count
+                    // against the same limit as kept contents.
+                    let weight = f.weight();
+                    let room = match self.keeper {
+                        Some((keeper, _)) => keeper.charge(weight),
+                        None => self.captured_bytes + weight <= capture::MAX_PER_LAYER,
+                    };
+                    if room {
+                        self.captured_bytes += weight;
+                        self.facts.push((e.path.clone(), f));
+                    }
+                }
                 if let Some(h) = hasher {
                     e.hash = Some(ContentHash(h.digest128()));
                 } else if e.hash.is_none() {

@@ -1,0 +1,829 @@
+//! ELF facts from a file streamed once. The bytes a loader needs are spread
+//! over the file: the program headers at the start, `PT_INTERP` just after,
+//! the dynamic strings in the first segment, `PT_DYNAMIC` in the data
+//! segment, Go's build info at the start of its data, the section headers
+//! at the end. [`Capture`] keeps only those ranges (each bounded) as they go
+//! by, planning each from what came before, and [`Capture::finish`] reads
+//! them with the `object` crate through a sparse view that fails on any byte
+//! it did not keep.
+
+use crate::binary::{go, rust};
+use object::elf as E;
+use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
+use object::{Endianness, ReadRef};
+
+/// Most bytes of a file's start kept: the dynamic strings live there.
+pub const MAX_PREFIX: u64 = 16 << 20;
+/// Program headers must end within this many bytes of the start.
+const MAX_HEADERS: u64 = 64 << 10;
+const MAX_INTERP: u64 = 4096;
+const MAX_DYNAMIC: u64 = 1 << 20;
+const MAX_STRTAB: u64 = 16 << 20;
+/// Bytes kept before the section headers: where a stripped binary's
+/// non-loaded sections (cargo-auditable's `.dep-v0`) and their names sit.
+const TAIL: u64 = 1 << 20;
+const MAX_SECTION_HEADERS: u64 = 1 << 20;
+/// Most `DT_NEEDED` entries kept (real programs have a few dozen).
+pub const MAX_NEEDED: usize = 1024;
+/// Longest library name or search path kept.
+pub const MAX_STRING: usize = 4096;
+
+/// What the loader (and a person) needs to know of an ELF file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ElfFacts {
+    /// 32 or 64.
+    pub bits: u8,
+    pub big_endian: bool,
+    /// `e_machine` (62 is x86-64, 183 aarch64).
+    pub machine: u16,
+    /// `e_type`: 2 executable, 3 shared object (PIE or library).
+    pub elf_type: u16,
+    /// `PT_INTERP`: the program's loader.
+    pub interp: Option<Box<[u8]>>,
+    /// Has a `PT_DYNAMIC` segment.
+    pub dynamic: bool,
+    pub needed: Vec<Box<[u8]>>,
+    pub soname: Option<Box<[u8]>>,
+    pub runpath: Option<Box<[u8]>>,
+    pub rpath: Option<Box<[u8]>>,
+    /// `DF_1_PIE`.
+    pub pie: bool,
+    pub go: Option<Box<go::GoBuildInfo>>,
+    pub rust: Option<Vec<rust::RustPackage>>,
+    /// Why some of the above could not be read (bytes past a limit, a
+    /// malformed header); the rest is still right.
+    pub problem: Option<String>,
+}
+
+impl ElfFacts {
+    /// Linked without a loader: runs on an empty filesystem.
+    pub fn is_static(&self) -> bool {
+        self.interp.is_none() && self.needed.is_empty()
+    }
+
+    /// "static", "dynamic", "shared library", …
+    pub fn kind(&self) -> &'static str {
+        match (self.elf_type, self.interp.is_some(), self.dynamic) {
+            (E::ET_REL, ..) => "object file",
+            (E::ET_CORE, ..) => "core dump",
+            (_, true, _) => "dynamic executable",
+            (E::ET_DYN, false, _) if self.soname.is_some() || !self.pie => "shared library",
+            (E::ET_DYN | E::ET_EXEC, false, _) => "static executable",
+            _ => "ELF file",
+        }
+    }
+
+    /// Approximate bytes held, for the image's memory limit.
+    pub fn weight(&self) -> u64 {
+        let strs = self.needed.iter().map(|n| n.len() + 16).sum::<usize>()
+            + [&self.interp, &self.soname, &self.runpath, &self.rpath]
+                .iter()
+                .map(|s| s.as_ref().map_or(0, |s| s.len()))
+                .sum::<usize>();
+        let go = self.go.as_ref().map_or(0, |g| g.weight());
+        let rust = self
+            .rust
+            .as_ref()
+            .map_or(0, |r| r.iter().map(|p| p.name.len() + 64).sum());
+        (std::mem::size_of::<ElfFacts>() + strs + go + rust) as u64
+    }
+}
+
+/// A range of the file being kept.
+struct Window {
+    start: u64,
+    end: u64,
+    data: Vec<u8>,
+    /// Go's build info starts here.
+    go: bool,
+}
+
+impl Window {
+    fn new(start: u64, end: u64) -> Window {
+        Window {
+            start,
+            end,
+            data: Vec::new(),
+            go: false,
+        }
+    }
+
+    /// Copies what of `now` (at file offset `at`) falls in the window.
+    fn take(&mut self, at: u64, now: &[u8]) {
+        let have = self.start + self.data.len() as u64;
+        let from = have.max(at);
+        let to = self.end.min(at + now.len() as u64);
+        if from < to && from == have {
+            self.data
+                .extend_from_slice(&now[(from - at) as usize..(to - at) as usize]);
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.start + self.data.len() as u64 >= self.end
+    }
+}
+
+/// Where the streamed capture is.
+#[derive(PartialEq, Eq)]
+enum Plan {
+    /// Waiting for the file header, then for the program headers, up to
+    /// this offset.
+    Headers(u64),
+    /// Ranges planned; the dynamic strings are planned once `PT_DYNAMIC`
+    /// (this window) is complete.
+    Dynamic(usize),
+    Done,
+}
+
+/// The streamed capture of one ELF file.
+pub struct Capture {
+    size: u64,
+    offset: u64,
+    prefix: Vec<u8>,
+    prefix_end: u64,
+    windows: Vec<Window>,
+    plan: Plan,
+    go_carry: Vec<u8>,
+    go_found: bool,
+    problem: Option<String>,
+}
+
+impl Capture {
+    pub fn new(size: u64) -> Capture {
+        Capture {
+            size,
+            offset: 0,
+            prefix: Vec::new(),
+            prefix_end: 64.min(size),
+            windows: Vec::new(),
+            plan: Plan::Headers(64),
+            go_carry: Vec::new(),
+            go_found: false,
+            problem: None,
+        }
+    }
+
+    /// The next offset at which the plan must be revisited.
+    fn next_stop(&self) -> u64 {
+        match self.plan {
+            Plan::Headers(end) => end,
+            Plan::Dynamic(w) => self.windows[w].end,
+            Plan::Done => u64::MAX,
+        }
+    }
+
+    pub fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let stop = self.next_stop();
+            let n = if stop > self.offset {
+                (stop - self.offset).min(data.len() as u64) as usize
+            } else {
+                data.len()
+            };
+            let (now, rest) = data.split_at(n);
+            self.take(now);
+            data = rest;
+            self.replan();
+        }
+    }
+
+    fn take(&mut self, now: &[u8]) {
+        let at = self.offset;
+        if at < self.prefix_end {
+            let n = ((self.prefix_end - at) as usize).min(now.len());
+            self.prefix.extend_from_slice(&now[..n]);
+        }
+        if !self.go_found {
+            self.scan_go(now);
+        }
+        for w in &mut self.windows {
+            w.take(at, now);
+        }
+        self.offset += now.len() as u64;
+    }
+
+    /// Looks for Go's build-info magic, 16-byte aligned in the file, across
+    /// slice boundaries.
+    fn scan_go(&mut self, now: &[u8]) {
+        let at = self.offset;
+        let keep = go::MAGIC.len() - 1;
+        // A magic that straddles the previous slice and this one.
+        if !self.go_carry.is_empty() {
+            let mut joint = std::mem::take(&mut self.go_carry);
+            let base = at - joint.len() as u64;
+            joint.extend_from_slice(&now[..now.len().min(keep)]);
+            if let Some(i) = go::find_magic(&joint, base) {
+                let start = base + i as u64;
+                self.open_go_window(start, &joint[i..(at - base) as usize]);
+                return;
+            }
+        }
+        if let Some(i) = go::find_magic(now, at) {
+            self.open_go_window(at + i as u64, &[]);
+            return;
+        }
+        let tail = now.len().saturating_sub(keep);
+        self.go_carry = now[tail..].to_vec();
+    }
+
+    fn open_go_window(&mut self, start: u64, before: &[u8]) {
+        self.go_found = true;
+        self.go_carry = Vec::new();
+        let end = self.size.min(start + 32 + go::WINDOW as u64);
+        let mut w = Window::new(start, end);
+        w.go = true;
+        w.data.extend_from_slice(before);
+        self.windows.push(w);
+    }
+
+    fn replan(&mut self) {
+        match self.plan {
+            Plan::Headers(end) if self.offset >= end || self.offset >= self.size => {
+                self.plan_headers()
+            }
+            Plan::Dynamic(w) if self.windows[w].complete() || self.offset >= self.size => {
+                self.plan_strings(w)
+            }
+            _ => {}
+        }
+    }
+
+    fn plan_headers(&mut self) {
+        let view = Sparse::new(self.size, vec![(0, &self.prefix[..])]);
+        let layout = match self.prefix.get(4) {
+            Some(&E::ELFCLASS64) => layout::<E::FileHeader64<Endianness>>(&view),
+            Some(&E::ELFCLASS32) => layout::<E::FileHeader32<Endianness>>(&view),
+            _ => Err("not a 32- or 64-bit ELF header".into()),
+        };
+        let layout = match layout {
+            Ok(l) => l,
+            Err(Need(end)) if end <= MAX_HEADERS && end > self.offset => {
+                self.plan = Plan::Headers(end);
+                self.prefix_end = end.min(self.size);
+                return;
+            }
+            Err(Need(_)) => {
+                self.fail("program headers past the file's first 64 KiB");
+                return;
+            }
+            Err(Bad(why)) => {
+                self.fail(why);
+                return;
+            }
+        };
+        self.prefix_end = self.prefix_end.max(match layout.dynamic {
+            Some((off, _)) => off.min(MAX_PREFIX),
+            None => 0,
+        });
+        let mut add = |start: u64, len: u64, max: u64| {
+            let end = self.size.min(start.saturating_add(len.min(max)));
+            if start < end && end > self.prefix_end {
+                self.windows.push(Window::new(start, end));
+                Some(self.windows.len() - 1)
+            } else {
+                None
+            }
+        };
+        if let Some((off, len)) = layout.interp {
+            add(off, len, MAX_INTERP);
+        }
+        if let Some((off, len)) = layout.sections {
+            add(
+                off.saturating_sub(TAIL),
+                len + TAIL.min(off),
+                MAX_SECTION_HEADERS + TAIL,
+            );
+        }
+        self.plan = match layout.dynamic {
+            Some((off, len)) => match add(off, len, MAX_DYNAMIC) {
+                Some(w) => Plan::Dynamic(w),
+                None => Plan::Done,
+            },
+            None => Plan::Done,
+        };
+    }
+
+    /// `PT_DYNAMIC` is in: keep the dynamic strings if they are still ahead.
+    fn plan_strings(&mut self, _dynamic: usize) {
+        self.plan = Plan::Done;
+        let Some((_, Some((off, len)))) = self.read(false) else {
+            return;
+        };
+        let end = self.size.min(off.saturating_add(len.min(MAX_STRTAB)));
+        if off >= self.offset {
+            self.windows.push(Window::new(off, end));
+        } else if end > self.prefix_end {
+            self.problem
+                .get_or_insert_with(|| "dynamic strings lie past the first 16 MiB".into());
+        }
+    }
+
+    fn fail(&mut self, why: &str) {
+        self.problem.get_or_insert_with(|| why.to_string());
+        self.plan = Plan::Done;
+    }
+
+    /// Reads everything kept so far; `full` adds the Go and Rust identity.
+    fn read(&self, full: bool) -> Option<(ElfFacts, Option<(u64, u64)>)> {
+        let mut parts = vec![(0, &self.prefix[..])];
+        parts.extend(self.windows.iter().map(|w| (w.start, &w.data[..])));
+        let view = Sparse::new(self.size, parts);
+        let go_at = self
+            .go_found
+            .then(|| self.windows.iter().find(|w| w.go))
+            .flatten();
+        let extra = Extra {
+            full,
+            go: go_at.map(|w| &w.data[..]),
+        };
+        let r = match self.prefix.get(4) {
+            Some(&E::ELFCLASS64) => facts::<E::FileHeader64<Endianness>>(&view, extra),
+            Some(&E::ELFCLASS32) => facts::<E::FileHeader32<Endianness>>(&view, extra),
+            _ => Err("not a 32- or 64-bit ELF header".into()),
+        };
+        match r {
+            Ok(f) => Some(f),
+            Err(why) => {
+                let f = ElfFacts {
+                    problem: Some(why),
+                    ..ElfFacts::default()
+                };
+                Some((f, None))
+            }
+        }
+    }
+
+    /// The facts, once the whole file was fed.
+    pub fn finish(self) -> ElfFacts {
+        let mut facts = match self.read(true) {
+            Some((f, _)) => f,
+            None => ElfFacts::default(),
+        };
+        if let Some(p) = self.problem {
+            facts.problem.get_or_insert(p);
+        }
+        if self.offset < self.size {
+            facts
+                .problem
+                .get_or_insert_with(|| "the file ended early".into());
+        }
+        facts
+    }
+}
+
+/// Offsets and lengths of what the capture must keep.
+struct Layout {
+    interp: Option<(u64, u64)>,
+    dynamic: Option<(u64, u64)>,
+    /// Section headers (offset, bytes).
+    sections: Option<(u64, u64)>,
+}
+
+enum HeaderError {
+    /// More of the file's start is needed: up to this offset.
+    Need(u64),
+    Bad(&'static str),
+}
+use HeaderError::{Bad, Need};
+
+impl From<&'static str> for HeaderError {
+    fn from(s: &'static str) -> Self {
+        Bad(s)
+    }
+}
+
+fn layout<H: FileHeader<Endian = Endianness>>(view: &Sparse) -> Result<Layout, HeaderError> {
+    let header = H::parse(view).map_err(|_| match view.len < 64 || view.parts[0].1.len() < 64 {
+        true => Need(64),
+        false => Bad("unsupported ELF header"),
+    })?;
+    let endian = header.endian().map_err(|_| Bad("unknown byte order"))?;
+    let phoff: u64 = header.e_phoff(endian).into();
+    let phsize = u64::from(header.e_phnum(endian)) * u64::from(header.e_phentsize(endian));
+    let phdrs = match header.program_headers(endian, view) {
+        Ok(p) => p,
+        Err(_) => return Err(Need(phoff.saturating_add(phsize))),
+    };
+    let mut out = Layout {
+        interp: None,
+        dynamic: None,
+        sections: None,
+    };
+    for ph in phdrs {
+        let range = (ph.p_offset(endian).into(), ph.p_filesz(endian).into());
+        match ph.p_type(endian) {
+            E::PT_INTERP => out.interp = Some(range),
+            E::PT_DYNAMIC => out.dynamic = Some(range),
+            _ => {}
+        }
+    }
+    let shoff: u64 = header.e_shoff(endian).into();
+    let shnum = u64::from(header.e_shnum(endian));
+    if shoff > 0 && shnum > 0 {
+        out.sections = Some((shoff, shnum * u64::from(header.e_shentsize(endian))));
+    }
+    Ok(out)
+}
+
+/// What [`facts`] reads besides the loader's needs.
+#[derive(Clone, Copy)]
+struct Extra<'a> {
+    /// Go and Rust identity too.
+    full: bool,
+    /// The kept bytes from Go's build-info magic on.
+    go: Option<&'a [u8]>,
+}
+
+/// The facts and, when there is a dynamic segment, where the dynamic
+/// strings are (file offset, bytes).
+fn facts<H: FileHeader<Endian = Endianness>>(
+    view: &Sparse,
+    extra: Extra,
+) -> Result<(ElfFacts, Option<(u64, u64)>), String> {
+    let header = H::parse(view).map_err(|_| "truncated ELF header".to_string())?;
+    let endian = header
+        .endian()
+        .map_err(|_| "unknown byte order".to_string())?;
+    let mut f = ElfFacts {
+        bits: if header.is_type_64() { 64 } else { 32 },
+        big_endian: endian == Endianness::Big,
+        machine: header.e_machine(endian),
+        elf_type: header.e_type(endian),
+        ..ElfFacts::default()
+    };
+    let phdrs = header
+        .program_headers(endian, view)
+        .map_err(|_| "program headers not readable".to_string())?;
+    let loads: Vec<(u64, u64, u64)> = phdrs
+        .iter()
+        .filter(|p| p.p_type(endian) == E::PT_LOAD)
+        .map(|p| {
+            (
+                p.p_vaddr(endian).into(),
+                p.p_offset(endian).into(),
+                p.p_filesz(endian).into(),
+            )
+        })
+        .collect();
+    let to_offset = |vaddr: u64| {
+        loads
+            .iter()
+            .find(|(va, _, sz)| vaddr >= *va && vaddr - va < *sz)
+            .map(|(va, off, _)| off + (vaddr - va))
+    };
+    let mut strtab = None;
+    for ph in phdrs {
+        match ph.p_type(endian) {
+            E::PT_INTERP => match ph.interpreter(endian, view) {
+                Ok(Some(i)) => f.interp = Some(cap(i)),
+                _ => note(&mut f.problem, "PT_INTERP not readable"),
+            },
+            E::PT_DYNAMIC => {
+                f.dynamic = true;
+                match ph.dynamic(endian, view) {
+                    Ok(Some(d)) => strtab = dynamic(&mut f, endian, d, view, &to_offset),
+                    _ => note(&mut f.problem, "PT_DYNAMIC not readable"),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !extra.full {
+        return Ok((f, strtab));
+    }
+    if let Some(sections) = sections::<H>(header, endian, view) {
+        f.rust = sections;
+    }
+    if let Some(at_magic) = extra.go {
+        let read_at = |va: u64, len: usize| read_vaddr(view, &loads, va, len);
+        match go::GoBuildInfo::parse(at_magic, &read_at) {
+            Ok(info) => f.go = Some(Box::new(info)),
+            Err(why) => note(&mut f.problem, &format!("Go build info: {why}")),
+        }
+    }
+    Ok((f, strtab))
+}
+
+fn note(problem: &mut Option<String>, why: &str) {
+    problem.get_or_insert_with(|| why.to_string());
+}
+
+fn cap(s: &[u8]) -> Box<[u8]> {
+    s[..s.len().min(MAX_STRING)].into()
+}
+
+/// Reads the dynamic entries; returns where the dynamic strings are.
+fn dynamic<D: Dyn<Endian = Endianness>>(
+    f: &mut ElfFacts,
+    endian: Endianness,
+    entries: &[D],
+    view: &Sparse,
+    to_offset: &dyn Fn(u64) -> Option<u64>,
+) -> Option<(u64, u64)> {
+    let (mut str_addr, mut str_size) = (None, 0u64);
+    let mut needed = Vec::new();
+    let (mut soname, mut runpath, mut rpath) = (None, None, None);
+    for d in entries {
+        let tag = d.tag(endian);
+        let val = d.val(endian);
+        match tag {
+            E::DT_NULL => break,
+            E::DT_STRTAB => str_addr = Some(val),
+            E::DT_STRSZ => str_size = val,
+            E::DT_NEEDED if needed.len() < MAX_NEEDED => needed.push(val),
+            E::DT_SONAME => soname = Some(val),
+            E::DT_RUNPATH => runpath = Some(val),
+            E::DT_RPATH => rpath = Some(val),
+            E::DT_FLAGS_1 => f.pie = val & u64::from(E::DF_1_PIE) != 0,
+            _ => {}
+        }
+    }
+    let off = to_offset(str_addr?)?;
+    let strtab = Some((off, str_size));
+    let read = |at: u64| -> Option<Box<[u8]>> {
+        if at >= str_size {
+            return None;
+        }
+        let range = off.checked_add(at)?..off.checked_add(str_size)?;
+        view.read_bytes_at_until(range, 0).ok().map(cap)
+    };
+    let mut missing = false;
+    for n in needed {
+        match read(n) {
+            Some(s) => f.needed.push(s),
+            None => missing = true,
+        }
+    }
+    let mut one = |v: Option<u64>| {
+        let got = v.map(read);
+        missing |= matches!(got, Some(None));
+        got.flatten()
+    };
+    f.soname = one(soname);
+    f.runpath = one(runpath);
+    f.rpath = one(rpath);
+    if missing {
+        note(&mut f.problem, "dynamic strings not readable");
+    }
+    strtab
+}
+
+/// cargo-auditable's dependency list, from the `.dep-v0` section when the
+/// section headers and that section were kept.
+fn sections<H: FileHeader<Endian = Endianness>>(
+    header: &H,
+    endian: Endianness,
+    view: &Sparse,
+) -> Option<Option<Vec<rust::RustPackage>>> {
+    let headers = header.section_headers(endian, view).ok()?;
+    let names = header.section_strings(endian, view, headers).ok()?;
+    let dep = headers
+        .iter()
+        .find(|s| s.name(endian, names).ok() == Some(b".dep-v0"))?;
+    let data = dep.data(endian, view).ok()?;
+    Some(rust::parse_dep_v0(data).ok())
+}
+
+/// The bytes of a file that were kept: reads inside a kept part succeed,
+/// all others fail.
+pub struct Sparse<'a> {
+    len: u64,
+    /// (file offset, bytes), in any order.
+    parts: Vec<(u64, &'a [u8])>,
+}
+
+impl<'a> Sparse<'a> {
+    pub fn new(len: u64, parts: Vec<(u64, &'a [u8])>) -> Sparse<'a> {
+        Sparse { len, parts }
+    }
+
+    fn part(&self, offset: u64, size: u64) -> Option<&'a [u8]> {
+        let end = offset.checked_add(size)?;
+        self.parts.iter().find_map(|&(start, data)| {
+            let part_end = start + data.len() as u64;
+            (offset >= start && end <= part_end).then(|| &data[(offset - start) as usize..])
+        })
+    }
+}
+
+impl<'a> ReadRef<'a> for &Sparse<'a> {
+    fn len(self) -> Result<u64, ()> {
+        Ok(self.len)
+    }
+
+    fn read_bytes_at(self, offset: u64, size: u64) -> Result<&'a [u8], ()> {
+        self.part(offset, size)
+            .map(|d| &d[..size as usize])
+            .ok_or(())
+    }
+
+    fn read_bytes_at_until(
+        self,
+        range: std::ops::Range<u64>,
+        delimiter: u8,
+    ) -> Result<&'a [u8], ()> {
+        let d = self.part(range.start, 0).ok_or(())?;
+        let limit = (range.end.saturating_sub(range.start)).min(d.len() as u64) as usize;
+        let d = &d[..limit];
+        memchr::memchr(delimiter, d).map(|i| &d[..i]).ok_or(())
+    }
+}
+
+/// Reads `len` bytes at virtual address `vaddr` of a kept file (Go's
+/// pre-1.18 build info points at its strings).
+pub(crate) fn read_vaddr(
+    view: &Sparse,
+    loads: &[(u64, u64, u64)],
+    vaddr: u64,
+    len: usize,
+) -> Option<Vec<u8>> {
+    let (va, off, _) = loads
+        .iter()
+        .find(|(va, _, sz)| vaddr >= *va && vaddr - va < *sz)?;
+    view.read_bytes_at(off + (vaddr - va), len as u64)
+        .ok()
+        .map(<[u8]>::to_vec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn capture(data: &[u8], piece: usize) -> ElfFacts {
+        let mut c = Capture::new(data.len() as u64);
+        for chunk in data.chunks(piece.max(1)) {
+            c.feed(chunk);
+        }
+        c.finish()
+    }
+
+    /// What binutils' `readelf` says of a file: (interp, needed, soname,
+    /// runpath, rpath).
+    type Truth = (
+        Option<String>,
+        Vec<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+
+    fn readelf(path: &Path) -> Truth {
+        let out = Command::new("readelf")
+            .args(["-d", "-l", "-W"])
+            .arg(path)
+            .output()
+            .expect("binutils' readelf (installed with the C toolchain) runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let bracket = |line: &str| {
+            let s = line.split_once('[')?.1;
+            Some(s.rsplit_once(']')?.0.to_string())
+        };
+        let mut t: Truth = (None, Vec::new(), None, None, None);
+        for line in text.lines() {
+            if line.contains("Requesting program interpreter") {
+                t.0 = line
+                    .split_once(": ")
+                    .and_then(|(_, r)| r.strip_suffix(']'))
+                    .map(str::to_string);
+            } else if line.contains("(NEEDED)") {
+                t.1.extend(bracket(line));
+            } else if line.contains("(SONAME)") {
+                t.2 = bracket(line);
+            } else if line.contains("(RUNPATH)") {
+                t.3 = bracket(line);
+            } else if line.contains("(RPATH)") {
+                t.4 = bracket(line);
+            }
+        }
+        t
+    }
+
+    fn ours(f: &ElfFacts) -> Truth {
+        let s = |b: &Option<Box<[u8]>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into());
+        (
+            s(&f.interp),
+            f.needed
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into())
+                .collect(),
+            s(&f.soname),
+            s(&f.runpath),
+            s(&f.rpath),
+        )
+    }
+
+    /// Builds small programs with the system C compiler: dynamic with a
+    /// RUNPATH and an RPATH, a shared library with a soname, a static PIE.
+    fn built() -> Vec<PathBuf> {
+        let dir = std::env::temp_dir().join(format!("stagediff-elf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("m.c");
+        std::fs::write(
+            &src,
+            "#include <math.h>\nint main(int c, char**v){return (int)sqrt(c);}\n",
+        )
+        .unwrap();
+        let lib = dir.join("l.c");
+        std::fs::write(&lib, "int f(void){return 1;}\n").unwrap();
+        let mut out = Vec::new();
+        let jobs: [(&str, &[&str]); 4] = [
+            (
+                "runpath",
+                &[
+                    "m.c",
+                    "-lm",
+                    "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib:/opt/x",
+                ],
+            ),
+            (
+                "rpath",
+                &["m.c", "-lm", "-Wl,--disable-new-dtags,-rpath,/opt/y"],
+            ),
+            (
+                "libf.so.1",
+                &["l.c", "-shared", "-fPIC", "-Wl,-soname,libf.so.1"],
+            ),
+            ("static", &["m.c", "-static-pie", "-lm"]),
+        ];
+        for (name, args) in jobs {
+            let status = Command::new("cc")
+                .current_dir(&dir)
+                .args(args)
+                .arg("-o")
+                .arg(name)
+                .status()
+                .expect("the system C compiler runs");
+            assert!(status.success(), "cc {args:?}");
+            out.push(dir.join(name));
+        }
+        out
+    }
+
+    #[test]
+    fn streamed_facts_equal_readelf_whatever_the_slicing() {
+        let mut files = built();
+        for host in [
+            "/bin/ls",
+            "/usr/bin/cc",
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib64/ld-linux-x86-64.so.2",
+            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+        ] {
+            let p = PathBuf::from(host);
+            if p.exists() {
+                files.push(std::fs::canonicalize(p).unwrap());
+            }
+        }
+        assert!(files.len() >= 7, "too few ELF files to compare: {files:?}");
+        for path in &files {
+            let data = std::fs::read(path).unwrap();
+            let truth = readelf(path);
+            for piece in [3, 4096, 1 << 20, data.len()] {
+                let f = capture(&data, piece);
+                assert_eq!(f.problem, None, "{path:?} piece {piece}");
+                assert_eq!(ours(&f), truth, "{path:?} piece {piece}");
+            }
+        }
+        let by_name = |n: &str| {
+            capture(
+                &std::fs::read(files.iter().find(|p| p.ends_with(n)).unwrap()).unwrap(),
+                4096,
+            )
+        };
+        assert!(by_name("static").is_static());
+        assert_eq!(by_name("static").kind(), "static executable");
+        assert_eq!(by_name("runpath").kind(), "dynamic executable");
+        assert_eq!(by_name("libf.so.1").kind(), "shared library");
+        assert!(!by_name("runpath").is_static());
+    }
+
+    #[test]
+    fn hostile_headers_give_a_problem_not_a_panic() {
+        let good = std::fs::read("/bin/ls").unwrap();
+        // Cut anywhere in the headers, or flip bytes in them.
+        for cut in [0, 4, 5, 16, 63, 64, 65, 200, 1000] {
+            let f = capture(&good[..cut.min(good.len())], 7);
+            assert!(f.problem.is_some(), "cut at {cut}");
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..300 {
+            let mut bad = good[..good.len().min(64 << 10)].to_vec();
+            for _ in 0..8 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed % 4096) as usize;
+                bad[i] = (seed >> 32) as u8;
+            }
+            let f = capture(&bad, 1000);
+            assert!(f.needed.len() <= MAX_NEEDED);
+        }
+        // Program headers claimed far away, a huge PT_DYNAMIC.
+        let mut far = good[..4096].to_vec();
+        far[32..40].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert!(capture(&far, 100).problem.is_some());
+    }
+}
