@@ -58,6 +58,7 @@ fn layer(index: usize, entries: &[E]) -> Layer {
         compressed_size: None,
         tar_size: p.tar_size,
         size: p.size,
+        facts: p.facts,
         history_index: None,
         created_by: None,
         created: None,

@@ -33,6 +33,7 @@ pub mod audit;
 pub mod bdb;
 pub mod claim;
 mod classify;
+pub mod closure;
 mod compare;
 pub mod gate;
 pub mod glob;

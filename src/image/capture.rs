@@ -245,6 +245,15 @@ pub fn wants(path: &[u8], size: u64) -> bool {
     if path.starts_with(b"var/lib/dpkg/status.d/") {
         return true;
     }
+    // How the loader and libc find libraries and NSS modules.
+    if small
+        && (path == b"etc/ld.so.conf"
+            || path == b"etc/nsswitch.conf"
+            || path.starts_with(b"etc/ld.so.conf.d/")
+            || (path.starts_with(b"etc/ld-musl-") && path.ends_with(b".path")))
+    {
+        return true;
+    }
     if path.starts_with(b"var/lib/dpkg/info/") {
         return name.ends_with(b".list");
     }
@@ -347,6 +356,10 @@ mod tests {
         assert!(wants(b"app/node_modules/@babel/core/package.json", 700));
         assert!(!wants(b"app/node_modules/left-pad/lib/package.json", 700));
         assert!(!wants(b"usr/bin/go", 30));
+        assert!(wants(b"etc/ld.so.conf.d/x86_64-linux-gnu.conf", 100));
+        assert!(wants(b"etc/ld-musl-x86_64.path", 100));
+        assert!(wants(b"etc/nsswitch.conf", 500));
+        assert!(!wants(b"etc/nsswitch.conf.bak", 500));
         assert!(!wants(b"var/lib/dpkg/status", MAX_FILE + 1));
         // rpm databases may be bigger, up to their own cap; their WAL and
         // shared-memory files, and other backends, are not kept.
