@@ -61,6 +61,42 @@ pub enum Command {
     Diff(DiffArgs),
     /// Open the TUI (or print the diff) on the bundled demo pair.
     Demo(DemoArgs),
+    /// What the entrypoint needs: its runtime closure, what a multi-stage build would remove, and a Dockerfile.
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Image reference: NAME[:TAG], docker-archive:PATH, oci:DIR, oci-archive:PATH, a path, or -.
+    pub image: String,
+    /// Emit JSON (schema stagediff.plan/v1).
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Emit Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Fail (exit 1) when more than SIZE (e.g. 50MB) could still be removed.
+    #[arg(long, value_name = "SIZE")]
+    pub max_removable: Option<String>,
+}
+
+impl PlanArgs {
+    fn options(&self) -> anyhow::Result<cmd::plan::PlanOptions> {
+        let max_removable = self
+            .max_removable
+            .as_deref()
+            .map(|s| {
+                crate::analysis::parse_size(s).map_err(|e| {
+                    anyhow::anyhow!("--max-removable {}: {e}", crate::escape::escape_str(s))
+                })
+            })
+            .transpose()?;
+        Ok(cmd::plan::PlanOptions {
+            image: self.image.clone(),
+            format: OutputFormat::pick(self.json, self.markdown),
+            max_removable,
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -155,6 +191,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Inspect(args)) => cmd::inspect::run(&args.options()?, &common),
         Some(Command::Diff(args)) => cmd::diff::run(&args.options()?, &common),
+        Some(Command::Plan(args)) => cmd::plan::run(&args.options()?, &common),
         Some(Command::Demo(args)) => {
             let format = OutputFormat::pick(args.json, args.markdown);
             if format == OutputFormat::Text {

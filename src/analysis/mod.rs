@@ -40,6 +40,7 @@ pub mod glob;
 pub mod names;
 pub mod owners;
 pub mod pkgdb;
+pub mod plan;
 pub mod python;
 pub mod rpmdb;
 pub mod rules;

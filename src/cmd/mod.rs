@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod inspect;
+pub mod plan;
 pub mod tui;
 
 pub use crate::report::OutputFormat;

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod inspect;
+pub mod plan;
 
 /// How a report is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -583,6 +583,25 @@ impl FileTree {
         layers.get(n.layer as usize)?.captured(&self.path_of(id))
     }
 
+    /// What the pass read of a file's bytes (ELF facts, `#!` line), looked
+    /// up like [`FileTree::content`]: in the layer that wrote the file,
+    /// through a hard link to its target.
+    pub fn facts<'a>(
+        &self,
+        layers: &'a [Layer],
+        id: NodeId,
+    ) -> Option<&'a crate::binary::FileFacts> {
+        let n = &self.nodes[id as usize];
+        if n.kind == EntryKind::HardLink {
+            let target = self.lookup(n.link.as_deref()?)?;
+            if self.nodes[target as usize].kind == EntryKind::HardLink {
+                return None;
+            }
+            return self.facts(layers, target);
+        }
+        layers.get(n.layer as usize)?.facts(&self.path_of(id))
+    }
+
     /// Finishes the tree: sorts every directory's children by name and
     /// computes `total` and `files` of every live node. Layers may still be
     /// applied afterwards (call it again then).

@@ -23,6 +23,7 @@
 pub mod elf;
 pub mod entry;
 pub mod interp;
+pub mod minimal;
 pub mod needs;
 pub mod node;
 pub mod python;
@@ -81,6 +82,9 @@ pub enum Sure {
     Exact,
     /// Read from how an interpreter or runtime usually works.
     Inferred,
+    /// The runtime may read it (a TLS client reads the CA bundle), but the
+    /// app starts without it: listed, not in the predicted image.
+    Optional,
 }
 
 /// One file of the closure.
@@ -131,21 +135,36 @@ pub struct Closure {
     pub gaps: Vec<Gap>,
     /// Named language dependencies: (ecosystem, name, version).
     pub packages: Vec<(String, String, String)>,
+    /// Paths as the program or loader names them, where symlinks lie on
+    /// the way (`/lib64/ld-linux-x86-64.so.2`): a copy that follows links
+    /// must copy these.
+    /// (path, the node it leads to).
+    pub aliases: BTreeMap<Vec<u8>, NodeId>,
 }
 
 impl Closure {
+    /// Whether the app may use the file (optional ones included).
     pub fn contains(&self, id: NodeId) -> bool {
         self.items.contains_key(&id)
     }
 
-    /// Bytes of the closure's files and links.
-    pub fn bytes(&self, tree: &FileTree) -> u64 {
-        self.items.keys().map(|&id| tree.node(id).size).sum()
+    /// The files the app needs to start (optional ones left out).
+    pub fn required(&self) -> impl Iterator<Item = (NodeId, &Item)> {
+        self.items
+            .iter()
+            .filter(|(_, i)| i.sure != Sure::Optional)
+            .map(|(&id, i)| (id, i))
     }
 
-    /// Whether every file is in for a reason the loader or kernel proves.
+    /// Bytes of the required files and links.
+    pub fn bytes(&self, tree: &FileTree) -> u64 {
+        self.required().map(|(id, _)| tree.node(id).size).sum()
+    }
+
+    /// Whether every required file is in for a reason the loader or kernel
+    /// proves, and nothing was left unsettled.
     pub fn exact(&self) -> bool {
-        self.gaps.is_empty() && self.items.values().all(|i| i.sure == Sure::Exact)
+        self.gaps.is_empty() && self.required().all(|(_, i)| i.sure == Sure::Exact)
     }
 }
 
@@ -212,10 +231,7 @@ impl<'a> Cx<'a> {
 
     /// What the single pass read of a file's bytes.
     pub fn facts(&self, id: NodeId) -> Option<&'a FileFacts> {
-        let n = self.tree.node(id);
-        self.layers
-            .get(n.layer as usize)?
-            .facts(&self.tree.path_of(id))
+        self.tree.facts(self.layers, id)
     }
 
     /// The kept content of a file (package databases, manifests).
@@ -282,6 +298,12 @@ impl<'a> Cx<'a> {
     pub fn add(&mut self, path: &[u8], part: Part, sure: Sure, why: &str) -> Option<NodeId> {
         let (found, links) = self.walk(path);
         let id = found?;
+        if !links.is_empty() {
+            let abs = self.absolute(path);
+            self.out
+                .aliases
+                .insert(crate::image::entry::normalize_path(&abs).into_vec(), id);
+        }
         for l in links {
             self.insert(l, Part::Link, sure, why);
         }

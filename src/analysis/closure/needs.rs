@@ -25,6 +25,9 @@ struct Need {
     add: Vec<String>,
     #[serde(default)]
     nss: bool,
+    /// The app starts without these: listed, not in the predicted image.
+    #[serde(default)]
+    optional: bool,
     reason: String,
 }
 
@@ -35,7 +38,7 @@ fn rules() -> Vec<Need> {
         .unwrap_or_default()
 }
 
-fn kind_name(k: AppKind) -> &'static str {
+pub(crate) fn kind_name(k: AppKind) -> &'static str {
     match k {
         AppKind::Unknown => "unknown",
         AppKind::StaticBinary => "static_binary",
@@ -59,6 +62,13 @@ pub fn apply(cx: &mut Cx) {
         .keys()
         .map(|&id| cx.tree.node(id).name.to_vec())
         .collect();
+    // A Go program: its standard library reads the CA bundle for TLS.
+    let go = cx
+        .out
+        .program
+        .and_then(|p| cx.facts(p))
+        .and_then(|f| f.elf())
+        .is_some_and(|e| e.go.is_some());
     for rule in rules() {
         let by_file = rule.files.iter().any(|pattern| {
             let p = pattern.as_bytes();
@@ -67,13 +77,21 @@ pub fn apply(cx: &mut Cx) {
                 None => n == p,
             })
         });
-        let by_kind = rule.kinds.iter().any(|k| k == kind_name(cx.out.kind));
+        let by_kind = rule
+            .kinds
+            .iter()
+            .any(|k| k == kind_name(cx.out.kind) || (k == "go" && go));
         let by_env = rule.env.iter().any(|e| cx.env(e).is_some());
         if !(by_file || by_kind || by_env) {
             continue;
         }
+        let sure = if rule.optional {
+            Sure::Optional
+        } else {
+            Sure::Inferred
+        };
         for path in &rule.add {
-            cx.add(path.as_bytes(), Part::Data, Sure::Inferred, &rule.reason);
+            cx.add(path.as_bytes(), Part::Data, sure, &rule.reason);
         }
         if rule.nss {
             nss(cx, &rule.reason);

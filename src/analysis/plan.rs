@@ -1,0 +1,220 @@
+//! The plan for one image: its entrypoint's closure, the runtime image
+//! that closure predicts, and what a multi-stage build would remove — the
+//! image compared with the predicted runtime by the same attribution as
+//! `diff` (buckets, owners), not a second one.
+
+use super::closure::{self, minimal::minimal_tree, AppKind, Closure, Part, Sure};
+use super::{compare_squashed, Comparison, OwnerKind, Rules};
+use crate::image::{EntryKind, Image};
+use crate::tree::{FileTree, NodeId, ROOT};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Most `COPY` lines the suggested Dockerfile lists before it stops.
+pub const MAX_COPY_LINES: usize = 200;
+
+#[derive(Debug)]
+pub struct Plan {
+    pub closure: Closure,
+    /// The predicted runtime filesystem.
+    pub minimal: Arc<FileTree>,
+    /// The image (BEFORE) against the predicted runtime (AFTER).
+    pub comparison: Comparison,
+    /// OS packages the closure's files belong to, by name, with bytes.
+    pub os_packages: Vec<(String, u64)>,
+    /// The suggested final stage's base.
+    pub base: String,
+    /// A multi-stage Dockerfile whose final stage copies the closure.
+    pub dockerfile: String,
+}
+
+impl Plan {
+    /// Bytes the predicted runtime holds.
+    pub fn runtime_bytes(&self) -> u64 {
+        self.minimal.total_size()
+    }
+
+    /// Bytes a multi-stage build would remove.
+    pub fn removable_bytes(&self) -> u64 {
+        self.comparison.totals.eliminated_bytes
+    }
+}
+
+/// Plans `image` (squashed as `tree`).
+pub fn plan(image: &Image, tree: Arc<FileTree>, rules: &Rules) -> Plan {
+    let closure = closure::closure(image, &tree);
+    let minimal = Arc::new(minimal_tree(&tree, &closure));
+    let comparison = compare_squashed(
+        (image, Arc::clone(&tree)),
+        (image, Arc::clone(&minimal)),
+        rules,
+    );
+    let mut packages: BTreeMap<String, u64> = BTreeMap::new();
+    for (id, _) in closure.required() {
+        if let Some(p) = comparison.before.facts(id).package {
+            let o = comparison.owner(p);
+            if o.kind == OwnerKind::Package {
+                *packages.entry(o.name.clone()).or_default() += tree.node(id).size;
+            }
+        }
+    }
+    let mut os_packages: Vec<(String, u64)> = packages.into_iter().collect();
+    os_packages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let base = "scratch".to_string();
+    let dockerfile = dockerfile(image, &tree, &closure, &base);
+    Plan {
+        closure,
+        minimal,
+        comparison,
+        os_packages,
+        base,
+        dockerfile,
+    }
+}
+
+/// What kind of app, in a few words ("static Go 1.19.8 binary").
+pub fn describe(closure: &Closure, tree: &FileTree, image: &Image) -> String {
+    let facts = closure.program.and_then(|p| tree.facts(&image.layers, p));
+    let elf = facts.and_then(|f| f.elf());
+    match closure.kind {
+        AppKind::StaticBinary | AppKind::DynamicBinary => {
+            let linkage = if closure.kind == AppKind::StaticBinary {
+                "static"
+            } else {
+                "dynamic"
+            };
+            match elf.and_then(|e| e.go.as_ref()) {
+                Some(go) => format!("{linkage} binary · {}", go.summary()),
+                None if elf.is_some_and(|e| e.rust.is_some()) => {
+                    format!("{linkage} Rust binary")
+                }
+                None => format!("{linkage} binary"),
+            }
+        }
+        AppKind::Python => "Python app".into(),
+        AppKind::Node => "Node.js app".into(),
+        AppKind::Java => "Java app".into(),
+        AppKind::Shell => "shell script".into(),
+        AppKind::Script => "script".into(),
+        AppKind::Unknown => "unknown".into(),
+    }
+}
+
+/// Files and bytes of each part of the closure, in [`Part`] order.
+pub fn parts(closure: &Closure, tree: &FileTree) -> Vec<(Part, u32, u64)> {
+    let mut by: BTreeMap<Part, (u32, u64)> = BTreeMap::new();
+    for (id, item) in closure.required() {
+        let e = by.entry(item.part).or_default();
+        e.0 += 1;
+        e.1 += tree.node(id).size;
+    }
+    by.into_iter().map(|(p, (n, b))| (p, n, b)).collect()
+}
+
+/// A multi-stage Dockerfile: the image as the build stage, a final stage
+/// from `base` that copies the closure (whole directories where the
+/// closure holds all of one), and the image's own entrypoint.
+fn dockerfile(image: &Image, tree: &FileTree, closure: &Closure, base: &str) -> String {
+    let mut out = String::new();
+    let name = image
+        .repo_tags
+        .first()
+        .cloned()
+        .unwrap_or_else(|| image.reference.clone());
+    out.push_str(&format!(
+        "# The image as it is now: the build stage.\nFROM {} AS build\n\n",
+        crate::escape::escape_str(&name)
+    ));
+    out.push_str(&format!("FROM {base}\n"));
+    let sources = copy_sources(tree, closure);
+    let total = sources.len();
+    for path in sources.iter().take(MAX_COPY_LINES) {
+        let p = quote(&super::closure::show_path(path));
+        out.push_str(&format!("COPY --from=build [{p}, {p}]\n"));
+    }
+    if total > MAX_COPY_LINES {
+        out.push_str(&format!(
+            "# … and {} more paths (stagediff plan --json lists them all)\n",
+            total - MAX_COPY_LINES
+        ));
+    }
+    let cfg = &image.config;
+    if let Some(w) = &cfg.working_dir {
+        out.push_str(&format!("WORKDIR {}\n", quote(w)));
+    }
+    for e in &cfg.env {
+        if let Some((k, v)) = e.split_once('=') {
+            out.push_str(&format!(
+                "ENV {}={}\n",
+                crate::escape::escape_str(k),
+                quote(v)
+            ));
+        }
+    }
+    if let Some(u) = &cfg.user {
+        out.push_str(&format!("USER {}\n", crate::escape::escape_str(u)));
+    }
+    let list = |v: &[String]| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
+    if !cfg.entrypoint.is_empty() {
+        out.push_str(&format!("ENTRYPOINT [{}]\n", list(&cfg.entrypoint)));
+    }
+    if !cfg.cmd.is_empty() {
+        out.push_str(&format!("CMD [{}]\n", list(&cfg.cmd)));
+    }
+    out
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(&crate::escape::escape_str(s)).unwrap_or_default()
+}
+
+/// The fewest paths whose copies make the closure: a directory when every
+/// file and link below it is in, else the files themselves.
+fn copy_sources(tree: &FileTree, closure: &Closure) -> Vec<Vec<u8>> {
+    // Directories with something outside the closure below them.
+    let mut partial: BTreeSet<NodeId> = BTreeSet::new();
+    for id in tree.iter() {
+        let n = tree.node(id);
+        if n.kind != EntryKind::Dir
+            && closure
+                .items
+                .get(&id)
+                .is_none_or(|i| i.sure == Sure::Optional)
+        {
+            let mut cur = n.parent;
+            while partial.insert(cur) && cur != ROOT {
+                cur = tree.node(cur).parent;
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    // A copy follows links: a file named through links is copied at the
+    // names it is asked for, not also at its real path.
+    let aliased: BTreeSet<NodeId> = closure.aliases.values().copied().collect();
+    for (id, item) in closure.required() {
+        if item.part == Part::Link || aliased.contains(&id) {
+            continue;
+        }
+        // The highest ancestor that is whole.
+        let mut top = id;
+        let mut cur = tree.node(id).parent;
+        while cur != ROOT && !partial.contains(&cur) {
+            top = cur;
+            cur = tree.node(cur).parent;
+        }
+        out.insert(tree.path_of(top));
+    }
+    out.extend(
+        closure
+            .aliases
+            .iter()
+            .filter(|(_, id)| {
+                closure
+                    .items
+                    .get(id)
+                    .is_some_and(|i| i.sure != Sure::Optional)
+            })
+            .map(|(p, _)| p.clone()),
+    );
+    out.into_iter().collect()
+}
