@@ -39,7 +39,7 @@ fn buckets(plan: &Plan) -> Vec<(Bucket, u64, u32, Vec<String>)> {
             (b.bucket, b.bytes, b.files, owners)
         })
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|b| std::cmp::Reverse(b.1));
     v
 }
 
