@@ -32,6 +32,8 @@
 #   NAME.npm-all.json      npm ls --json --all --long in the image's app dir (paths, dev flags)
 #   NAME.npm-prod.json     npm ls --json --all --omit=dev (what a production install keeps)
 #   NAME.rpm-qa            rpm -qa of the image's database: NAME EPOCH:VERSION-RELEASE ARCH, sorted
+#   NAME.ldd               the entrypoint's program (readlink -f), then `ldd` of it (what the loader maps)
+#   NAME.gover             go version -m of the Go binary (the single image has the Go toolchain)
 # Idempotent: an image whose outputs are complete and whose build context is unchanged is
 # skipped without touching docker; missing outputs are made; stale ones are replaced.
 set -euo pipefail
@@ -94,13 +96,14 @@ context_hash() {
 # tests/analysis_real.rs checks stagediff against.
 exports_of() { # APP KIND
   case $1:$2 in
-    goapp:single | capp:single) echo "oci dpkg" ;;
+    goapp:single) echo "oci dpkg ldd gover" ;;
+    capp:single) echo "oci dpkg ldd" ;;
     goapp:multi | capp:multi) echo "oci" ;; # FROM scratch: no dpkg
     rpmapp:*) echo "oci rpmqa" ;;
-    pyapp:*) echo "dpkg pip" ;;
-    nodeapp:single) echo "dpkg npm" ;;
-    nodeapp:multi) echo "dpkg" ;; # no npm in the runtime
-    rustapp:single) echo "dpkg dpkgdeps" ;;
+    pyapp:*) echo "dpkg pip ldd" ;;
+    nodeapp:single) echo "dpkg npm ldd" ;;
+    nodeapp:multi) echo "dpkg ldd" ;; # no npm in the runtime
+    rustapp:single) echo "dpkg dpkgdeps ldd" ;;
     rustapp:multi) echo "" ;; # FROM scratch: one static binary
     *) die "no exports declared for $1:$2" ;;
   esac
@@ -117,6 +120,8 @@ outputs_of() { # APP KIND
       pip) echo "$n.pip" ;;
       npm) echo "$n.npm-all.json $n.npm-prod.json" ;;
       rpmqa) echo "$n.rpm-qa" ;;
+      ldd) echo "$n.ldd" ;;
+      gover) echo "$n.gover" ;;
     esac
   done
 }
@@ -200,6 +205,14 @@ records() { # TAG NAME EXPORTS
     script+='; /venv/bin/pip --disable-pip-version-check list --format=freeze >/out/pip'
   [[ $exports == *" npm "* ]] && want+=(npm-all.json npm-prod.json) &&
     script+='; cd /src; npm ls --json --all --long >/out/npm-all.json; npm ls --json --all --omit=dev >/out/npm-prod.json'
+  # The program the image's ENTRYPOINT runs, as the tests resolve it (the first word).
+  local program
+  program=$(docker image inspect -f '{{index .Config.Entrypoint 0}}' "$tag")
+  # shellcheck disable=SC2016 # expanded in the container
+  [[ $exports == *" ldd "* ]] && want+=(ldd) &&
+    script+="; p=\$(readlink -f \"\$(command -v $program)\"); { echo \"\$p\"; ldd \"\$p\" 2>&1 || true; } >/out/ldd"
+  [[ $exports == *" gover "* ]] && want+=(gover) &&
+    script+="; go version -m $program >/out/gover"
   local missing=0
   for f in "${want[@]}"; do [[ -e $out/$name.$f ]] || missing=1; done
   ((missing)) || return 0

@@ -179,6 +179,17 @@ pub fn closure(image: &Image, tree: &FileTree) -> Closure {
     cx.out
 }
 
+/// The loader's closure of one ELF file alone (what `ldd FILE` lists):
+/// the file, its loader and its libraries, transitively.
+pub fn elf_closure(image: &Image, tree: &FileTree, path: &[u8]) -> Closure {
+    let mut cx = Cx::new(image, tree);
+    if let Some(id) = cx.add(path, Part::Entrypoint, Sure::Exact, "asked for") {
+        cx.out.program = Some(id);
+    }
+    elf::finish(&mut cx);
+    cx.out
+}
+
 /// The closure being built, with what every step needs to see.
 pub struct Cx<'a> {
     pub image: &'a Image,

@@ -1,0 +1,176 @@
+//! The runtime closure on real images built by a real dockerd
+//! (scripts/build-test-images.sh), against what the tools inside those
+//! images say: `ldd` of the entrypoint's program, and the size of the
+//! hand-written multi-stage image.
+//!
+//! Ignored by plain `cargo test`; `scripts/e2e.sh` runs them with
+//! `STAGEDIFF_FIXTURES=fixtures-cache … -- --include-ignored`, and each
+//! fails when its fixtures are missing.
+
+use stagediff::analysis::closure::{closure, elf_closure, show_path, AppKind, Part, Sure};
+use stagediff::pipeline::Analysed;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    let dir = PathBuf::from(
+        std::env::var_os("STAGEDIFF_FIXTURES")
+            .expect("set STAGEDIFF_FIXTURES to the fixtures dir (scripts/e2e.sh does)"),
+    );
+    if dir.is_absolute() {
+        dir
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+    }
+}
+
+fn load(name: &str) -> Analysed {
+    let path = fixtures().join(format!("{name}.docker.tar"));
+    stagediff::pipeline::load(
+        path.to_str().expect("utf-8 path"),
+        &Default::default(),
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("loading {name}: {e}"))
+}
+
+/// `NAME.ldd`: the program's real path, then what the loader maps (the
+/// vDSO left out: the kernel provides it).
+fn ldd(name: &str) -> (String, Option<BTreeSet<String>>) {
+    let file = fixtures().join(format!("{name}.ldd"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+    let mut lines = text.lines();
+    let program = lines.next().expect("the program's path").trim().to_string();
+    let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+    if rest
+        .iter()
+        .any(|l| *l == "not a dynamic executable" || *l == "statically linked")
+    {
+        return (program, None);
+    }
+    let libs = rest
+        .iter()
+        .filter(|l| !l.starts_with("linux-vdso"))
+        .map(|l| {
+            let path = match l.split_once(" => ") {
+                Some((_, found)) => found,
+                None => l,
+            };
+            path.split(" (").next().unwrap_or(path).to_string()
+        })
+        .collect();
+    (program, Some(libs))
+}
+
+/// The closure of the program `ldd` was run on equals what `ldd` lists:
+/// same files (compared as the nodes the paths lead to in the image).
+fn matches_ldd(name: &str) {
+    let a = load(name);
+    let (program, truth) = ldd(name);
+    let full = closure(&a.image, &a.tree);
+    let ran = full.program.map(|p| show_path(&a.tree.path_of(p)));
+    assert_eq!(
+        ran.as_deref(),
+        Some(program.as_str()),
+        "{name}: the program the entrypoint runs"
+    );
+    let one = elf_closure(&a.image, &a.tree, program.as_bytes());
+    let program_id = one.program.expect("the program is in the image");
+    let ours: BTreeSet<String> = one
+        .items
+        .iter()
+        .filter(|(id, i)| **id != program_id && matches!(i.part, Part::Library | Part::Loader))
+        .map(|(id, _)| show_path(&a.tree.path_of(*id)))
+        .collect();
+    assert!(one.gaps.is_empty(), "{name}: {:?}", one.gaps);
+    match truth {
+        None => {
+            assert!(
+                ours.is_empty(),
+                "{name}: ldd says static, we found {ours:?}"
+            );
+            assert_eq!(full.kind, AppKind::StaticBinary, "{name}");
+        }
+        Some(libs) => {
+            let want: BTreeSet<String> = libs
+                .iter()
+                .map(|p| {
+                    let id = a
+                        .tree
+                        .resolve(p.trim_start_matches('/').as_bytes())
+                        .unwrap_or_else(|| panic!("{name}: ldd's {p} is not in the image"));
+                    show_path(&a.tree.path_of(id))
+                })
+                .collect();
+            assert_eq!(ours, want, "{name}: the loader's closure against ldd");
+            // The whole closure holds the program's too, all exact.
+            for (id, i) in &one.items {
+                assert!(
+                    full.contains(*id),
+                    "{name}: {} missing from the full closure",
+                    show_path(&a.tree.path_of(*id))
+                );
+                assert_eq!(i.sure, Sure::Exact);
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn c_program_closure_equals_ldd() {
+    matches_ldd("capp-single");
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn python_interpreter_closure_equals_ldd() {
+    matches_ldd("pyapp-single");
+    matches_ldd("pyapp-multi");
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn node_closure_equals_ldd() {
+    matches_ldd("nodeapp-single");
+    matches_ldd("nodeapp-multi");
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn static_programs_need_nothing_else() {
+    matches_ldd("goapp-single");
+    matches_ldd("rustapp-single");
+}
+
+/// A static program's predicted runtime is within 1 % of the real
+/// FROM-scratch multi-stage image (`docker image inspect .Size`).
+fn prediction_within_one_percent(app: &str) {
+    let a = load(&format!("{app}-single"));
+    let rules = stagediff::analysis::Rules::builtin();
+    let plan = stagediff::analysis::plan::plan(&a.image, a.tree.clone(), &rules);
+    let real: u64 = std::fs::read_to_string(fixtures().join(format!("{app}-multi.size")))
+        .expect("the multi-stage image's size")
+        .trim()
+        .parse()
+        .expect("a size in bytes");
+    let predicted = plan.runtime_bytes();
+    let off = predicted.abs_diff(real) as f64 / real as f64;
+    assert!(
+        off <= 0.01,
+        "{app}: predicted {predicted} B, the real multi-stage image is {real} B ({:.2} % off)",
+        off * 100.0
+    );
+    assert_eq!(
+        plan.removable_bytes() + predicted,
+        a.tree.total_size(),
+        "{app}: removable and runtime add up to the squashed image"
+    );
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn static_predictions_match_the_real_multi_stage_images() {
+    prediction_within_one_percent("goapp");
+    prediction_within_one_percent("rustapp");
+}
