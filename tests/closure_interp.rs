@@ -1,0 +1,535 @@
+//! The runtime closure of Python and Node entrypoints on synthetic images:
+//! venvs, system Python, `-m`, console scripts with `module:app`, the
+//! installers left out; Node apps with and without a lockfile, dev
+//! dependencies left out, a symlink loop in node_modules.
+
+mod common;
+
+use common::T::{self, *};
+use common::{layer, sha, Tarball};
+use stagediff::analysis::closure::{closure, AppKind, Closure, Part};
+use stagediff::source::{load, LoadOptions, LoadProgress};
+use stagediff::tree::FileTree;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The image's config: the command, environment and working directory.
+struct Cfg {
+    entrypoint: &'static [&'static str],
+    cmd: &'static [&'static str],
+    env: &'static [&'static str],
+    workdir: &'static str,
+}
+
+/// Builds a docker-save archive of `layers` with `cfg`, loads and squashes
+/// it, and computes the closure.
+fn closure_of(layers: &[Vec<T>], cfg: Cfg) -> (Closure, Arc<FileTree>) {
+    let tars: Vec<Vec<u8>> = layers.iter().map(|l| layer(l)).collect();
+    let diff_ids: Vec<String> = tars.iter().map(|l| sha(l)).collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {
+            "Entrypoint": cfg.entrypoint,
+            "Cmd": cfg.cmd,
+            "Env": cfg.env,
+            "WorkingDir": cfg.workdir,
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": tars.iter().map(|_| serde_json::json!({"created_by": "x"})).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    let cfg_name = format!("{}.json", common::hex(&config));
+    let mut t = Tarball::new();
+    let mut names = Vec::new();
+    for l in &tars {
+        let id = common::hex(l);
+        t.file(&format!("{id}/layer.tar"), l);
+        names.push(format!("{id}/layer.tar"));
+    }
+    t.file(&cfg_name, &config);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["t:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.tar");
+    std::fs::write(&path, t.finish()).unwrap();
+    let image = load(
+        path.to_str().unwrap(),
+        &LoadOptions::default(),
+        &LoadProgress::default(),
+    )
+    .unwrap();
+    let analysed = stagediff::pipeline::analyse(image);
+    let c = closure(&analysed.image, &analysed.tree);
+    (c, analysed.tree)
+}
+
+fn has(c: &Closure, tree: &FileTree, path: &str) -> bool {
+    tree.lookup(path.as_bytes())
+        .is_some_and(|id| c.contains(id))
+}
+
+fn part(c: &Closure, tree: &FileTree, path: &str) -> Option<Part> {
+    let id = tree.lookup(path.as_bytes())?;
+    c.items.get(&id).map(|i| i.part)
+}
+
+#[track_caller]
+fn assert_in(c: &Closure, tree: &FileTree, paths: &[&str]) {
+    for p in paths {
+        assert!(
+            tree.lookup(p.as_bytes()).is_some(),
+            "{p} is not in the image"
+        );
+        assert!(
+            has(c, tree, p),
+            "{p} should be in the closure; gaps {:?}",
+            c.gaps
+        );
+    }
+}
+
+#[track_caller]
+fn assert_out(c: &Closure, tree: &FileTree, paths: &[&str]) {
+    for p in paths {
+        assert!(
+            tree.lookup(p.as_bytes()).is_some(),
+            "{p} is not in the image"
+        );
+        assert!(!has(c, tree, p), "{p} should not be in the closure");
+    }
+}
+
+fn packages(c: &Closure, eco: &str) -> BTreeSet<(String, String)> {
+    c.packages
+        .iter()
+        .filter(|p| p.0 == eco)
+        .map(|p| (p.1.clone(), p.2.clone()))
+        .collect()
+}
+
+fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+// ---------------------------------------------------------------- Python
+
+/// Debian's python3.11: the interpreter, a stdlib with the parts a runtime
+/// never imports, an extension module, and the system dist-packages with
+/// Debian's pip (no RECORD) and one library.
+fn debian_python() -> Vec<T> {
+    vec![
+        Mode("usr/bin/python3.11", b"\x7fELF python", 0o755),
+        Symlink("usr/bin/python3", "python3.11"),
+        File("usr/lib/python3.11/os.py", b"# os"),
+        File("usr/lib/python3.11/json/__init__.py", b"# json"),
+        File("usr/lib/python3.11/__pycache__/os.cpython-311.pyc", b"pyc"),
+        Symlink(
+            "usr/lib/python3.11/sitecustomize.py",
+            "../../../etc/python3.11/sitecustomize.py",
+        ),
+        File("etc/python3.11/sitecustomize.py", b"# debian"),
+        File("usr/lib/python3.11/test/test_os.py", b"# test"),
+        File("usr/lib/python3.11/idlelib/idle.py", b"# idle"),
+        File("usr/lib/python3.11/tkinter/__init__.py", b"# tk"),
+        File("usr/lib/python3.11/turtle.py", b"# turtle"),
+        File("usr/lib/python3.11/ensurepip/__init__.py", b"# ensurepip"),
+        File("usr/lib/python3.11/pydoc_data/topics.py", b"# topics"),
+        File("usr/lib/python3.11/lib2to3/main.py", b"# 2to3"),
+        File(
+            "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/Makefile",
+            b"# build",
+        ),
+        File(
+            "usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so",
+            b"\x7fELF ext",
+        ),
+        File("usr/lib/python3/dist-packages/debpkg/__init__.py", b"# deb"),
+        File(
+            "usr/lib/python3/dist-packages/debpkg-1.2.egg-info/PKG-INFO",
+            b"Metadata-Version: 1.1\nName: debpkg\nVersion: 1.2\n\n",
+        ),
+        File("usr/lib/python3/dist-packages/pip/__init__.py", b"# pip"),
+        File(
+            "usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+            b"Name: pip\nVersion: 23.0.1\n\n",
+        ),
+        Mode("usr/bin/unrelated", b"\x7fELF other", 0o755),
+    ]
+}
+
+/// A venv at /venv made from Debian's python: Flask and gunicorn with
+/// records, and the installers pip and setuptools.
+fn venv() -> Vec<T> {
+    vec![
+        File(
+            "venv/pyvenv.cfg",
+            b"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n",
+        ),
+        Symlink("venv/bin/python3", "/usr/bin/python3"),
+        Symlink("venv/bin/python", "python3"),
+        Symlink("venv/lib64", "lib"),
+        Mode(
+            "venv/bin/gunicorn",
+            b"#!/venv/bin/python3\nfrom gunicorn.app.wsgiapp import run\nrun()\n",
+            0o755,
+        ),
+        Mode("venv/bin/flask", b"#!/venv/bin/python3\nimport flask\n", 0o755),
+        Mode("venv/bin/pip", b"#!/venv/bin/python3\nimport pip\n", 0o755),
+        File("venv/bin/activate", b"# activate"),
+        File("venv/lib/python3.11/site-packages/flask/__init__.py", b"# flask"),
+        File(
+            "venv/lib/python3.11/site-packages/flask/__pycache__/__init__.cpython-311.pyc",
+            b"pyc",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/flask-3.0.3.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\n\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/flask-3.0.3.dist-info/RECORD",
+            b"flask/__init__.py,sha256=x,7\nflask-3.0.3.dist-info/METADATA,,\n../../../bin/flask,,\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/gunicorn/__init__.py",
+            b"# gunicorn",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/gunicorn-21.2.0.dist-info/METADATA",
+            b"Name: gunicorn\nVersion: 21.2.0\n\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/gunicorn-21.2.0.dist-info/RECORD",
+            b"gunicorn/__init__.py,,\n../../../bin/gunicorn,,\n",
+        ),
+        File("venv/lib/python3.11/site-packages/pip/__init__.py", b"# pip"),
+        File(
+            "venv/lib/python3.11/site-packages/pip/_internal/cli.py",
+            b"# pip",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/METADATA",
+            b"Name: pip\nVersion: 23.0.1\n\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/RECORD",
+            b"pip/__init__.py,,\npip/_internal/cli.py,,\n../../../bin/pip,,\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/setuptools/__init__.py",
+            b"# st",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/pkg_resources/__init__.py",
+            b"# pr",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/_distutils_hack/__init__.py",
+            b"# dh",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/distutils-precedence.pth",
+            b"import _distutils_hack",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/setuptools-66.1.1.dist-info/METADATA",
+            b"Name: setuptools\nVersion: 66.1.1\n\n",
+        ),
+        File(
+            "venv/lib/python3.11/site-packages/setuptools-66.1.1.dist-info/RECORD",
+            b"setuptools/__init__.py,,\npkg_resources/__init__.py,,\n_distutils_hack/__init__.py,,\ndistutils-precedence.pth,,\n",
+        ),
+    ]
+}
+
+fn app() -> Vec<T> {
+    vec![
+        File("app/server.py", b"import util\n"),
+        File("app/util.py", b"X = 1\n"),
+        File("app/templates/index.html", b"<html>"),
+        File("app/requirements.txt", b"flask\n"),
+        File("app/.git/HEAD", b"ref"),
+    ]
+}
+
+/// The stdlib's parts in and out, the same whatever the environment.
+#[track_caller]
+fn assert_stdlib(c: &Closure, t: &FileTree) {
+    assert_in(
+        c,
+        t,
+        &[
+            "usr/bin/python3.11",
+            "usr/lib/python3.11/os.py",
+            "usr/lib/python3.11/json/__init__.py",
+            "usr/lib/python3.11/__pycache__/os.cpython-311.pyc",
+            "usr/lib/python3.11/sitecustomize.py",
+            "etc/python3.11/sitecustomize.py",
+            "usr/lib/python3.11/lib2to3/main.py",
+            "usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so",
+        ],
+    );
+    assert_eq!(part(c, t, "usr/lib/python3.11/os.py"), Some(Part::Runtime));
+    assert_out(
+        c,
+        t,
+        &[
+            "usr/lib/python3.11/test/test_os.py",
+            "usr/lib/python3.11/idlelib/idle.py",
+            "usr/lib/python3.11/tkinter/__init__.py",
+            "usr/lib/python3.11/turtle.py",
+            "usr/lib/python3.11/ensurepip/__init__.py",
+            "usr/lib/python3.11/pydoc_data/topics.py",
+            "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/Makefile",
+            "usr/bin/unrelated",
+        ],
+    );
+}
+
+#[test]
+fn python_in_a_venv_through_its_symlinked_interpreter() {
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), app()],
+        Cfg {
+            entrypoint: &["/venv/bin/python3", "/app/server.py"],
+            cmd: &[],
+            env: &["PATH=/usr/local/bin:/usr/bin:/bin"],
+            workdir: "/",
+        },
+    );
+    assert_eq!(c.kind, AppKind::Python);
+    assert_stdlib(&c, &t);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "venv/bin/python3",
+            "venv/pyvenv.cfg",
+            "venv/lib/python3.11/site-packages/flask/__init__.py",
+            "venv/lib/python3.11/site-packages/flask/__pycache__/__init__.cpython-311.pyc",
+            "venv/lib/python3.11/site-packages/flask-3.0.3.dist-info/METADATA",
+            "venv/lib/python3.11/site-packages/gunicorn/__init__.py",
+            "app/server.py",
+            "app/util.py",
+            "app/templates/index.html",
+        ],
+    );
+    assert_eq!(part(&c, &t, "app/util.py"), Some(Part::AppCode));
+    assert_eq!(
+        part(
+            &c,
+            &t,
+            "venv/lib/python3.11/site-packages/flask/__init__.py"
+        ),
+        Some(Part::Dependency)
+    );
+    assert_eq!(part(&c, &t, "venv/bin/python3"), Some(Part::Link));
+    // The installers, the system's packages (the venv does not see them),
+    // the venv's other scripts, build manifests and VCS data stay out.
+    assert_out(
+        &c,
+        &t,
+        &[
+            "venv/lib/python3.11/site-packages/pip/__init__.py",
+            "venv/lib/python3.11/site-packages/pip/_internal/cli.py",
+            "venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/RECORD",
+            "venv/lib/python3.11/site-packages/setuptools/__init__.py",
+            "venv/lib/python3.11/site-packages/pkg_resources/__init__.py",
+            "venv/lib/python3.11/site-packages/_distutils_hack/__init__.py",
+            "venv/lib/python3.11/site-packages/distutils-precedence.pth",
+            "venv/lib/python3.11/site-packages/setuptools-66.1.1.dist-info/METADATA",
+            "venv/bin/pip",
+            "venv/bin/activate",
+            "usr/lib/python3/dist-packages/debpkg/__init__.py",
+            "app/requirements.txt",
+            "app/.git/HEAD",
+        ],
+    );
+    assert_eq!(
+        packages(&c, "pypi"),
+        set(&[("Flask", "3.0.3"), ("gunicorn", "21.2.0")])
+    );
+}
+
+#[test]
+fn system_python_uses_the_system_site_directories() {
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), app()],
+        Cfg {
+            entrypoint: &[],
+            cmd: &["python3", "server.py"],
+            env: &[],
+            workdir: "/app",
+        },
+    );
+    assert_eq!(c.kind, AppKind::Python);
+    assert_stdlib(&c, &t);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "usr/bin/python3",
+            "usr/lib/python3/dist-packages/debpkg/__init__.py",
+            "app/server.py",
+            "app/util.py",
+        ],
+    );
+    // Debian's pip has no RECORD: its top-level package is known.
+    assert_out(
+        &c,
+        &t,
+        &[
+            "usr/lib/python3/dist-packages/pip/__init__.py",
+            "usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+            "venv/pyvenv.cfg",
+            "venv/lib/python3.11/site-packages/flask/__init__.py",
+        ],
+    );
+    assert_eq!(packages(&c, "pypi"), set(&[("debpkg", "1.2")]));
+}
+
+#[test]
+fn python_dash_m_finds_the_module_in_the_working_directory() {
+    let mut srv = vec![
+        File("srv/myapp/__init__.py", b""),
+        File("srv/myapp/main.py", b"import helpers"),
+        File("srv/helpers.py", b""),
+        File("srv/pyproject.toml", b"[project]"),
+        File("elsewhere/not_app.py", b""),
+    ];
+    srv.extend(venv());
+    let (c, t) = closure_of(
+        &[debian_python(), srv],
+        Cfg {
+            entrypoint: &["/venv/bin/python", "-u", "-m", "myapp.main"],
+            cmd: &["--port", "80"],
+            env: &[],
+            workdir: "/srv",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &[
+            "srv/myapp/__init__.py",
+            "srv/myapp/main.py",
+            "srv/helpers.py",
+            "venv/lib/python3.11/site-packages/flask/__init__.py",
+        ],
+    );
+    assert_out(&c, &t, &["srv/pyproject.toml", "elsewhere/not_app.py"]);
+    assert!(
+        c.gaps.iter().all(|g| !g.detail.contains("myapp")),
+        "{:?}",
+        c.gaps
+    );
+
+    // A module that is nowhere is a gap, not a guess.
+    let (c, _) = closure_of(
+        &[debian_python()],
+        Cfg {
+            entrypoint: &["python3", "-m", "nowhere"],
+            cmd: &[],
+            env: &[],
+            workdir: "/",
+        },
+    );
+    assert!(
+        c.gaps
+            .iter()
+            .any(|g| g.detail.contains("python -m nowhere")),
+        "{:?}",
+        c.gaps
+    );
+    // A stdlib module is no gap.
+    let (c, _) = closure_of(
+        &[debian_python()],
+        Cfg {
+            entrypoint: &["python3", "-m", "json"],
+            cmd: &[],
+            env: &[],
+            workdir: "/",
+        },
+    );
+    assert!(
+        c.gaps.iter().all(|g| !g.detail.contains("python -m")),
+        "{:?}",
+        c.gaps
+    );
+}
+
+#[test]
+fn a_console_script_with_module_colon_app_brings_the_app_module() {
+    let srv = vec![
+        File("srv/wsgi.py", b"from views import app"),
+        File("srv/views.py", b"app = 1"),
+        File("srv/requirements.txt", b"gunicorn"),
+    ];
+    // Through PATH, as `ENV PATH=/venv/bin:$PATH` images do.
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), srv],
+        Cfg {
+            entrypoint: &["gunicorn", "-b", "0.0.0.0:8000", "--workers=2"],
+            cmd: &["wsgi:app"],
+            env: &[
+                "PATH=/venv/bin:/usr/local/bin:/usr/bin:/bin",
+                "VIRTUAL_ENV=/venv",
+            ],
+            workdir: "/srv",
+        },
+    );
+    assert_eq!(c.kind, AppKind::Python);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "venv/bin/gunicorn",
+            "usr/bin/python3.11",
+            "venv/lib/python3.11/site-packages/gunicorn/__init__.py",
+            "srv/wsgi.py",
+            "srv/views.py",
+        ],
+    );
+    assert_eq!(part(&c, &t, "srv/wsgi.py"), Some(Part::AppCode));
+    assert_out(
+        &c,
+        &t,
+        &[
+            "srv/requirements.txt",
+            "venv/bin/pip",
+            "venv/lib/python3.11/site-packages/pip/__init__.py",
+        ],
+    );
+    assert_eq!(
+        packages(&c, "pypi"),
+        set(&[("Flask", "3.0.3"), ("gunicorn", "21.2.0")])
+    );
+
+    // `python -m gunicorn pkg.web:create_app()`: a package module.
+    let srv = vec![
+        File("srv/pkg/__init__.py", b""),
+        File("srv/pkg/web.py", b""),
+    ];
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), srv],
+        Cfg {
+            entrypoint: &["/venv/bin/python3", "-m", "gunicorn"],
+            cmd: &["pkg.web:create_app()"],
+            env: &[],
+            workdir: "/srv",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &[
+            "srv/pkg/__init__.py",
+            "srv/pkg/web.py",
+            "venv/lib/python3.11/site-packages/gunicorn/__init__.py",
+        ],
+    );
+}
