@@ -533,3 +533,244 @@ fn a_console_script_with_module_colon_app_brings_the_app_module() {
         ],
     );
 }
+
+// ------------------------------------------------------------------ Node
+
+const NODE_MANIFEST: &[u8] = br#"{"name":"app","version":"1.0.0","main":"dist/main.js",
+ "dependencies":{"debug":"4.3.4","ms":"2.1.3"},
+ "devDependencies":{"typescript":"5.4.5","@types/node":"20.12.7"}}"#;
+
+const NODE_LOCK_V3: &[u8] = br#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+ "":{"name":"app","version":"1.0.0","dependencies":{"debug":"4.3.4","ms":"2.1.3"}},
+ "node_modules/debug":{"version":"4.3.4","dependencies":{"ms":"2.1.2"}},
+ "node_modules/debug/node_modules/ms":{"version":"2.1.2"},
+ "node_modules/ms":{"version":"2.1.3"},
+ "node_modules/typescript":{"version":"5.4.5","dev":true},
+ "node_modules/@types/node":{"version":"20.12.7","dev":true},
+ "node_modules/undici-types":{"version":"5.26.5","devOptional":true},
+ "node_modules/fsevents":{"version":"2.3.3","optional":true},
+ "node_modules/../../etc":{"version":"6.6.6"}}}"#;
+
+/// Node, npm's global install, and an app whose node_modules holds
+/// production and development modules (npm ci, no prune).
+fn node_app(files: &[(&'static str, &'static [u8])]) -> Vec<T> {
+    let mut l =
+        vec![
+        Mode("usr/bin/node", b"\x7fELF node", 0o755),
+        File("usr/lib/node_modules/npm/package.json", br#"{"name":"npm","version":"9.2.0"}"#),
+        File("usr/lib/node_modules/npm/index.js", b"npm"),
+        File("app/dist/main.js", b"require('debug')"),
+        File("app/dist/util.js", b"module.exports = 1"),
+        File("app/src/main.ts", b"import debug from 'debug'"),
+        File("app/.git/HEAD", b"ref"),
+        File(
+            "app/node_modules/debug/package.json",
+            br#"{"name":"debug","version":"4.3.4","dependencies":{"ms":"2.1.2"}}"#,
+        ),
+        File("app/node_modules/debug/src/index.js", b"debug"),
+        File(
+            "app/node_modules/debug/node_modules/ms/package.json",
+            br#"{"name":"ms","version":"2.1.2"}"#,
+        ),
+        File("app/node_modules/debug/node_modules/ms/index.js", b"ms 2"),
+        File("app/node_modules/ms/package.json", br#"{"name":"ms","version":"2.1.3"}"#),
+        File("app/node_modules/ms/index.js", b"ms 3"),
+        File(
+            "app/node_modules/typescript/package.json",
+            br#"{"name":"typescript","version":"5.4.5"}"#,
+        ),
+        File("app/node_modules/typescript/lib/tsc.js", b"tsc"),
+        File(
+            "app/node_modules/@types/node/package.json",
+            br#"{"name":"@types/node","version":"20.12.7","dependencies":{"undici-types":"5"}}"#,
+        ),
+        File("app/node_modules/@types/node/index.d.ts", b"types"),
+        File(
+            "app/node_modules/undici-types/package.json",
+            br#"{"name":"undici-types","version":"5.26.5"}"#,
+        ),
+        Symlink("app/node_modules/.bin/tsc", "../typescript/lib/tsc.js"),
+    ];
+    l.extend(files.iter().map(|(p, c)| File(p, c)));
+    l
+}
+
+#[track_caller]
+fn assert_node_prod(c: &Closure, t: &FileTree) {
+    assert_eq!(c.kind, AppKind::Node);
+    assert_in(
+        c,
+        t,
+        &[
+            "usr/bin/node",
+            "app/dist/main.js",
+            "app/dist/util.js",
+            "app/src/main.ts",
+            "app/package.json",
+            "app/node_modules/debug/src/index.js",
+            "app/node_modules/debug/package.json",
+            "app/node_modules/debug/node_modules/ms/index.js",
+            "app/node_modules/ms/index.js",
+        ],
+    );
+    assert_eq!(part(c, t, "app/dist/util.js"), Some(Part::AppCode));
+    assert_eq!(
+        part(c, t, "app/node_modules/ms/index.js"),
+        Some(Part::Dependency)
+    );
+    assert_out(
+        c,
+        t,
+        &[
+            "app/node_modules/typescript/lib/tsc.js",
+            "app/node_modules/@types/node/index.d.ts",
+            "app/node_modules/undici-types/package.json",
+            "app/node_modules/.bin/tsc",
+            "app/.git/HEAD",
+            "usr/lib/node_modules/npm/index.js",
+        ],
+    );
+}
+
+#[test]
+fn node_with_a_lockfile_leaves_dev_dependencies_out() {
+    let (c, t) = closure_of(
+        &[node_app(&[
+            ("app/package.json", NODE_MANIFEST),
+            ("app/package-lock.json", NODE_LOCK_V3),
+            ("etc/secret", b"not a package"),
+        ])],
+        Cfg {
+            entrypoint: &["node", "/app/dist/main.js"],
+            cmd: &[],
+            env: &["PATH=/usr/local/bin:/usr/bin:/bin"],
+            workdir: "/",
+        },
+    );
+    assert_node_prod(&c, &t);
+    assert_out(&c, &t, &["app/package-lock.json", "etc/secret"]);
+    assert_eq!(
+        packages(&c, "npm"),
+        set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
+    );
+}
+
+#[test]
+fn node_with_a_v1_lockfile_leaves_dev_dependencies_out() {
+    let lock_v1: &[u8] = br#"{"name":"app","lockfileVersion":1,"dependencies":{
+ "debug":{"version":"4.3.4","requires":{"ms":"2.1.2"},"dependencies":{"ms":{"version":"2.1.2"}}},
+ "ms":{"version":"2.1.3"},
+ "typescript":{"version":"5.4.5","dev":true},
+ "@types/node":{"version":"20.12.7","dev":true},
+ "undici-types":{"version":"5.26.5","dev":true}}}"#;
+    let (c, t) = closure_of(
+        &[node_app(&[
+            ("app/package.json", NODE_MANIFEST),
+            ("app/package-lock.json", lock_v1),
+        ])],
+        Cfg {
+            entrypoint: &[],
+            cmd: &["node", "dist/main"],
+            env: &[],
+            workdir: "/app",
+        },
+    );
+    assert_node_prod(&c, &t);
+    assert_eq!(
+        packages(&c, "npm"),
+        set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
+    );
+}
+
+#[test]
+fn node_without_a_lockfile_walks_package_json() {
+    let manifest: &[u8] = br#"{"name":"app","version":"1.0.0",
+ "dependencies":{"debug":"4.3.4","ms":"2.1.3","left-pad":"1"},
+ "devDependencies":{"typescript":"5.4.5","@types/node":"20.12.7"}}"#;
+    // `node .` runs package.json's main.
+    let (c, t) = closure_of(
+        &[node_app(&[
+            ("app/package.json", manifest),
+            ("app/index.js", b"require('./dist/main')"),
+        ])],
+        Cfg {
+            entrypoint: &["node", "."],
+            cmd: &[],
+            env: &[],
+            workdir: "/app",
+        },
+    );
+    assert_node_prod(&c, &t);
+    assert_eq!(
+        packages(&c, "npm"),
+        set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
+    );
+    // A dependency that is not installed is said, not guessed.
+    assert!(
+        c.gaps
+            .iter()
+            .any(|g| g.kind == "missing-dependency" && g.detail.contains("left-pad")),
+        "{:?}",
+        c.gaps
+    );
+}
+
+#[test]
+fn a_node_modules_symlink_loop_ends() {
+    let manifest: &[u8] = br#"{"name":"app","dependencies":{"a":"1","loop":"1","c":"1"}}"#;
+    let layers = vec![vec![
+        Mode("usr/bin/node", b"\x7fELF node", 0o755),
+        File("app/main.js", b"require('a')"),
+        File("app/package.json", manifest),
+        File(
+            "app/node_modules/a/package.json",
+            br#"{"name":"a","version":"1.0.0","dependencies":{"b":"1"}}"#,
+        ),
+        File("app/node_modules/a/index.js", b"a"),
+        Symlink("app/node_modules/a/node_modules/b", "../../b"),
+        File(
+            "app/node_modules/b/package.json",
+            br#"{"name":"b","version":"2.0.0","dependencies":{"a":"1"}}"#,
+        ),
+        File("app/node_modules/b/index.js", b"b"),
+        Symlink("app/node_modules/b/node_modules/a", "../../a"),
+        Symlink("app/node_modules/loop", "loop"),
+        Symlink("app/node_modules/c", "d"),
+        Symlink("app/node_modules/d", "c"),
+    ]];
+    let (c, t) = closure_of(
+        &layers,
+        Cfg {
+            entrypoint: &["/usr/bin/node", "main.js"],
+            cmd: &[],
+            env: &[],
+            workdir: "/app",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &[
+            "app/main.js",
+            "app/node_modules/a/index.js",
+            "app/node_modules/b/index.js",
+            "app/node_modules/a/node_modules/b",
+        ],
+    );
+    assert_eq!(packages(&c, "npm"), set(&[("a", "1.0.0"), ("b", "2.0.0")]));
+    // The loop ends where it meets a package already seen, not at a limit.
+    assert!(
+        c.gaps.iter().all(|g| !g.detail.contains("not followed")),
+        "{:?}",
+        c.gaps
+    );
+    for name in ["loop", "c"] {
+        assert!(
+            c.gaps
+                .iter()
+                .any(|g| g.kind == "missing-dependency" && g.detail.contains(&format!(" {name} "))),
+            "{name}: {:?}",
+            c.gaps
+        );
+    }
+}
