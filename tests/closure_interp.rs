@@ -634,12 +634,20 @@ fn assert_node_prod(c: &Closure, t: &FileTree) {
 
 #[test]
 fn node_with_a_lockfile_leaves_dev_dependencies_out() {
+    // debug's own package.json no longer names ms (a later layer rewrote
+    // it): the lockfile, not the manifests, says what is installed.
     let (c, t) = closure_of(
-        &[node_app(&[
-            ("app/package.json", NODE_MANIFEST),
-            ("app/package-lock.json", NODE_LOCK_V3),
-            ("etc/secret", b"not a package"),
-        ])],
+        &[
+            node_app(&[
+                ("app/package.json", NODE_MANIFEST),
+                ("app/package-lock.json", NODE_LOCK_V3),
+                ("etc/secret", b"not a package"),
+            ]),
+            vec![File(
+                "app/node_modules/debug/package.json",
+                br#"{"name":"debug","version":"4.3.4"}"#,
+            )],
+        ],
         Cfg {
             entrypoint: &["node", "/app/dist/main.js"],
             cmd: &[],

@@ -162,7 +162,26 @@ fn node_closure_names_npm_ls_omit_dev() {
             has(format!("{root}/node_modules/debug/package.json")),
             "{image}"
         );
+        // Debian's libnode reads these builtins by path (its
+        // NODE_SHARED_BUILTIN_*_PATH); the rest of /usr/share/nodejs is
+        // other packages' (npm's in the single-stage image).
+        for builtin in [
+            "usr/share/nodejs/acorn/dist/acorn.js",
+            "usr/share/nodejs/acorn-walk/dist/walk.js",
+            "usr/share/nodejs/cjs-module-lexer/lexer.js",
+            "usr/share/nodejs/undici/undici-fetch.js",
+        ] {
+            assert!(has(builtin.to_string()), "{image}: {builtin}");
+        }
+        let exists = |p: &str| a.tree.lookup(p.as_bytes()).is_some();
+        assert!(exists("usr/share/nodejs/acorn-jsx/package.json"), "{image}");
+        assert!(
+            !has("usr/share/nodejs/acorn-jsx/package.json".into()),
+            "{image}"
+        );
         if image.ends_with("single") {
+            assert!(exists("usr/share/nodejs/npm/package.json"), "{image}");
+            assert!(!has("usr/share/nodejs/npm/package.json".into()), "{image}");
             // The devDependencies are installed in the single-stage image.
             let ts = format!("{root}/node_modules/typescript/package.json");
             assert!(
