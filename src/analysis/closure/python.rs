@@ -292,7 +292,7 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
         match found {
             Some(id) => add_app_module(cx, id, &skip, "python -m"),
             None => {
-                if !stdlib.is_some_and(|d| find_module(cx, &[d], module).is_some()) {
+                if stdlib.is_none_or(|d| find_module(cx, &[d], module).is_none()) {
                     cx.gap(
                         "missing-command",
                         format!(
