@@ -782,3 +782,75 @@ fn a_node_modules_symlink_loop_ends() {
         );
     }
 }
+
+// --------------------------------------------------------------- Hostile
+
+#[test]
+fn hostile_records_and_manifests_stay_in_their_place() {
+    let mut l = debian_python();
+    l.extend(venv());
+    l.extend([
+        File("etc/shadow", b"root:x"),
+        File("srv/secret.key", b"key"),
+        File(
+            "venv/lib/python3.11/site-packages/evil-1.dist-info/METADATA",
+            b"Name: evil\x1b[31m\nVersion: 1\x07\n\n",
+        ),
+        // A record claiming files outside its venv, and nonsense.
+        File(
+            "venv/lib/python3.11/site-packages/evil-1.dist-info/RECORD",
+            b"../../../../../etc/shadow,,\n/srv/secret.key,,\n\"unterminated\n\xff\xfe,,\n",
+        ),
+    ]);
+    let (c, t) = closure_of(
+        &[l],
+        Cfg {
+            entrypoint: &["/venv/bin/python3", "-m", "a..b", "x:y:z", ":", "-A"],
+            cmd: &[],
+            env: &["PYTHONPATH=:/nowhere:/../..", "VIRTUAL_ENV=/etc"],
+            workdir: "/",
+        },
+    );
+    assert_out(&c, &t, &["etc/shadow", "srv/secret.key"]);
+    let evil: Vec<_> = c.packages.iter().filter(|p| p.1.starts_with("evil")).collect();
+    assert_eq!(evil.len(), 1, "{:?}", c.packages);
+    assert!(
+        !evil[0].1.contains('\x1b') && !evil[0].2.contains('\x07'),
+        "names are escaped: {:?}",
+        evil[0]
+    );
+
+    // A lockfile that is not JSON falls back to the manifests; names that
+    // would climb out of node_modules are no names; JSON nested past
+    // serde's limit is refused, not a stack overflow.
+    let deep: &'static [u8] = Box::leak(
+        format!(
+            "{{\"dependencies\":{}1{}}}",
+            "{\"a\":[".repeat(5000),
+            "]}".repeat(5000)
+        )
+        .into_bytes()
+        .into_boxed_slice(),
+    );
+    let manifest: &[u8] =
+        br#"{"dependencies":{"../../etc":"1","@x/../../etc":"1","debug":"1","ms":"1"}}"#;
+    let (c, t) = closure_of(
+        &[node_app(&[
+            ("app/package.json", manifest),
+            ("app/package-lock.json", deep),
+            ("app/node_modules/typescript/package.json", b"{\"main\": [garbage"),
+            ("etc/secret", b"x"),
+        ])],
+        Cfg {
+            entrypoint: &["node", "--require", "/dev/null", "/app/dist/main"],
+            cmd: &[],
+            env: &["NODE_PATH=/../../:/etc"],
+            workdir: "/",
+        },
+    );
+    assert_out(&c, &t, &["etc/secret", "app/node_modules/typescript/lib/tsc.js"]);
+    assert_eq!(
+        packages(&c, "npm"),
+        set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
+    );
+}
