@@ -854,3 +854,86 @@ fn hostile_records_and_manifests_stay_in_their_place() {
         set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
     );
 }
+
+#[test]
+fn the_official_python_image_layout_with_a_console_script() {
+    // python:3.11-slim: /usr/local prefix, pip in the stdlib's own
+    // site-packages, uvicorn's script in /usr/local/bin, the app in /app.
+    let layers = vec![vec![
+        Mode("usr/local/bin/python3.11", b"\x7fELF python", 0o755),
+        Symlink("usr/local/bin/python3", "python3.11"),
+        Symlink("usr/local/bin/python", "python3"),
+        File("usr/local/lib/python3.11/os.py", b"# os"),
+        File("usr/local/lib/python3.11/asyncio/__init__.py", b"# asyncio"),
+        File("usr/local/lib/python3.11/ensurepip/_bundled/pip.whl", b"whl"),
+        File("usr/local/lib/python3.11/site-packages/README.txt", b"site"),
+        File("usr/local/lib/python3.11/site-packages/pip/__init__.py", b"# pip"),
+        File(
+            "usr/local/lib/python3.11/site-packages/pip-24.0.dist-info/METADATA",
+            b"Name: pip\nVersion: 24.0\n\n",
+        ),
+        File(
+            "usr/local/lib/python3.11/site-packages/pip-24.0.dist-info/RECORD",
+            b"pip/__init__.py,,\n../../../bin/pip,,\n",
+        ),
+        Mode("usr/local/bin/pip", b"#!/usr/local/bin/python3.11\nimport pip\n", 0o755),
+        File("usr/local/lib/python3.11/site-packages/uvicorn/__init__.py", b"# uv"),
+        File(
+            "usr/local/lib/python3.11/site-packages/uvicorn-0.29.0.dist-info/METADATA",
+            b"Name: uvicorn\nVersion: 0.29.0\n\n",
+        ),
+        File(
+            "usr/local/lib/python3.11/site-packages/uvicorn-0.29.0.dist-info/RECORD",
+            b"uvicorn/__init__.py,,\n../../../bin/uvicorn,,\n",
+        ),
+        Mode(
+            "usr/local/bin/uvicorn",
+            b"#!/usr/local/bin/python3.11\nfrom uvicorn.main import main\nmain()\n",
+            0o755,
+        ),
+        File("app/main.py", b"app = 1"),
+        File("app/routes/__init__.py", b""),
+        File("app/pyproject.toml", b"[project]"),
+        File("usr/bin/python3.11", b"\x7fELF debian python, unused"),
+    ]];
+    let (c, t) = closure_of(
+        &layers,
+        Cfg {
+            entrypoint: &[],
+            cmd: &["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "80"],
+            env: &["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            workdir: "/app",
+        },
+    );
+    assert_eq!(c.kind, AppKind::Python);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "usr/local/bin/uvicorn",
+            "usr/local/bin/python3.11",
+            "usr/local/lib/python3.11/os.py",
+            "usr/local/lib/python3.11/asyncio/__init__.py",
+            "usr/local/lib/python3.11/site-packages/uvicorn/__init__.py",
+            "usr/local/lib/python3.11/site-packages/README.txt",
+            "app/main.py",
+            "app/routes/__init__.py",
+        ],
+    );
+    assert_eq!(
+        part(&c, &t, "usr/local/lib/python3.11/site-packages/uvicorn/__init__.py"),
+        Some(Part::Dependency)
+    );
+    assert_out(
+        &c,
+        &t,
+        &[
+            "usr/local/lib/python3.11/ensurepip/_bundled/pip.whl",
+            "usr/local/lib/python3.11/site-packages/pip/__init__.py",
+            "usr/local/bin/pip",
+            "usr/bin/python3.11",
+            "app/pyproject.toml",
+        ],
+    );
+    assert_eq!(packages(&c, "pypi"), set(&[("uvicorn", "0.29.0")]));
+}
