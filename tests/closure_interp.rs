@@ -812,7 +812,11 @@ fn hostile_records_and_manifests_stay_in_their_place() {
         },
     );
     assert_out(&c, &t, &["etc/shadow", "srv/secret.key"]);
-    let evil: Vec<_> = c.packages.iter().filter(|p| p.1.starts_with("evil")).collect();
+    let evil: Vec<_> = c
+        .packages
+        .iter()
+        .filter(|p| p.1.starts_with("evil"))
+        .collect();
     assert_eq!(evil.len(), 1, "{:?}", c.packages);
     assert!(
         !evil[0].1.contains('\x1b') && !evil[0].2.contains('\x07'),
@@ -838,7 +842,10 @@ fn hostile_records_and_manifests_stay_in_their_place() {
         &[node_app(&[
             ("app/package.json", manifest),
             ("app/package-lock.json", deep),
-            ("app/node_modules/typescript/package.json", b"{\"main\": [garbage"),
+            (
+                "app/node_modules/typescript/package.json",
+                b"{\"main\": [garbage",
+            ),
             ("etc/secret", b"x"),
         ])],
         Cfg {
@@ -848,7 +855,11 @@ fn hostile_records_and_manifests_stay_in_their_place() {
             workdir: "/",
         },
     );
-    assert_out(&c, &t, &["etc/secret", "app/node_modules/typescript/lib/tsc.js"]);
+    assert_out(
+        &c,
+        &t,
+        &["etc/secret", "app/node_modules/typescript/lib/tsc.js"],
+    );
     assert_eq!(
         packages(&c, "npm"),
         set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
@@ -865,9 +876,15 @@ fn the_official_python_image_layout_with_a_console_script() {
         Symlink("usr/local/bin/python", "python3"),
         File("usr/local/lib/python3.11/os.py", b"# os"),
         File("usr/local/lib/python3.11/asyncio/__init__.py", b"# asyncio"),
-        File("usr/local/lib/python3.11/ensurepip/_bundled/pip.whl", b"whl"),
+        File(
+            "usr/local/lib/python3.11/ensurepip/_bundled/pip.whl",
+            b"whl",
+        ),
         File("usr/local/lib/python3.11/site-packages/README.txt", b"site"),
-        File("usr/local/lib/python3.11/site-packages/pip/__init__.py", b"# pip"),
+        File(
+            "usr/local/lib/python3.11/site-packages/pip/__init__.py",
+            b"# pip",
+        ),
         File(
             "usr/local/lib/python3.11/site-packages/pip-24.0.dist-info/METADATA",
             b"Name: pip\nVersion: 24.0\n\n",
@@ -876,8 +893,15 @@ fn the_official_python_image_layout_with_a_console_script() {
             "usr/local/lib/python3.11/site-packages/pip-24.0.dist-info/RECORD",
             b"pip/__init__.py,,\n../../../bin/pip,,\n",
         ),
-        Mode("usr/local/bin/pip", b"#!/usr/local/bin/python3.11\nimport pip\n", 0o755),
-        File("usr/local/lib/python3.11/site-packages/uvicorn/__init__.py", b"# uv"),
+        Mode(
+            "usr/local/bin/pip",
+            b"#!/usr/local/bin/python3.11\nimport pip\n",
+            0o755,
+        ),
+        File(
+            "usr/local/lib/python3.11/site-packages/uvicorn/__init__.py",
+            b"# uv",
+        ),
         File(
             "usr/local/lib/python3.11/site-packages/uvicorn-0.29.0.dist-info/METADATA",
             b"Name: uvicorn\nVersion: 0.29.0\n\n",
@@ -921,7 +945,11 @@ fn the_official_python_image_layout_with_a_console_script() {
         ],
     );
     assert_eq!(
-        part(&c, &t, "usr/local/lib/python3.11/site-packages/uvicorn/__init__.py"),
+        part(
+            &c,
+            &t,
+            "usr/local/lib/python3.11/site-packages/uvicorn/__init__.py"
+        ),
         Some(Part::Dependency)
     );
     assert_out(
@@ -936,4 +964,100 @@ fn the_official_python_image_layout_with_a_console_script() {
         ],
     );
     assert_eq!(packages(&c, "pypi"), set(&[("uvicorn", "0.29.0")]));
+}
+
+#[test]
+fn npm_start_runs_the_apps_start_script() {
+    let manifest: &[u8] = br#"{"name":"app","version":"1.0.0",
+ "scripts":{"start":"NODE_ENV=production node dist/main.js --port 80","build":"tsc"},
+ "dependencies":{"debug":"4.3.4","ms":"2.1.3"},
+ "devDependencies":{"typescript":"5.4.5","@types/node":"20.12.7"}}"#;
+    let mut l = node_app(&[
+        ("app/package.json", manifest),
+        ("app/package-lock.json", NODE_LOCK_V3),
+    ]);
+    // Debian's npm: its CLI behind /usr/bin/npm, its dependencies flat in
+    // /usr/share/nodejs beside packages it does not need.
+    l.extend([
+        Mode("usr/bin/env", b"\x7fELF env", 0o755),
+        Symlink("usr/bin/npm", "../share/nodejs/npm/bin/npm-cli.js"),
+        Mode(
+            "usr/share/nodejs/npm/bin/npm-cli.js",
+            b"#!/usr/bin/env node\nrequire('../lib/cli.js')(process)\n",
+            0o755,
+        ),
+        File("usr/share/nodejs/npm/lib/cli.js", b"cli"),
+        File(
+            "usr/share/nodejs/npm/package.json",
+            br#"{"name":"npm","version":"9.2.0","dependencies":{"abbrev":"2"}}"#,
+        ),
+        File(
+            "usr/share/nodejs/abbrev/package.json",
+            br#"{"name":"abbrev","version":"2.0.0"}"#,
+        ),
+        File("usr/share/nodejs/abbrev/lib/index.js", b"abbrev"),
+        File(
+            "usr/share/nodejs/left-pad/package.json",
+            br#"{"name":"left-pad","version":"1.3.0"}"#,
+        ),
+    ]);
+    let (c, t) = closure_of(
+        &[l],
+        Cfg {
+            entrypoint: &[],
+            cmd: &["npm", "start"],
+            env: &["NODE_PATH=/usr/share/nodejs"],
+            workdir: "/app",
+        },
+    );
+    assert_node_prod(&c, &t);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "usr/bin/npm",
+            "usr/share/nodejs/npm/bin/npm-cli.js",
+            "usr/share/nodejs/npm/lib/cli.js",
+            "usr/share/nodejs/abbrev/lib/index.js",
+        ],
+    );
+    assert_eq!(
+        part(&c, &t, "usr/share/nodejs/abbrev/lib/index.js"),
+        Some(Part::Runtime)
+    );
+    assert_out(&c, &t, &["usr/share/nodejs/left-pad/package.json"]);
+    // npm is the runtime's, not a dependency of the app.
+    assert_eq!(
+        packages(&c, "npm"),
+        set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])
+    );
+    assert!(
+        c.gaps.iter().all(|g| !g.detail.contains("start")),
+        "{:?}",
+        c.gaps
+    );
+
+    // A script that is not `node SCRIPT` is said.
+    let manifest: &[u8] = br#"{"name":"app","scripts":{"start":"next start"}}"#;
+    let (c, _) = closure_of(
+        &[node_app(&[("app/package.json", manifest)])],
+        Cfg {
+            entrypoint: &[
+                "/usr/bin/node",
+                "/usr/lib/node_modules/npm/index.js",
+                "run",
+                "start",
+            ],
+            cmd: &[],
+            env: &[],
+            workdir: "/app",
+        },
+    );
+    assert!(
+        c.gaps
+            .iter()
+            .any(|g| g.detail.contains("next start") && g.detail.contains("only `node SCRIPT`")),
+        "{:?}",
+        c.gaps
+    );
 }
