@@ -62,6 +62,8 @@ struct Invocation {
     eval: bool,
     /// `-r`/`--require`/`--import` modules preloaded.
     preload: Vec<Vec<u8>>,
+    /// The arguments after the script.
+    args: Vec<Vec<u8>>,
 }
 
 fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
@@ -72,6 +74,7 @@ fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
         i += 1;
         if a == b"--" {
             inv.script = argv.get(i).cloned();
+            i += 1;
             break;
         }
         if !a.starts_with(b"-") || a == b"-" {
@@ -123,6 +126,9 @@ fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
             _ => {}
         }
     }
+    if inv.script.is_some() {
+        inv.args = argv.get(i..).map(<[_]>::to_vec).unwrap_or_default();
+    }
     inv
 }
 
@@ -163,7 +169,10 @@ pub fn run(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
         None => None,
     };
     let start = script.map_or(workdir, |s| cx.tree.node(s).parent);
-    let app = app_dir(cx, start);
+    let mut app = app_dir(cx, start);
+    if let Some(tool) = package_manager(cx, app) {
+        app = run_package_script(cx, app, &tool, &inv.args, workdir, &globals);
+    }
     if app != ROOT && !is_system_dir(cx, app) {
         add_tree(
             cx,
@@ -289,6 +298,131 @@ fn debian_builtins(cx: &mut Cx, globals: &[NodeId]) {
         walk.queue.push_back((share, n.to_vec(), true));
     }
     walk.run(cx);
+}
+
+/// The package manager whose package `dir` is (`npm start` runs npm's
+/// CLI through node).
+fn package_manager(cx: &Cx, dir: NodeId) -> Option<String> {
+    let m = manifest_of(cx, dir)?;
+    let name = m.get("name")?.as_str()?;
+    matches!(
+        name,
+        "npm" | "yarn" | "pnpm" | "corepack" | "@yarnpkg/cli-dist"
+    )
+    .then(|| name.to_string())
+}
+
+/// `npm start`, `npm run NAME`, `yarn NAME`: the package manager is part of
+/// the runtime here, and the app is the working directory's package, whose
+/// `scripts` entry says what runs; `node SCRIPT` there is followed. Returns
+/// the app's directory.
+fn run_package_script(
+    cx: &mut Cx,
+    tool_dir: NodeId,
+    tool: &str,
+    args: &[Vec<u8>],
+    workdir: NodeId,
+    globals: &[NodeId],
+) -> NodeId {
+    let why = "the package manager the entrypoint runs";
+    // npm bundles its dependencies below itself; Debian's lie in the
+    // global directories.
+    add_tree(
+        cx,
+        tool_dir,
+        Part::Runtime,
+        Sure::Inferred,
+        why,
+        &mut |_, _| false,
+    );
+    if let Some(m) = manifest_of(cx, tool_dir) {
+        let mut walk = Walk::new(Part::Runtime, why);
+        walk.name_packages = false;
+        walk.globals = globals.to_vec();
+        for n in dependency_names(&m) {
+            walk.queue.push_back((tool_dir, n, true));
+        }
+        walk.run(cx);
+    }
+    let app = app_dir(cx, workdir);
+    let words: Vec<&[u8]> = args
+        .iter()
+        .map(|a| &a[..])
+        .filter(|a| !a.starts_with(b"-"))
+        .collect();
+    let name: Option<&[u8]> = match words.as_slice() {
+        [b"run" | b"run-script" | b"rum" | b"urn", n, ..] => Some(n),
+        [n, ..] if matches!(*n, b"start" | b"stop" | b"restart" | b"test") => Some(n),
+        [n, ..] if tool != "npm" => Some(n),
+        _ => None,
+    };
+    let manifest = manifest_of(cx, app);
+    let scripted = name.and_then(|n| {
+        let n = std::str::from_utf8(n).ok()?;
+        let text = manifest.as_ref()?.get("scripts")?.get(n)?.as_str()?;
+        Some(text.as_bytes().to_vec())
+    });
+    // npm's default start script, when server.js is there.
+    let text = scripted.or_else(|| {
+        (name == Some(&b"start"[..]) && file_child(cx, app, b"server.js").is_some())
+            .then(|| b"node server.js".to_vec())
+    });
+    let shown_name = escape_bytes(name.unwrap_or(b"(none)")).into_owned();
+    let Some(text) = text else {
+        cx.gap(
+            "partial",
+            format!(
+                "{tool} runs the script {shown_name}, which the app's package.json does not define"
+            ),
+        );
+        return app;
+    };
+    let first = super::entry::commands(&text).into_iter().next();
+    let followed = match first.as_deref() {
+        Some([cmd, rest @ ..]) if cmd == b"node" || cmd.ends_with(b"/node") => {
+            let argv: Vec<Vec<u8>> = std::iter::once(cmd.clone())
+                .chain(rest.iter().cloned())
+                .collect();
+            let inv = parse_argv(&argv);
+            match inv.script {
+                Some(s) => {
+                    let path = if s.starts_with(b"/") {
+                        s
+                    } else {
+                        [&b"/"[..], &cx.tree.path_of(app), b"/", &s].concat()
+                    };
+                    resolve_main(cx, &path)
+                        .and_then(|p| {
+                            cx.add(
+                                &p,
+                                Part::AppCode,
+                                Sure::Inferred,
+                                "the script the package's script runs",
+                            )
+                        })
+                        .is_some()
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    };
+    if !followed {
+        let mut t = escape_bytes(&text).into_owned();
+        if t.len() > 200 {
+            let mut end = 200;
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.truncate(end);
+            t.push('…');
+        }
+        cx.gap(
+            "partial",
+            format!("{tool} runs the script {shown_name} ({t}): only `node SCRIPT` is followed"),
+        );
+    }
+    app
 }
 
 /// `require`'s main-module resolution of an absolute path: the file, with
