@@ -1061,3 +1061,44 @@ fn npm_start_runs_the_apps_start_script() {
         c.gaps
     );
 }
+
+#[test]
+fn a_path_file_puts_an_editable_app_on_sys_path() {
+    let mut l = debian_python();
+    l.extend(venv());
+    l.extend([
+        File(
+            "venv/lib/python3.11/site-packages/__editable__.myapp-0.1.pth",
+            b"# editable\nimport os; os.getcwd()\n/srv/src\n../../../../nowhere\n",
+        ),
+        File("srv/src/myapp/__init__.py", b""),
+        File("srv/src/myapp/__main__.py", b"import helpers"),
+        File("srv/src/helpers.py", b""),
+        File("srv/README.md", b"readme"),
+    ]);
+    let (c, t) = closure_of(
+        &[l],
+        Cfg {
+            entrypoint: &["/venv/bin/python", "-m", "myapp"],
+            cmd: &[],
+            env: &[],
+            workdir: "/",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &[
+            "venv/lib/python3.11/site-packages/__editable__.myapp-0.1.pth",
+            "srv/src/myapp/__main__.py",
+            "srv/src/helpers.py",
+        ],
+    );
+    assert_eq!(part(&c, &t, "srv/src/helpers.py"), Some(Part::AppCode));
+    assert_out(&c, &t, &["srv/README.md"]);
+    assert!(
+        c.gaps.iter().all(|g| !g.detail.contains("myapp")),
+        "{:?}",
+        c.gaps
+    );
+}

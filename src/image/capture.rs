@@ -284,6 +284,13 @@ pub fn wants(path: &[u8], size: u64) -> bool {
     if name == b"pyvenv.cfg" && size <= 4096 {
         return true;
     }
+    // Path files: directories a site adds to sys.path (editable installs).
+    if name.ends_with(b".pth")
+        && (parent == b"site-packages" || parent == b"dist-packages")
+        && size <= 65536
+    {
+        return true;
+    }
     // Toolchain markers: Go's VERSION, a JDK's `release`, rustup's
     // `multirust-channel-manifest` is too big; its directory names suffice.
     (name == b"VERSION" && size <= 4096)
@@ -410,6 +417,13 @@ mod tests {
         assert!(!wants(b"app/node_modules/x/lib/package.json", 100));
         assert!(!wants(b"app/node_modules/.package-lock.json", 100));
         assert!(!wants(b"app/package-lock.json.bak", 100));
+        assert!(wants(
+            b"venv/lib/python3.11/site-packages/__editable__.app-1.0.pth",
+            20
+        ));
+        assert!(wants(b"usr/lib/python3/dist-packages/x.pth", 65536));
+        assert!(!wants(b"usr/lib/python3/dist-packages/x.pth", 65537));
+        assert!(!wants(b"venv/lib/python3.11/site-packages/pkg/x.pth", 20));
         assert!(wants(b"venv/pyvenv.cfg", 144));
         assert!(!wants(b"venv/pyvenv.cfg", 5000));
     }

@@ -237,8 +237,10 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
         }
     }
     dedup(&mut sites);
+    let mut pth_dirs: Vec<NodeId> = Vec::new();
     for &site in &sites {
         add_site(cx, site);
+        pth_dirs.extend(path_files(cx, site));
     }
     // The app.
     let inv = parse_argv(argv);
@@ -257,6 +259,11 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
     for &p in &app_paths {
         if !is_system(&cx.tree.path_of(p)) {
             add_app_tree(cx, p, "on PYTHONPATH", &skip);
+        }
+    }
+    for &p in &pth_dirs {
+        if !is_system(&cx.tree.path_of(p)) && !is_in_any(cx, p, &sites) {
+            add_app_tree(cx, p, "on sys.path through a .pth file", &skip);
         }
     }
     let workdir = cx.walk(&[&b"/"[..], &cx.workdir].concat()).0;
@@ -287,6 +294,7 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
     // directory, PYTHONPATH, then the environment.
     let mut search: Vec<NodeId> = workdir.into_iter().collect();
     search.extend(&app_paths);
+    search.extend(&pth_dirs);
     if let Some(module) = &inv.module {
         let found = find_module(cx, &search, module).or_else(|| find_module(cx, &sites, module));
         match found {
@@ -844,6 +852,39 @@ fn add_site(cx: &mut Cx, site: NodeId) {
         &why_site,
         &mut |_, id| skip.contains(&id),
     );
+}
+
+/// The directories a site's `.pth` files add to `sys.path`: each line
+/// that is not blank, a comment or an `import` is a path, relative to the
+/// site.
+fn path_files(cx: &Cx, site: NodeId) -> Vec<NodeId> {
+    let site_path = cx.tree.path_of(site);
+    let mut out = Vec::new();
+    for &f in cx.tree.children(site).iter().take(100_000) {
+        if !cx.tree.node(f).name.ends_with(b".pth") {
+            continue;
+        }
+        let Some(text) = cx.content(f) else {
+            continue;
+        };
+        for line in text.split(|b| *b == b'\n').take(1000) {
+            let line = line.trim_ascii();
+            if line.is_empty()
+                || line.starts_with(b"#")
+                || line.starts_with(b"import ")
+                || line.starts_with(b"import\t")
+            {
+                continue;
+            }
+            let path = record_target(&site_path, line);
+            if let Some(id) = cx.walk(&[&b"/"[..], &path].concat()).0 {
+                if cx.tree.node(id).is_dir() && !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `PREFIX` of `PREFIX/lib/python3.X/site-packages` (or
