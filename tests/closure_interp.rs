@@ -1102,3 +1102,93 @@ fn a_path_file_puts_an_editable_app_on_sys_path() {
         c.gaps
     );
 }
+
+#[test]
+fn apps_in_usr_src_app_and_in_the_root() {
+    // The official images' examples keep the app in /usr/src/app.
+    let mut l = debian_python();
+    l.extend([
+        File("usr/src/app/app.py", b"import models"),
+        File("usr/src/app/models.py", b""),
+        File("usr/src/other/x.py", b""),
+    ]);
+    let (c, t) = closure_of(
+        &[l],
+        Cfg {
+            entrypoint: &[],
+            cmd: &["python3", "./app.py"],
+            env: &[],
+            workdir: "/usr/src/app",
+        },
+    );
+    assert_in(&c, &t, &["usr/src/app/app.py", "usr/src/app/models.py"]);
+    assert_out(&c, &t, &["usr/src/other/x.py"]);
+
+    let manifest: &[u8] = br#"{"name":"app","dependencies":{"ms":"2"}}"#;
+    let mut l = vec![
+        Mode("usr/local/bin/node", b"\x7fELF node", 0o755),
+        File("usr/src/app/server.js", b"require('./lib')"),
+        File("usr/src/app/lib.js", b""),
+        File("usr/src/app/package.json", manifest),
+        File(
+            "usr/src/app/node_modules/ms/package.json",
+            br#"{"name":"ms","version":"2.1.3"}"#,
+        ),
+        File("usr/src/app/node_modules/ms/index.js", b""),
+    ];
+    let (c, t) = closure_of(
+        &[l.clone()],
+        Cfg {
+            entrypoint: &["docker-entrypoint.sh"],
+            cmd: &[],
+            env: &[],
+            workdir: "/usr/src/app",
+        },
+    );
+    // No such entrypoint: nothing is guessed.
+    assert_out(&c, &t, &["usr/src/app/lib.js"]);
+    let (c, t) = closure_of(
+        &[l.clone()],
+        Cfg {
+            entrypoint: &[],
+            cmd: &["node", "server.js"],
+            env: &[],
+            workdir: "/usr/src/app",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &["usr/src/app/lib.js", "usr/src/app/node_modules/ms/index.js"],
+    );
+    assert_eq!(packages(&c, "npm"), set(&[("ms", "2.1.3")]));
+
+    // Scripts kept in / bring their sibling modules, not the image.
+    l.extend([
+        File("main.py", b"import helper"),
+        File("helper.py", b""),
+        File("main.js", b"require('./h')"),
+        File("h.js", b""),
+        File("package.json", br#"{"name":"root-app"}"#),
+    ]);
+    l.extend(debian_python());
+    for (cmd, want) in [
+        (&["python3", "/main.py"][..], &["main.py", "helper.py"][..]),
+        (
+            &["node", "/main.js"][..],
+            &["main.js", "h.js", "package.json"][..],
+        ),
+    ] {
+        let (c, t) = closure_of(
+            &[l.clone()],
+            Cfg {
+                entrypoint: &[],
+                cmd,
+                env: &[],
+                workdir: "/",
+            },
+        );
+        assert_in(&c, &t, want);
+        assert_out(&c, &t, &["usr/src/app/lib.js", "usr/src/app/server.js"]);
+    }
+}

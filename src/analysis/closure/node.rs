@@ -173,7 +173,10 @@ pub fn run(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
     if let Some(tool) = package_manager(cx, app) {
         app = run_package_script(cx, app, &tool, &inv.args, workdir, &globals);
     }
-    if app != ROOT && !is_system_dir(cx, app) {
+    if app == ROOT {
+        // An app kept in /: its own files there, not the image.
+        add_root_files_js(cx);
+    } else if !is_system_dir(cx, app) {
         add_tree(
             cx,
             app,
@@ -298,6 +301,14 @@ fn debian_builtins(cx: &mut Cx, globals: &[NodeId]) {
         walk.queue.push_back((share, n.to_vec(), true));
     }
     walk.run(cx);
+}
+
+fn add_root_files_js(cx: &mut Cx) {
+    super::python::add_root_files(
+        cx,
+        &[b".js", b".mjs", b".cjs", b"package.json"],
+        "beside the script node runs",
+    );
 }
 
 /// The package manager whose package `dir` is (`npm start` runs npm's
@@ -478,11 +489,8 @@ fn is_system_dir(cx: &Cx, dir: NodeId) -> bool {
     if path.split(|b| *b == b'/').any(|c| c == b"node_modules") {
         return false;
     }
-    file_child(cx, dir, b"package.json").is_none()
-        && matches!(
-            path.split(|b| *b == b'/').next().unwrap_or_default(),
-            b"" | b"usr" | b"bin" | b"sbin" | b"lib" | b"lib64" | b"etc"
-        )
+    path.is_empty()
+        || (file_child(cx, dir, b"package.json").is_none() && super::python::is_system(&path))
 }
 
 fn file_child(cx: &Cx, dir: NodeId, name: &[u8]) -> Option<NodeId> {

@@ -277,7 +277,10 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
         match cx.add(script, Part::AppCode, Sure::Exact, "the script Python runs") {
             Some(id) => {
                 let dir = cx.tree.node(id).parent;
-                if !is_system(&cx.tree.path_of(dir)) && !is_in_any(cx, dir, &venv_roots) {
+                if dir == ROOT {
+                    // A script in /: its sibling modules, not the image.
+                    add_root_files(cx, &[b".py"], "beside the script Python runs");
+                } else if !is_system(&cx.tree.path_of(dir)) && !is_in_any(cx, dir, &venv_roots) {
                     add_app_tree(cx, dir, "beside the script Python runs", &skip);
                 }
             }
@@ -505,25 +508,58 @@ fn add_app_tree(cx: &mut Cx, dir: NodeId, why: &str, skip: &AppSkip) {
 
 /// Whether a path (no leading `/`) is the root or lies in the system's own
 /// directories, never an app's.
-fn is_system(path: &[u8]) -> bool {
-    let first = path.split(|b| *b == b'/').next().unwrap_or_default();
-    path.is_empty()
-        || matches!(
-            first,
-            b"usr"
-                | b"bin"
+pub(super) fn is_system(path: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = path.split(|b| *b == b'/').take(3).collect();
+    // Below /usr and /usr/local, only the FHS's own directories are the
+    // system's: /usr/src/app is where many images keep their app.
+    let fhs = |c: &[u8]| {
+        matches!(
+            c,
+            b"bin"
                 | b"sbin"
                 | b"lib"
                 | b"lib32"
                 | b"lib64"
                 | b"libx32"
-                | b"etc"
-                | b"proc"
-                | b"sys"
-                | b"dev"
-                | b"boot"
-                | b"run"
+                | b"libexec"
+                | b"share"
+                | b"include"
+                | b"games"
         )
+    };
+    match parts.as_slice() {
+        [b""] | [b"usr"] | [b"usr", b"local"] => true,
+        [b"usr", b"local", c, ..] => fhs(c),
+        [b"usr", c, ..] => fhs(c),
+        [first, ..] => {
+            fhs(first)
+                || matches!(
+                    *first,
+                    b"etc" | b"proc" | b"sys" | b"dev" | b"boot" | b"run"
+                )
+        }
+        [] => true,
+    }
+}
+
+/// The image root's own files with one of `exts` (an app kept in `/`).
+pub(super) fn add_root_files(cx: &mut Cx, exts: &[&[u8]], why: &str) {
+    let files: Vec<NodeId> = cx
+        .tree
+        .children(ROOT)
+        .iter()
+        .copied()
+        .filter(|&c| {
+            let n = cx.tree.node(c);
+            !n.is_dir()
+                && exts.iter().any(|e| n.name.ends_with(e))
+                && !BUILD_MANIFESTS.contains(&&*n.name)
+        })
+        .take(10_000)
+        .collect();
+    for f in files {
+        add_node_following(cx, f, Part::AppCode, why);
+    }
 }
 
 fn is_below(cx: &Cx, dir: NodeId, mut id: NodeId) -> bool {
@@ -1002,6 +1038,35 @@ mod tests {
         assert_eq!(module_of_app_spec(b"localhost:80"), None);
         assert_eq!(module_of_app_spec(b"http://x"), None);
         assert_eq!(module_of_app_spec(b":app"), None);
+    }
+
+    #[test]
+    fn system_directories() {
+        for p in [
+            "",
+            "usr",
+            "usr/local",
+            "usr/bin",
+            "usr/local/bin",
+            "usr/lib/python3",
+            "bin",
+            "etc/x",
+            "usr/share/doc",
+        ] {
+            assert!(is_system(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "app",
+            "srv/x",
+            "usr/src/app",
+            "usr/local/src/app",
+            "usr/app",
+            "opt/app",
+            "home/u/app",
+            "var/www",
+        ] {
+            assert!(!is_system(p.as_bytes()), "{p}");
+        }
     }
 
     #[test]
