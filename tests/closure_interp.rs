@@ -259,11 +259,16 @@ fn app() -> Vec<T> {
 /// The stdlib's parts in and out, the same whatever the environment.
 #[track_caller]
 fn assert_stdlib(c: &Closure, t: &FileTree) {
+    assert_in(c, t, &["usr/bin/python3.11"]);
+    assert_stdlib_files(c, t);
+}
+
+#[track_caller]
+fn assert_stdlib_files(c: &Closure, t: &FileTree) {
     assert_in(
         c,
         t,
         &[
-            "usr/bin/python3.11",
             "usr/lib/python3.11/os.py",
             "usr/lib/python3.11/json/__init__.py",
             "usr/lib/python3.11/__pycache__/os.cpython-311.pyc",
@@ -1191,4 +1196,57 @@ fn apps_in_usr_src_app_and_in_the_root() {
         assert_in(&c, &t, want);
         assert_out(&c, &t, &["usr/src/app/lib.js", "usr/src/app/server.js"]);
     }
+}
+
+#[test]
+fn a_copied_venv_interpreter_finds_its_base_through_home() {
+    // `python -m venv --copies --system-site-packages`: the venv's python
+    // is a copy, the stdlib is home's, the system's packages are seen.
+    let l = vec![
+        File(
+            "opt/env/pyvenv.cfg",
+            b"home = /usr/bin\ninclude-system-site-packages = true\nversion = 3.11.2\n",
+        ),
+        Mode("opt/env/bin/python3", b"\x7fELF python copy", 0o755),
+        File("opt/env/lib/python3.11/site-packages/mine/__init__.py", b""),
+        File(
+            "opt/env/lib/python3.11/site-packages/mine-2.0.dist-info/METADATA",
+            b"Name: mine\nVersion: 2.0\n\n",
+        ),
+        File("srv/run.py", b"import mine"),
+    ];
+    let (c, t) = closure_of(
+        &[debian_python(), l],
+        Cfg {
+            entrypoint: &["/opt/env/bin/python3", "/srv/run.py"],
+            cmd: &[],
+            env: &[],
+            workdir: "/",
+        },
+    );
+    assert_stdlib_files(&c, &t);
+    assert_out(&c, &t, &["usr/bin/python3.11"]);
+    assert_in(
+        &c,
+        &t,
+        &[
+            "opt/env/bin/python3",
+            "opt/env/pyvenv.cfg",
+            "opt/env/lib/python3.11/site-packages/mine/__init__.py",
+            "usr/lib/python3/dist-packages/debpkg/__init__.py",
+            "srv/run.py",
+        ],
+    );
+    assert_out(&c, &t, &["usr/lib/python3/dist-packages/pip/__init__.py"]);
+    assert_eq!(
+        packages(&c, "pypi"),
+        set(&[("mine", "2.0"), ("debpkg", "1.2")])
+    );
+    assert!(
+        c.gaps
+            .iter()
+            .all(|g| !g.detail.contains("standard library")),
+        "{:?}",
+        c.gaps
+    );
 }
