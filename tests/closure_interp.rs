@@ -1250,3 +1250,57 @@ fn a_copied_venv_interpreter_finds_its_base_through_home() {
         c.gaps
     );
 }
+
+#[test]
+fn flask_run_finds_its_app_from_flask_app_or_by_default() {
+    let srv = vec![
+        File("srv/web/__init__.py", b""),
+        File("srv/web/main.py", b"app = 1"),
+        File("srv/templates/x.html", b"x"),
+    ];
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), srv.clone()],
+        Cfg {
+            entrypoint: &["/venv/bin/flask", "run", "--host=0.0.0.0"],
+            cmd: &[],
+            env: &["FLASK_APP=web/main.py:app"],
+            workdir: "/srv",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &["srv/web/main.py", "srv/templates/x.html", "venv/bin/flask"],
+    );
+
+    let mut srv_default = srv;
+    srv_default.push(File("srv/app.py", b"app = 1"));
+    let (c, t) = closure_of(
+        &[debian_python(), venv(), srv_default],
+        Cfg {
+            entrypoint: &["/venv/bin/python3", "-m", "flask", "run"],
+            cmd: &[],
+            env: &[],
+            workdir: "/srv",
+        },
+    );
+    assert_in(&c, &t, &["srv/app.py", "srv/web/main.py"]);
+
+    // FLASK_APP naming nothing is a gap.
+    let (c, _) = closure_of(
+        &[debian_python(), venv()],
+        Cfg {
+            entrypoint: &["/venv/bin/flask", "run"],
+            cmd: &[],
+            env: &["FLASK_APP=missing"],
+            workdir: "/",
+        },
+    );
+    assert!(
+        c.gaps
+            .iter()
+            .any(|g| g.detail.contains("FLASK_APP names missing")),
+        "{:?}",
+        c.gaps
+    );
+}

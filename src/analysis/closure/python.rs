@@ -316,6 +316,53 @@ pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
         }
     }
     app_modules(cx, &inv.args, &search, &sites, &skip);
+    flask_app(cx, &inv, &search, &skip);
+}
+
+/// `flask run` finds the app from `FLASK_APP` (a module or a file, with an
+/// optional `:attr`), else `wsgi.py` or `app.py` in the working directory,
+/// unless `--app` says (read with the other arguments).
+fn flask_app(cx: &mut Cx, inv: &Invocation, search: &[NodeId], skip: &AppSkip) {
+    let tool = inv.module.as_deref().or_else(|| {
+        inv.script
+            .as_deref()
+            .map(|s| s.rsplit(|b| *b == b'/').next().unwrap_or(s))
+    });
+    if tool != Some(&b"flask"[..])
+        || inv
+            .args
+            .iter()
+            .any(|a| a == b"--app" || a == b"-A" || a.starts_with(b"--app="))
+    {
+        return;
+    }
+    match cx.env("FLASK_APP") {
+        Some(spec) => {
+            let module = spec.split(':').next().unwrap_or_default();
+            let module = module
+                .strip_suffix(".py")
+                .unwrap_or(module)
+                .replace('/', ".");
+            match find_module(cx, search, module.as_bytes()) {
+                Some(id) => add_app_module(cx, id, skip, "FLASK_APP"),
+                None => cx.gap(
+                    "partial",
+                    format!(
+                        "FLASK_APP names {}, which was not found",
+                        crate::escape::escape_str(spec)
+                    ),
+                ),
+            }
+        }
+        None => {
+            for m in [&b"wsgi"[..], b"app"] {
+                if let Some(id) = find_module(cx, search, m) {
+                    add_app_module(cx, id, skip, "the app flask finds by default");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// `MODULE:ATTR` arguments (gunicorn, uvicorn, hypercorn, waitress) and
