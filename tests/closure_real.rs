@@ -37,7 +37,13 @@ fn analysed(dir: &Path, image: &str) -> (Analysed, Closure) {
     )
     .unwrap_or_else(|e| panic!("loading {image}: {e}"));
     let a = stagediff::pipeline::analyse(img);
+    let t0 = std::time::Instant::now();
     let c = closure(&a.image, &a.tree);
+    eprintln!(
+        "{image}: closure computed in {:?} over {} tree nodes",
+        t0.elapsed(),
+        a.tree.iter().count()
+    );
     (a, c)
 }
 
@@ -109,6 +115,23 @@ fn size_ratio(dir: &Path, name: &str, a: &Analysed, c: &Closure) -> f64 {
     }
     for (part, (b, n)) in by_part {
         eprintln!("  {part}: {b} bytes in {n} files");
+    }
+    // What the image holds besides the closure, by top two directories.
+    let mut outside: std::collections::BTreeMap<String, u64> = Default::default();
+    for id in a.tree.iter() {
+        let n = a.tree.node(id);
+        if n.is_dir() || c.contains(id) {
+            continue;
+        }
+        let path = a.tree.path_of(id);
+        let top: Vec<&[u8]> = path.split(|b| *b == b'/').take(2).collect();
+        let key = String::from_utf8_lossy(&top.join(&b'/')).into_owned();
+        *outside.entry(key).or_default() += n.size;
+    }
+    let mut outside: Vec<(String, u64)> = outside.into_iter().collect();
+    outside.sort_by_key(|(_, b)| std::cmp::Reverse(*b));
+    for (dir, b) in outside.iter().take(8) {
+        eprintln!("  not in the closure: /{dir}: {b} bytes");
     }
     for g in &c.gaps {
         eprintln!("  gap {}: {}", g.kind, g.detail);
