@@ -62,6 +62,13 @@ fn closure_of(layers: &[Vec<T>], cfg: Cfg) -> (Closure, Arc<FileTree>) {
     .unwrap();
     let analysed = stagediff::pipeline::analyse(image);
     let c = closure(&analysed.image, &analysed.tree);
+    let distinct: BTreeSet<_> = c.packages.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        c.packages.len(),
+        "named twice: {:?}",
+        c.packages
+    );
     (c, analysed.tree)
 }
 
@@ -800,6 +807,11 @@ fn hostile_records_and_manifests_stay_in_their_place() {
         File(
             "venv/lib/python3.11/site-packages/evil-1.dist-info/METADATA",
             b"Name: evil\x1b[31m\nVersion: 1\x07\n\n",
+        ),
+        // The same distribution recorded twice is named once.
+        File(
+            "venv/lib/python3.11/site-packages/Flask-3.0.3.dist-info/METADATA",
+            b"Name: Flask\nVersion: 3.0.3\n\n",
         ),
         // A record claiming files outside its venv, and nonsense.
         File(

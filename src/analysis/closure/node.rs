@@ -32,6 +32,8 @@ use std::collections::{HashSet, VecDeque};
 
 /// Most packages followed for one app.
 const MAX_PACKAGES: usize = 100_000;
+/// Most dependencies waiting to be resolved at once.
+const MAX_QUEUE: usize = 1_000_000;
 /// Most directories climbed looking for `package.json` or `node_modules`.
 const MAX_CLIMB: usize = 128;
 /// Most entries read from a lockfile's `packages` or nested
@@ -133,6 +135,12 @@ fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
 }
 
 pub fn run(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
+    let named_before = cx.out.packages.len();
+    run_node(cx, node, argv);
+    super::python::dedup_packages(cx, named_before);
+}
+
+fn run_node(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
     let inv = parse_argv(argv);
     let debian = is_debian_node(cx, node);
     let globals = global_dirs(cx, debian);
@@ -645,10 +653,10 @@ fn from_lockfile(cx: &mut Cx, app: NodeId, lock: &Value) -> bool {
 }
 
 fn name_package(cx: &mut Cx, name: String, version: Option<String>) {
-    let entry = ("npm".to_string(), name, version.unwrap_or_default());
-    if !cx.out.packages.contains(&entry) {
-        cx.out.packages.push(entry);
-    }
+    // Duplicates go in one pass at the end (`dedup_packages`).
+    cx.out
+        .packages
+        .push(("npm".to_string(), name, version.unwrap_or_default()));
 }
 
 fn manifest_of(cx: &Cx, dir: NodeId) -> Option<Value> {
@@ -785,6 +793,13 @@ impl Walk {
                     .flat_map(|o| o.keys().map(|k| k.as_bytes().to_vec()))
                     .collect();
                 for dep in dependency_names(&m) {
+                    if self.queue.len() >= MAX_QUEUE {
+                        cx.gap(
+                            "partial",
+                            format!("over {MAX_QUEUE} node dependencies waiting: the rest are not followed"),
+                        );
+                        break;
+                    }
                     let opt = optional_names.contains(&dep);
                     self.queue.push_back((dir, dep, opt));
                 }

@@ -36,6 +36,9 @@ use std::collections::HashSet;
 
 /// Most distributions read from one site directory.
 const MAX_DISTS: usize = 20_000;
+/// Most directories `.pth` files add to the search (Python reads them
+/// all; past this the app code they hold is not counted).
+const MAX_PATH_DIRS: usize = 1000;
 /// Most nodes one [`add_tree`] visits.
 const MAX_TREE_NODES: usize = 2_000_000;
 
@@ -182,6 +185,25 @@ fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
 /// Python's closure: `interpreter` is the resolved interpreter program,
 /// `argv[0]` the interpreter as invoked.
 pub fn run(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
+    let named_before = cx.out.packages.len();
+    run_python(cx, interpreter, argv);
+    dedup_packages(cx, named_before);
+}
+
+/// Drops the packages named since `start` that were already named (a
+/// package installed twice, an interpreter run twice), in one pass.
+pub(super) fn dedup_packages(cx: &mut Cx, start: usize) {
+    let start = start.min(cx.out.packages.len());
+    let tail = cx.out.packages.split_off(start);
+    let mut seen: HashSet<(String, String, String)> = cx.out.packages.iter().cloned().collect();
+    for p in tail {
+        if seen.insert(p.clone()) {
+            cx.out.packages.push(p);
+        }
+    }
+}
+
+fn run_python(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
     let shown = cx.show(interpreter);
     let invoked = argv
         .first()
@@ -873,7 +895,7 @@ fn add_site(cx: &mut Cx, site: NodeId) {
             (site_path.clone(), rows)
         };
         let mut files = vec![dist];
-        let mut tops: Vec<Vec<u8>> = vec![dir_name.clone()];
+        let mut tops: HashSet<Vec<u8>> = HashSet::from([dir_name.clone()]);
         for row in rows {
             let target = record_target(&base, &row);
             if target.is_empty() {
@@ -890,8 +912,8 @@ fn add_site(cx: &mut Cx, site: NodeId) {
                 .and_then(|r| r.strip_prefix(b"/"))
             {
                 let top = rest.split(|b| *b == b'/').next().unwrap_or_default();
-                if !tops.iter().any(|t| t == top) {
-                    tops.push(top.to_vec());
+                if !tops.contains(top) {
+                    tops.insert(top.to_vec());
                 }
             }
             files.push(id);
@@ -922,10 +944,10 @@ fn add_site(cx: &mut Cx, site: NodeId) {
                 add_node_following(cx, id, Part::Dependency, &why);
             }
         }
-        let entry = ("pypi".to_string(), name, version.unwrap_or_default());
-        if !cx.out.packages.contains(&entry) {
-            cx.out.packages.push(entry);
-        }
+        // Duplicates go in one pass at the end ([`dedup_packages`]).
+        cx.out
+            .packages
+            .push(("pypi".to_string(), name, version.unwrap_or_default()));
     }
     add_tree(
         cx,
@@ -961,7 +983,7 @@ fn path_files(cx: &Cx, site: NodeId) -> Vec<NodeId> {
             }
             let path = record_target(&site_path, line);
             if let Some(id) = cx.walk(&[&b"/"[..], &path].concat()).0 {
-                if cx.tree.node(id).is_dir() && !out.contains(&id) {
+                if cx.tree.node(id).is_dir() && !out.contains(&id) && out.len() < MAX_PATH_DIRS {
                     out.push(id);
                 }
             }
