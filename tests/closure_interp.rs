@@ -260,6 +260,10 @@ fn app() -> Vec<T> {
         File("app/templates/index.html", b"<html>"),
         File("app/requirements.txt", b"flask\n"),
         File("app/.git/HEAD", b"ref"),
+        File(
+            "root/.local/lib/python3.11/site-packages/userpkg/__init__.py",
+            b"",
+        ),
     ]
 }
 
@@ -359,6 +363,8 @@ fn python_in_a_venv_through_its_symlinked_interpreter() {
             "usr/lib/python3/dist-packages/debpkg/__init__.py",
             "app/requirements.txt",
             "app/.git/HEAD",
+            // A venv turns the user's site off.
+            "root/.local/lib/python3.11/site-packages/userpkg/__init__.py",
         ],
     );
     assert_eq!(
@@ -386,6 +392,7 @@ fn system_python_uses_the_system_site_directories() {
         &[
             "usr/bin/python3",
             "usr/lib/python3/dist-packages/debpkg/__init__.py",
+            "root/.local/lib/python3.11/site-packages/userpkg/__init__.py",
             "app/server.py",
             "app/util.py",
         ],
@@ -1314,5 +1321,79 @@ fn flask_run_finds_its_app_from_flask_app_or_by_default() {
             .any(|g| g.detail.contains("FLASK_APP names missing")),
         "{:?}",
         c.gaps
+    );
+}
+
+#[test]
+fn pip_install_user_packages_are_the_users_site() {
+    // `pip install --user` in a builder, `COPY --from=build /root/.local`.
+    let l = vec![
+        File(
+            "root/.local/lib/python3.11/site-packages/requests/__init__.py",
+            b"",
+        ),
+        File(
+            "root/.local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+            b"Name: requests\nVersion: 2.31.0\n\n",
+        ),
+        Mode(
+            "root/.local/bin/serve",
+            b"#!/usr/bin/python3\nimport app\n",
+            0o755,
+        ),
+        File(
+            "home/app/.local/lib/python3.11/site-packages/other/__init__.py",
+            b"",
+        ),
+        File("app/main.py", b"import requests"),
+    ];
+    let (c, t) = closure_of(
+        &[debian_python(), l.clone()],
+        Cfg {
+            entrypoint: &["python3", "/app/main.py"],
+            cmd: &[],
+            env: &[],
+            workdir: "/",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &[
+            "root/.local/lib/python3.11/site-packages/requests/__init__.py",
+            "usr/lib/python3/dist-packages/debpkg/__init__.py",
+        ],
+    );
+    assert_out(
+        &c,
+        &t,
+        &[
+            "home/app/.local/lib/python3.11/site-packages/other/__init__.py",
+            "root/.local/bin/serve",
+        ],
+    );
+    assert_eq!(
+        packages(&c, "pypi"),
+        set(&[("requests", "2.31.0"), ("debpkg", "1.2")])
+    );
+    // HOME says whose site it is.
+    let (c, t) = closure_of(
+        &[debian_python(), l],
+        Cfg {
+            entrypoint: &["python3", "/app/main.py"],
+            cmd: &[],
+            env: &["HOME=/home/app"],
+            workdir: "/",
+        },
+    );
+    assert_in(
+        &c,
+        &t,
+        &["home/app/.local/lib/python3.11/site-packages/other/__init__.py"],
+    );
+    assert_out(
+        &c,
+        &t,
+        &["root/.local/lib/python3.11/site-packages/requests/__init__.py"],
     );
 }

@@ -15,13 +15,15 @@
 //! - `lib-dynload/*.so` are ELF files: their libraries follow.
 //! - The environment: the venv the interpreter path lies in (`pyvenv.cfg`
 //!   beside or above it, the way Python finds it), else `VIRTUAL_ENV`'s,
-//!   else the system's site and dist-packages. Every file there is in
-//!   except pip, setuptools and wheel (installers, not run-time code);
-//!   each distribution is named from its `METADATA`.
+//!   else the user's site (`pip install --user`, `$HOME/.local`) and the
+//!   system's site and dist-packages. Every file there is in except pip,
+//!   setuptools and wheel (installers, not run-time code); each
+//!   distribution is named from its `METADATA`. Directories `.pth` files
+//!   name (editable installs) are app code.
 //! - The app: the script Python runs and its directory (unless that is a
 //!   system or venv `bin/`), `-m MODULE` and `MODULE:ATTR` arguments
-//!   (gunicorn, uvicorn) resolved in the working directory, and
-//!   `PYTHONPATH`. Build manifests (`requirements.txt`, `pyproject.toml`…)
+//!   (gunicorn, uvicorn; `--app`/`-A` of flask and celery; `FLASK_APP`)
+//!   resolved in the working directory, and `PYTHONPATH`. Build manifests (`requirements.txt`, `pyproject.toml`…)
 //!   are not needed to run and stay out.
 //!
 //! Everything here is inferred from how CPython starts and imports.
@@ -253,6 +255,11 @@ fn run_python(cx: &mut Cx, interpreter: NodeId, argv: &[Vec<u8>]) {
         }
     }
     let system_site = venv_roots.is_empty() || cfg.as_ref().is_some_and(|c| c.system_site);
+    if let (true, Some(v)) = (venv_roots.is_empty(), &version) {
+        // The user's site (`pip install --user`) comes first; a venv
+        // turns it off.
+        sites.extend(user_site(cx, v));
+    }
     if system_site {
         if let Some(dir) = stdlib {
             sites.extend(system_sites(cx, dir));
@@ -787,6 +794,25 @@ fn venv_sites(cx: &Cx, root: NodeId, version: Option<&[u8]>) -> Vec<NodeId> {
         }
     }
     out
+}
+
+/// `USERBASE/lib/python3.X/site-packages`: `PYTHONUSERBASE`, else
+/// `$HOME/.local` (`HOME` from the config, else root's when the image runs
+/// as root).
+fn user_site(cx: &Cx, version: &[u8]) -> Option<NodeId> {
+    let base: Vec<u8> = match cx.env("PYTHONUSERBASE") {
+        Some(b) => b.as_bytes().to_vec(),
+        None => {
+            let home = cx.env("HOME").map(str::to_string).or_else(|| {
+                let user = cx.image.config.user.as_deref().unwrap_or_default();
+                let user = user.split(':').next().unwrap_or_default();
+                matches!(user, "" | "root" | "0").then(|| "/root".to_string())
+            })?;
+            [home.as_bytes(), b"/.local"].concat()
+        }
+    };
+    let path = [&base[..], b"/lib/", version, b"/site-packages"].concat();
+    cx.walk(&path).0.filter(|&d| cx.tree.node(d).is_dir())
 }
 
 /// The system's site directories for the stdlib at `PREFIX/lib/python3.X`:
