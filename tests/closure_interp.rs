@@ -147,6 +147,7 @@ fn debian_python() -> Vec<T> {
         File("usr/lib/python3.11/ensurepip/__init__.py", b"# ensurepip"),
         File("usr/lib/python3.11/pydoc_data/topics.py", b"# topics"),
         File("usr/lib/python3.11/lib2to3/main.py", b"# 2to3"),
+        File("usr/lib/python3.11/distutils/version.py", b"# LooseVersion"),
         File(
             "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/Makefile",
             b"# build",
@@ -285,7 +286,7 @@ fn assert_stdlib_files(c: &Closure, t: &FileTree) {
             "usr/lib/python3.11/__pycache__/os.cpython-311.pyc",
             "usr/lib/python3.11/sitecustomize.py",
             "etc/python3.11/sitecustomize.py",
-            "usr/lib/python3.11/lib2to3/main.py",
+            "usr/lib/python3.11/distutils/version.py",
             "usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so",
         ],
     );
@@ -300,6 +301,7 @@ fn assert_stdlib_files(c: &Closure, t: &FileTree) {
             "usr/lib/python3.11/turtle.py",
             "usr/lib/python3.11/ensurepip/__init__.py",
             "usr/lib/python3.11/pydoc_data/topics.py",
+            "usr/lib/python3.11/lib2to3/main.py",
             "usr/lib/python3.11/config-3.11-x86_64-linux-gnu/Makefile",
             "usr/bin/unrelated",
         ],

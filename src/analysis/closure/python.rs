@@ -8,10 +8,12 @@
 //!   left out: the regression suite (`test/`), the IDE (`idlelib/`),
 //!   `turtledemo/`, `ensurepip/` (bootstraps pip into a new venv),
 //!   `pydoc_data/` (the text of `help()`), the `config-3.X-*` build files
-//!   (a static libpython and a Makefile, for building extensions), and
-//!   `tkinter/` + `turtle.py` when there is no `_tkinter` module to back
-//!   them. `lib2to3/` and `distutils/` stay: libraries still import them
-//!   at run time (`distutils.version`, code generators).
+//!   (a static libpython and a Makefile, for building extensions),
+//!   `lib2to3/` (the 2to3 source translator, deprecated and gone in 3.13;
+//!   Debian ships it apart, as python3-lib2to3, and its runtime images do
+//!   without), and `tkinter/` + `turtle.py` when there is no `_tkinter`
+//!   module to back them. `distutils/` stays: runtime code still imports
+//!   it (`distutils.util.strtobool`, `distutils.version.LooseVersion`).
 //! - `lib-dynload/*.so` are ELF files: their libraries follow.
 //! - The environment: the venv the interpreter path lies in (`pyvenv.cfg`
 //!   beside or above it, the way Python finds it), else `VIRTUAL_ENV`'s,
@@ -68,6 +70,7 @@ const STDLIB_SKIP: &[&[u8]] = &[
     b"turtledemo",
     b"ensurepip",
     b"pydoc_data",
+    b"lib2to3",
     // Site directories are the environment's, handled on their own.
     b"site-packages",
     b"dist-packages",
