@@ -143,8 +143,10 @@ fn size_ratio(dir: &Path, name: &str, a: &Analysed, c: &Closure) -> f64 {
 #[ignore = "needs STAGEDIFF_FIXTURES (scripts/build-test-images.sh)"]
 fn python_closure_names_pip_list_minus_the_installers() {
     let dir = fixtures();
+    let mut bytes = Vec::new();
     for image in ["pyapp-single", "pyapp-multi"] {
         let (a, c) = analysed(&dir, image);
+        bytes.push(c.bytes(&a.tree));
         assert_eq!(c.kind, AppKind::Python, "{image}");
         assert_eq!(named(&c, "pypi"), pip_truth(&dir, image), "{image}");
         // The app's script, the stdlib, the venv's Flask; not pip.
@@ -163,6 +165,21 @@ fn python_closure_names_pip_list_minus_the_installers() {
         );
         size_ratio(&dir, "pyapp", &a, &c);
     }
+    same_runtime("pyapp", &bytes);
+}
+
+/// The runtime predicted from the single-stage image is the one the
+/// multi-stage image ships: compilers, pip and dev dependencies stay out
+/// (the stdlib differs by what Debian's pip pulls in, distutils).
+fn same_runtime(name: &str, bytes: &[u64]) {
+    let ratio = bytes[0] as f64 / bytes[1] as f64;
+    eprintln!("{name}: single-stage closure / multi-stage closure = {ratio:.3}");
+    assert!(
+        (0.95..=1.05).contains(&ratio),
+        "{name}: the single-stage closure ({}) is not the multi-stage one ({})",
+        bytes[0],
+        bytes[1]
+    );
 }
 
 #[test]
@@ -170,8 +187,10 @@ fn python_closure_names_pip_list_minus_the_installers() {
 fn node_closure_names_npm_ls_omit_dev() {
     let dir = fixtures();
     let truth = npm_truth(&dir, "nodeapp-single.npm-prod.json");
+    let mut bytes = Vec::new();
     for image in ["nodeapp-single", "nodeapp-multi"] {
         let (a, c) = analysed(&dir, image);
+        bytes.push(c.bytes(&a.tree));
         assert_eq!(c.kind, AppKind::Node, "{image}");
         assert_eq!(named(&c, "npm"), truth, "{image}");
         let root = if image.ends_with("single") {
@@ -215,4 +234,5 @@ fn node_closure_names_npm_ls_omit_dev() {
         }
         size_ratio(&dir, "nodeapp", &a, &c);
     }
+    same_runtime("nodeapp", &bytes);
 }
