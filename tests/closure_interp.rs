@@ -227,6 +227,11 @@ fn venv() -> Vec<T> {
             "venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/RECORD",
             b"pip/__init__.py,,\npip/_internal/cli.py,,\n../../../bin/pip,,\n",
         ),
+        File("venv/lib/python3.11/site-packages/wheel/__init__.py", b"# wheel"),
+        File(
+            "venv/lib/python3.11/site-packages/wheel-0.42.0.dist-info/METADATA",
+            b"Name: wheel\nVersion: 0.42.0\n\n",
+        ),
         File(
             "venv/lib/python3.11/site-packages/setuptools/__init__.py",
             b"# st",
@@ -360,6 +365,8 @@ fn python_in_a_venv_through_its_symlinked_interpreter() {
             "venv/lib/python3.11/site-packages/_distutils_hack/__init__.py",
             "venv/lib/python3.11/site-packages/distutils-precedence.pth",
             "venv/lib/python3.11/site-packages/setuptools-66.1.1.dist-info/METADATA",
+            "venv/lib/python3.11/site-packages/wheel/__init__.py",
+            "venv/lib/python3.11/site-packages/wheel-0.42.0.dist-info/METADATA",
             "venv/bin/pip",
             "venv/bin/activate",
             "usr/lib/python3/dist-packages/debpkg/__init__.py",
