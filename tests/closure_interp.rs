@@ -703,15 +703,27 @@ fn node_with_a_v1_lockfile_leaves_dev_dependencies_out() {
         &[node_app(&[
             ("app/package.json", NODE_MANIFEST),
             ("app/package-lock.json", lock_v1),
+            ("app/.env.production", b"PORT=80"),
+            ("srv/instrument.mjs", b"trace()"),
         ])],
         Cfg {
             entrypoint: &[],
-            cmd: &["node", "dist/main"],
+            cmd: &[
+                "node",
+                "--env-file=.env.production",
+                "--import",
+                "/srv/instrument.mjs",
+                "-r",
+                "debug",
+                "dist/main",
+            ],
             env: &[],
             workdir: "/app",
         },
     );
     assert_node_prod(&c, &t);
+    assert_in(&c, &t, &["app/.env.production", "srv/instrument.mjs"]);
+    assert_eq!(part(&c, &t, "app/.env.production"), Some(Part::Data));
     assert_eq!(
         packages(&c, "npm"),
         set(&[("debug", "4.3.4"), ("ms", "2.1.2"), ("ms", "2.1.3")])

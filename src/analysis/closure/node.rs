@@ -66,6 +66,8 @@ struct Invocation {
     preload: Vec<Vec<u8>>,
     /// The arguments after the script.
     args: Vec<Vec<u8>>,
+    /// `--env-file`s node reads before it starts.
+    env_files: Vec<Vec<u8>>,
 }
 
 fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
@@ -125,6 +127,7 @@ fn parse_argv(argv: &[Vec<u8>]) -> Invocation {
             b"-r" | b"--require" | b"--import" | b"--loader" | b"--experimental-loader" => {
                 inv.preload.extend(value);
             }
+            b"--env-file" => inv.env_files.extend(value),
             _ => {}
         }
     }
@@ -157,6 +160,28 @@ fn run_node(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
         .walk(&[&b"/"[..], &cx.workdir].concat())
         .0
         .unwrap_or(ROOT);
+    // Files named on the command line: node fails without an env file,
+    // and runs a preloaded path before the script.
+    for f in &inv.env_files {
+        if cx
+            .add(f, Part::Data, Sure::Exact, "node --env-file")
+            .is_none()
+        {
+            cx.gap(
+                "missing-command",
+                format!("node --env-file {}: not in the image", escape_bytes(f)),
+            );
+        }
+    }
+    for p in inv.preload.iter().filter(|p| bare_name(p).is_none()) {
+        if p.starts_with(b"node:") {
+            continue;
+        }
+        let base = cx.absolute(p);
+        if let Some(path) = resolve_main(cx, &base) {
+            cx.add(&path, Part::AppCode, Sure::Inferred, "preloaded by node");
+        }
+    }
     let script = match &inv.script {
         Some(s) => {
             let base = cx.absolute(s);
