@@ -3,10 +3,14 @@
 //!
 //! - The script: `node [options] SCRIPT`, resolved the way Node resolves a
 //!   main module (`X`, `X.js`, `X.mjs`, `X.cjs`, `X/package.json`'s
-//!   `main`, `X/index.js`).
+//!   `main`, `X/index.js`); `--env-file` and preloaded paths too.
 //! - The app directory: the nearest directory holding `package.json` at or
 //!   above the script's, else the script's own, else the working
 //!   directory — without its `node_modules`, VCS data and lockfiles.
+//! - `npm start`, `npm run NAME`, `yarn NAME`: the package manager's CLI is
+//!   the script; it becomes runtime, the working directory's package is
+//!   the app, and its `scripts` entry is followed when it is
+//!   `node SCRIPT` (anything else is a partial gap).
 //! - The production modules: from the app's `package-lock.json` (or
 //!   `npm-shrinkwrap.json`) when there is one — every installed package
 //!   not marked `dev`/`devOptional`, as `npm ls --omit=dev` lists them;
@@ -19,8 +23,9 @@
 //!   packages and what they depend on come too.
 //!
 //! npm itself (`/usr/lib/node_modules/npm`, `/usr/share/nodejs`'s other
-//! packages) is never added unless the app resolves to it. Everything here
-//! is inferred.
+//! packages) is never added unless the entrypoint runs it or the app
+//! resolves to it. Everything but the script is inferred. A dependency
+//! nothing installs is a `missing-dependency` gap.
 
 use super::python::add_tree;
 use super::{Cx, Part, Sure};
