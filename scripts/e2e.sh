@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests against real images: make sure a docker daemon runs, build the real test
 # image pairs into fixtures-cache/ (cached), then run the suites that need them
-# (tests/docker_e2e.rs, tests/analysis_real.rs, tests/ui_latency.rs), each counted on its own.
+# (tests/docker_e2e.rs, tests/analysis_real.rs, tests/ui_latency.rs, tests/closure_real.rs,
+# tests/closure_deps_real.rs), each
+# counted on its own.
 # Fails, rather than passing quietly, when a suite is missing or runs fewer tests than it declares.
 set -euo pipefail
 
@@ -12,7 +14,7 @@ LOG_TAG=e2e
 cd "$repo"
 
 # The suites that need the built images, each run and counted on its own below.
-suites=(docker_e2e analysis_real ui_latency)
+suites=(docker_e2e analysis_real ui_latency closure_real closure_deps_real)
 # Checked first so a missing suite costs seconds, not an image build.
 for suite in "${suites[@]}"; do
   [[ -f tests/$suite.rs ]] ||

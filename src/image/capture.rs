@@ -27,6 +27,9 @@ pub const MAX_ENTRIES: u64 = 10_000_000;
 /// Most bytes kept of a Python distribution's file list (`RECORD`,
 /// `installed-files.txt`): pip's own is 80 kB, the biggest wheels' a few MB.
 pub const MAX_RECORD: u64 = 8 << 20;
+/// Most bytes kept of an app's `package-lock.json`: a big monorepo's is a
+/// few MB.
+pub const MAX_NPM_LOCK: u64 = 16 << 20;
 
 /// A kept file: its normalised path and content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,8 +267,29 @@ pub fn wants(path: &[u8], size: u64) -> bool {
     {
         return size <= MAX_RECORD;
     }
+    // An app's own npm manifests: what it depends on, and which installed
+    // modules are devDependencies (the runtime closure of a Node app).
+    if !has_node_modules_component(path) {
+        if name == b"package-lock.json" || name == b"npm-shrinkwrap.json" {
+            return size <= MAX_NPM_LOCK;
+        }
+        if name == b"package.json" && small {
+            return true;
+        }
+    }
     if !small {
         return false;
+    }
+    // A virtualenv's marker: where its base interpreter lives.
+    if name == b"pyvenv.cfg" && size <= 4096 {
+        return true;
+    }
+    // Path files: directories a site adds to sys.path (editable installs).
+    if name.ends_with(b".pth")
+        && (parent == b"site-packages" || parent == b"dist-packages")
+        && size <= 65536
+    {
+        return true;
     }
     // Toolchain markers: Go's VERSION, a JDK's `release`, rustup's
     // `multirust-channel-manifest` is too big; its directory names suffice.
@@ -274,6 +298,11 @@ pub fn wants(path: &[u8], size: u64) -> bool {
         || (name == b"METADATA" && parent.ends_with(b".dist-info"))
         || (name == b"PKG-INFO" && parent.ends_with(b".egg-info"))
         || (name == b"package.json" && is_in_node_modules(path))
+}
+
+/// Whether some directory of `path` is a `node_modules`.
+fn has_node_modules_component(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/').any(|c| c == b"node_modules")
 }
 
 fn is_in_node_modules(path: &[u8]) -> bool {
@@ -371,6 +400,32 @@ mod tests {
         assert!(!wants(b"var/lib/rpm/Basenames", 4096));
         assert!(!wants(b"usr/lib/sysimage/rpm/Packages.db", 4096));
         assert!(!wants(b"opt/var/lib/rpm/rpmdb.sqlite", 4096));
+    }
+
+    #[test]
+    fn keeps_an_apps_npm_manifests_and_venv_markers() {
+        assert!(wants(b"app/package.json", 2000));
+        assert!(wants(b"app/package.json", 256 * 1024));
+        assert!(!wants(b"app/package.json", 256 * 1024 + 1));
+        assert!(wants(b"package.json", 100));
+        assert!(wants(b"app/package-lock.json", 5 << 20));
+        assert!(wants(b"app/package-lock.json", MAX_NPM_LOCK));
+        assert!(!wants(b"app/package-lock.json", MAX_NPM_LOCK + 1));
+        assert!(wants(b"srv/npm-shrinkwrap.json", 1 << 20));
+        // Inside node_modules only a module's own package.json is kept.
+        assert!(!wants(b"app/node_modules/x/package-lock.json", 100));
+        assert!(!wants(b"app/node_modules/x/lib/package.json", 100));
+        assert!(!wants(b"app/node_modules/.package-lock.json", 100));
+        assert!(!wants(b"app/package-lock.json.bak", 100));
+        assert!(wants(
+            b"venv/lib/python3.11/site-packages/__editable__.app-1.0.pth",
+            20
+        ));
+        assert!(wants(b"usr/lib/python3/dist-packages/x.pth", 65536));
+        assert!(!wants(b"usr/lib/python3/dist-packages/x.pth", 65537));
+        assert!(!wants(b"venv/lib/python3.11/site-packages/pkg/x.pth", 20));
+        assert!(wants(b"venv/pyvenv.cfg", 144));
+        assert!(!wants(b"venv/pyvenv.cfg", 5000));
     }
 
     #[test]
