@@ -131,8 +131,9 @@ pub struct DiffArgs {
     /// Emit Markdown tables (for a pull-request comment or $GITHUB_STEP_SUMMARY).
     #[arg(long)]
     pub markdown: bool,
-    /// Fail (exit 1) when AFTER still ships any of these:
-    /// toolchain,source,shell,package-manager,setuid,secret (comma-separated).
+    /// Fail (exit 1) when AFTER still ships any of these (comma-separated):
+    /// toolchain, source, shell, package-manager, setuid, world-writable,
+    /// secret, cache, all; or unused:SIZE (more than SIZE its entrypoint never uses).
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub fail_on: Vec<String>,
     /// Fail (exit 1) when AFTER is larger than SIZE (e.g. 20MB, 1.5GiB).

@@ -63,10 +63,13 @@ pub fn load_pair(
 
 /// Compares two analysed images (their squashed trees are shared with the
 /// comparison, not rebuilt).
+/// AFTER's entrypoint closure comes with it: what AFTER ships for nothing.
 pub fn compare(before: &Analysed, after: &Analysed, rules: &Rules) -> Comparison {
-    crate::analysis::compare_squashed(
+    let needed = crate::analysis::closure::closure(&after.image, &after.tree);
+    crate::analysis::compare_needed(
         (&before.image, Arc::clone(&before.tree)),
         (&after.image, Arc::clone(&after.tree)),
         rules,
+        Some(needed),
     )
 }

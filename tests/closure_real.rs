@@ -174,3 +174,34 @@ fn static_predictions_match_the_real_multi_stage_images() {
     prediction_within_one_percent("goapp");
     prediction_within_one_percent("rustapp");
 }
+
+/// A static binary on a full Debian runtime: nearly all of the image is
+/// reported as never used (the Go single-stage image as AFTER).
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn a_static_binary_on_debian_ships_almost_everything_for_nothing() {
+    let single = load("goapp-single");
+    let multi = load("goapp-multi");
+    let rules = stagediff::analysis::Rules::builtin();
+    let cmp = stagediff::pipeline::compare(&multi, &single, &rules);
+    let unused = cmp.unused.as_ref().expect("the Go image has an entrypoint");
+    let total = single.tree.total_size();
+    assert!(
+        unused.bytes as f64 >= 0.95 * total as f64,
+        "{} of {} bytes reported unused",
+        unused.bytes,
+        total
+    );
+    // What is used is the closure (the binary, and the CA bundle a Go
+    // program may read): its bytes are all that is not unused.
+    let c = cmp.after_closure.as_ref().expect("the closure came along");
+    let used: u64 = c.items.keys().map(|&id| single.tree.node(id).size).sum();
+    assert_eq!(total - unused.bytes, used);
+    let app = single.tree.lookup(b"app").expect("/app");
+    assert!(c.contains(app) && c.items.len() <= 2, "{:?}", c.items);
+    // The Go image's apt lists are a cache finding.
+    assert!(cmp
+        .findings
+        .iter()
+        .any(|f| f.kind == stagediff::analysis::FindingKind::Cache && f.path.starts_with("/var/")));
+}

@@ -27,10 +27,12 @@ pub enum FindingKind {
     WorldWritable,
     /// A private key (by header) or a secret-holding file by name.
     Secret,
+    /// A cache a build left: apt's lists and archives, pip's, npm's, Go's.
+    Cache,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::Toolchain,
         FindingKind::Source,
         FindingKind::Shell,
@@ -38,6 +40,7 @@ impl FindingKind {
         FindingKind::Setuid,
         FindingKind::WorldWritable,
         FindingKind::Secret,
+        FindingKind::Cache,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl FindingKind {
             FindingKind::Setuid => "setuid",
             FindingKind::WorldWritable => "world-writable",
             FindingKind::Secret => "secret",
+            FindingKind::Cache => "cache",
         }
     }
 
@@ -62,6 +66,7 @@ impl FindingKind {
                 "package-managers" | "pkg" => Some(FindingKind::PackageManager),
                 "secrets" => Some(FindingKind::Secret),
                 "shells" => Some(FindingKind::Shell),
+                "caches" => Some(FindingKind::Cache),
                 _ => None,
             })
     }
@@ -87,7 +92,8 @@ pub struct Finding {
 pub fn audit(image: &Image, tree: &FileTree, rules: &Rules) -> Vec<Finding> {
     let _ = tree; // the image's own squashed tree is rebuilt with facts
     let (side, owners) = super::analyse_one(image, rules);
-    audit_side(&side, &owners, rules)
+    let needed = super::closure::closure(image, &side.tree);
+    audit_side(&side, &owners, rules, Some(&needed))
 }
 
 fn in_bin_dir(tree: &FileTree, id: NodeId) -> bool {
@@ -97,9 +103,16 @@ fn in_bin_dir(tree: &FileTree, id: NodeId) -> bool {
 }
 
 /// Audits an analysed side. Findings are sorted by kind, then path.
-pub(crate) fn audit_side(side: &Side, owners: &[Owner], rules: &Rules) -> Vec<Finding> {
+pub(crate) fn audit_side(
+    side: &Side,
+    owners: &[Owner],
+    rules: &Rules,
+    needed: Option<&super::closure::Closure>,
+) -> Vec<Finding> {
     let tree = &side.tree;
     let mut out = Vec::new();
+    // Caches: one finding per cache (apt lists and archives, pip's, npm's…).
+    let mut caches: BTreeMap<Option<u32>, (NodeId, u64, u32)> = BTreeMap::new();
     // Toolchain groups: one finding each.
     let mut toolchains: BTreeMap<u32, (NodeId, u64, u32)> = BTreeMap::new();
     for id in tree.iter() {
@@ -126,7 +139,17 @@ pub(crate) fn audit_side(side: &Side, owners: &[Owner], rules: &Rules) -> Vec<Fi
                     e.2 += u32::from(n.kind == EntryKind::File);
                 }
             }
-            if f.bucket == Bucket::Source {
+            if f.bucket == Bucket::BuildCache {
+                let e = caches.entry(f.owner).or_insert((id, 0, 0));
+                if n.size > tree.node(e.0).size {
+                    e.0 = id;
+                }
+                e.1 += n.size;
+                e.2 += u32::from(n.kind == EntryKind::File);
+            }
+            // The app's own code is what ships on purpose, not a leftover.
+            let app_code = needed.is_some_and(|c| c.contains(id));
+            if f.bucket == Bucket::Source && !app_code {
                 out.push(Finding {
                     kind: FindingKind::Source,
                     path: path(),
@@ -225,6 +248,16 @@ pub(crate) fn audit_side(side: &Side, owners: &[Owner], rules: &Rules) -> Vec<Fi
                 });
             }
         }
+    }
+    for (o, (first, bytes, files)) in caches {
+        out.push(Finding {
+            kind: FindingKind::Cache,
+            path: side.display_path(first),
+            node: first,
+            bytes,
+            files,
+            detail: o.map(|o| owners[o as usize].label()).unwrap_or_default(),
+        });
     }
     for (o, (first, bytes, files)) in toolchains {
         out.push(Finding {

@@ -62,9 +62,21 @@ pub fn compare(before: &Image, after: &Image, rules: &Rules) -> Comparison {
 /// [`compare`] over images and their squashed trees (the trees are shared,
 /// not copied). The two sides are analysed in parallel.
 pub fn compare_squashed(
+    before: (&Image, Arc<FileTree>),
+    after: (&Image, Arc<FileTree>),
+    rules: &Rules,
+) -> Comparison {
+    compare_needed(before, after, rules, None)
+}
+
+/// [`compare_squashed`] knowing what AFTER's entrypoint needs: the audit
+/// leaves the app's own code alone, and the comparison says what AFTER
+/// ships that the entrypoint never uses.
+pub fn compare_needed(
     (before, before_tree): (&Image, Arc<FileTree>),
     (after, after_tree): (&Image, Arc<FileTree>),
     rules: &Rules,
+    after_closure: Option<super::closure::Closure>,
 ) -> Comparison {
     let mut owners = Interner::default();
     let (mut b, (mut a, a_owners)) = std::thread::scope(|s| {
@@ -105,8 +117,31 @@ pub fn compare_squashed(
     let eliminated = bucket_totals(&b, |f| f.status == Status::Eliminated);
     let shipped = bucket_totals(&a, |_| true);
     let owners = owners.into_owners();
-    let findings = super::audit::audit_side(&a, &owners, rules);
+    let needed = after_closure.filter(|c| c.program.is_some());
+    let findings = super::audit::audit_side(&a, &owners, rules, needed.as_ref());
+    let unused = needed.as_ref().map(|c| {
+        let buckets = bucket_totals_of(&a, |id, _| !c.contains(id));
+        let mut packages: HashMap<OwnerId, u64> = HashMap::new();
+        for id in a.tree.iter() {
+            let n = a.tree.node(id);
+            if !n.is_dir() && !c.contains(id) {
+                if let Some(p) = a.facts[id as usize].package {
+                    *packages.entry(p).or_default() += n.size;
+                }
+            }
+        }
+        let mut packages: Vec<(OwnerId, u64)> = packages.into_iter().collect();
+        packages.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        super::Unused {
+            bytes: buckets.iter().map(|b| b.bytes).sum(),
+            files: buckets.iter().map(|b| b.files).sum(),
+            buckets,
+            packages,
+        }
+    });
     Comparison {
+        unused,
+        after_closure: needed,
         before: b,
         after: a,
         owners,
@@ -265,6 +300,10 @@ fn rollup(tree: &FileTree, facts: &mut [PathFacts]) {
 }
 
 fn bucket_totals(side: &Side, include: impl Fn(&PathFacts) -> bool) -> Vec<BucketTotal> {
+    bucket_totals_of(side, |_, f| include(f))
+}
+
+fn bucket_totals_of(side: &Side, include: impl Fn(NodeId, &PathFacts) -> bool) -> Vec<BucketTotal> {
     type Slot = (u64, u32, HashMap<Option<OwnerId>, (u64, u32)>);
     let mut by: Vec<Slot> = (0..Bucket::ALL.len())
         .map(|_| (0, 0, HashMap::new()))
@@ -275,7 +314,7 @@ fn bucket_totals(side: &Side, include: impl Fn(&PathFacts) -> bool) -> Vec<Bucke
             continue;
         }
         let f = &side.facts[id as usize];
-        if !include(f) {
+        if !include(id, f) {
             continue;
         }
         let file = u32::from(n.kind == EntryKind::File);

@@ -10,6 +10,9 @@ use crate::format;
 pub struct Gate {
     pub fail_on: Vec<FindingKind>,
     pub max_size: Option<u64>,
+    /// `--fail-on unused:SIZE`: most bytes AFTER may ship that its
+    /// entrypoint never uses.
+    pub max_unused: Option<u64>,
 }
 
 /// One reason the gate failed.
@@ -24,10 +27,18 @@ pub struct GateFailure {
 impl Gate {
     pub fn parse(fail_on: &[String], max_size: Option<&str>) -> Result<Gate, String> {
         let mut kinds = Vec::new();
+        let mut max_unused = None;
         for k in fail_on.iter().flat_map(|s| s.split(',')) {
             let k = k.trim();
             if k.is_empty() {
                 continue;
+            }
+            if let Some(size) = k.strip_prefix("unused:") {
+                max_unused = Some(parse_size(size).map_err(|e| format!("--fail-on unused: {e}"))?);
+                continue;
+            }
+            if k == "unused" {
+                return Err("--fail-on unused needs a size: unused:SIZE (e.g. unused:50MB)".into());
             }
             if k == "all" {
                 kinds.extend(FindingKind::ALL);
@@ -35,7 +46,7 @@ impl Gate {
             }
             let kind = FindingKind::parse(k).ok_or_else(|| {
                 format!(
-                    "--fail-on: unknown kind {:?} (expected {} or all)",
+                    "--fail-on: unknown kind {:?} (expected {}, all, or unused:SIZE)",
                     crate::escape::escape_str(k),
                     FindingKind::ALL.map(|k| k.as_str()).join(",")
                 )
@@ -50,6 +61,7 @@ impl Gate {
         Ok(Gate {
             fail_on: kinds,
             max_size,
+            max_unused,
         })
     }
 
@@ -67,6 +79,23 @@ impl Gate {
                         format::size(max)
                     ),
                 });
+            }
+        }
+        if let Some(max) = self.max_unused {
+            match &cmp.unused {
+                Some(u) if u.bytes > max => out.push(GateFailure {
+                    check: "unused".into(),
+                    reason: format!(
+                        "AFTER ships {} its entrypoint never uses, over the limit of {}",
+                        format::size(u.bytes),
+                        format::size(max)
+                    ),
+                }),
+                Some(_) => {}
+                None => out.push(GateFailure {
+                    check: "unused".into(),
+                    reason: "AFTER names no entrypoint it has: what it needs is unknown".into(),
+                }),
             }
         }
         for &kind in &self.fail_on {
@@ -175,7 +204,17 @@ mod tests {
             ]
         );
         assert_eq!(g.max_size, Some(20_000_000));
-        assert_eq!(Gate::parse(&["all".into()], None).unwrap().fail_on.len(), 7);
+        assert_eq!(
+            Gate::parse(&["all".into()], None).unwrap().fail_on.len(),
+            FindingKind::ALL.len()
+        );
+        let g = Gate::parse(&["cache,unused:50MB".into()], None).unwrap();
+        assert_eq!(g.fail_on, vec![FindingKind::Cache]);
+        assert_eq!(g.max_unused, Some(50_000_000));
+        assert!(Gate::parse(&["unused".into()], None)
+            .unwrap_err()
+            .contains("unused:SIZE"));
+        assert!(Gate::parse(&["unused:lots".into()], None).is_err());
         let e = Gate::parse(&["compilers".into()], None).unwrap_err();
         assert!(
             e.contains("unknown kind") && e.contains("package-manager"),

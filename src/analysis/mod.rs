@@ -48,7 +48,7 @@ pub mod size;
 pub mod waste;
 
 pub use audit::{audit, Finding, FindingKind};
-pub use compare::{compare, compare_squashed};
+pub use compare::{compare, compare_needed, compare_squashed};
 pub use rules::{Bucket, DepKind, Rule, Rules};
 pub use size::parse_size;
 pub use waste::{waste, Waste, WastedPath};
@@ -367,6 +367,22 @@ pub struct Comparison {
     pub moves: Vec<Move>,
     /// The runtime audit of AFTER.
     pub findings: Vec<Finding>,
+    /// What AFTER's entrypoint needs (when it has one and it was asked).
+    pub after_closure: Option<closure::Closure>,
+    /// What AFTER ships that its entrypoint never uses.
+    pub unused: Option<Unused>,
+}
+
+/// AFTER's files outside its entrypoint's closure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unused {
+    pub bytes: u64,
+    /// Regular files.
+    pub files: u32,
+    /// By bucket, in [`Bucket::ALL`] order.
+    pub buckets: Vec<BucketTotal>,
+    /// OS packages with unused bytes, biggest first.
+    pub packages: Vec<(OwnerId, u64)>,
 }
 
 impl Comparison {

@@ -122,7 +122,7 @@ pub enum AppKind {
 }
 
 /// The runtime closure of one image's entrypoint.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Closure {
     /// The command as the config gives it (Entrypoint then Cmd).
     pub argv: Vec<String>,

@@ -23,7 +23,26 @@ pub struct DiffDoc<'a> {
     pub changed: Vec<PathDoc>,
     pub added: Vec<PathDoc>,
     pub findings: &'a [Finding],
+    /// What AFTER ships that its entrypoint never uses (absent when AFTER
+    /// has no entrypoint it holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unused: Option<UnusedDoc>,
     pub gate: GateDoc<'a>,
+}
+
+#[derive(Serialize)]
+pub struct UnusedDoc {
+    pub bytes: u64,
+    pub files: u32,
+    pub buckets: Vec<BucketDoc>,
+    /// OS packages with bytes the entrypoint never uses, biggest first.
+    pub packages: Vec<UnusedPackageDoc>,
+}
+
+#[derive(Serialize)]
+pub struct UnusedPackageDoc {
+    pub name: String,
+    pub bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -121,6 +140,8 @@ pub struct PathDoc {
 pub struct GateDoc<'a> {
     pub fail_on: Vec<&'static str>,
     pub max_size: Option<u64>,
+    /// `--fail-on unused:SIZE`, bytes.
+    pub max_unused: Option<u64>,
     pub passed: bool,
     pub failures: &'a [GateFailure],
     /// 0 passed, 1 failed.
@@ -265,9 +286,23 @@ impl<'a> DiffDoc<'a> {
             changed,
             added,
             findings: &cmp.findings,
+            unused: cmp.unused.as_ref().map(|u| UnusedDoc {
+                bytes: u.bytes,
+                files: u.files,
+                buckets: buckets(cmp, &u.buckets),
+                packages: u
+                    .packages
+                    .iter()
+                    .map(|(o, bytes)| UnusedPackageDoc {
+                        name: cmp.owner(*o).name.clone(),
+                        bytes: *bytes,
+                    })
+                    .collect(),
+            }),
             gate: GateDoc {
                 fail_on: gate.fail_on.iter().map(|k| k.as_str()).collect(),
                 max_size: gate.max_size,
+                max_unused: gate.max_unused,
                 passed: failures.is_empty(),
                 failures,
                 exit_code: i32::from(!failures.is_empty()),

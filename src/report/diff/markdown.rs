@@ -157,6 +157,14 @@ pub fn write(
         }
     }
 
+    if let Some(u) = &cmp.unused {
+        writeln!(
+            out,
+            "\nAFTER still ships **{}** in {} files that its entrypoint never uses.",
+            format::size(u.bytes),
+            u.files
+        )?;
+    }
     writeln!(out, "\n### Audit of AFTER\n")?;
     if cmp.findings.is_empty() {
         writeln!(out, "Clean: no shells, package managers, toolchains, sources, setuid, world-writable files or secrets.")?;

@@ -217,6 +217,44 @@ pub fn write(
         )?;
     }
 
+    if let Some(u) = &cmp.unused {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} in {} ({} of AFTER's bytes)",
+            st.bold("AFTER still ships what its entrypoint never uses:"),
+            st.yellow(&format::size(u.bytes)),
+            format::plural(u64::from(u.files), "file", "files"),
+            format::percent(u.bytes, a.tree.total_size())
+        )?;
+        let mut rows: Vec<_> = u.buckets.iter().filter(|b| b.bytes > 0).collect();
+        rows.sort_by_key(|b| std::cmp::Reverse(b.bytes));
+        for b in rows {
+            let owners: Vec<String> = b
+                .owners
+                .iter()
+                .filter(|o| o.owner.is_some())
+                .take(3)
+                .map(|o| cmp.owner_label(o.owner))
+                .collect();
+            writeln!(
+                out,
+                "  {:<15} {:>10}  {}",
+                b.bucket.as_str(),
+                format::size(b.bytes),
+                st.dim(&owners.join(", "))
+            )?;
+        }
+        if !u.packages.is_empty() {
+            let names: Vec<String> = u
+                .packages
+                .iter()
+                .take(8)
+                .map(|(o, bytes)| format!("{} {}", cmp.owner(*o).name, format::size(*bytes)))
+                .collect();
+            writeln!(out, "  {:<15} {}", "packages", st.dim(&names.join(", ")))?;
+        }
+    }
     writeln!(out)?;
     if cmp.findings.is_empty() {
         writeln!(out, "{} {}", st.bold("Audit of AFTER:"), st.green("clean"))?;
@@ -258,7 +296,7 @@ pub fn write(
             }
         }
     }
-    if !gate.fail_on.is_empty() || gate.max_size.is_some() {
+    if !gate.fail_on.is_empty() || gate.max_size.is_some() || gate.max_unused.is_some() {
         if failures.is_empty() {
             writeln!(out, "{} {}", st.bold("Gate:"), st.green("passed"))?;
         } else {
