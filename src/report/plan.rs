@@ -65,7 +65,7 @@ pub fn write_text(out: &mut impl Write, a: &Analysed, plan: &Plan) -> std::io::R
             describe(c, &a.tree, &a.image)
         )?;
     }
-    let files = c.items.len() as u64;
+    let files = c.required().count() as u64;
     writeln!(
         out,
         "Needs       {} · {}{}",
@@ -283,7 +283,7 @@ pub fn write_json(
             description: describe(c, tree, &a.image),
         },
         closure: ClosureDoc {
-            files: c.items.len(),
+            files: c.required().count(),
             bytes: c.bytes(tree),
             exact: c.exact(),
             parts: parts(c, tree)
