@@ -272,10 +272,16 @@ impl Capture {
                 return;
             }
         };
+        // The dynamic strings lie before PT_DYNAMIC, in the segment that
+        // maps the file's start: keep up to whichever ends first.
         self.prefix_end = self.prefix_end.max(match layout.dynamic {
-            Some((off, _)) => off.min(MAX_PREFIX),
+            Some((off, _)) => off
+                .min(layout.first_load_end.unwrap_or(off))
+                .min(MAX_PREFIX),
             None => 0,
         });
+        self.prefix
+            .reserve(self.prefix_end.saturating_sub(self.prefix.len() as u64) as usize);
         let mut add = |start: u64, len: u64, max: u64| {
             let end = self.size.min(start.saturating_add(len.min(max)));
             if start < end && end > self.prefix_end {
@@ -374,6 +380,9 @@ impl Capture {
 
 /// Offsets and lengths of what the capture must keep.
 struct Layout {
+    /// End (in the file) of the segment that maps the file's start: the
+    /// dynamic strings live in it.
+    first_load_end: Option<u64>,
     interp: Option<(u64, u64)>,
     dynamic: Option<(u64, u64)>,
     /// Section headers (offset, bytes).
@@ -406,6 +415,7 @@ fn layout<H: FileHeader<Endian = Endianness>>(view: &Sparse) -> Result<Layout, H
         Err(_) => return Err(Need(phoff.saturating_add(phsize))),
     };
     let mut out = Layout {
+        first_load_end: None,
         interp: None,
         dynamic: None,
         sections: None,
@@ -415,6 +425,7 @@ fn layout<H: FileHeader<Endian = Endianness>>(view: &Sparse) -> Result<Layout, H
         match ph.p_type(endian) {
             E::PT_INTERP => out.interp = Some(range),
             E::PT_DYNAMIC => out.dynamic = Some(range),
+            E::PT_LOAD if range.0 == 0 => out.first_load_end = Some(range.1),
             _ => {}
         }
     }
