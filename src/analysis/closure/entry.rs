@@ -187,11 +187,12 @@ fn shell(cx: &mut Cx, args: &[Vec<u8>], depth: usize) {
             };
             let commands = commands(text);
             if let Some(first) = commands.first() {
-                exec(cx, first, depth + 1, Part::Entrypoint);
+                exec(cx, without_exec(first), depth + 1, Part::Entrypoint);
             }
             for c in commands.iter().skip(1) {
-                if c[0].starts_with(b"/") {
-                    exec(cx, c, depth + 1, Part::Entrypoint);
+                let c = without_exec(c);
+                if c.first().is_some_and(|w| w.starts_with(b"/")) {
+                    side_command(cx, c, depth + 1);
                 }
             }
             cx.gap(
@@ -212,7 +213,7 @@ fn shell(cx: &mut Cx, args: &[Vec<u8>], depth: usize) {
                 );
                 return;
             };
-            script_commands(cx, id, depth);
+            script_commands(cx, id, &args[i + 1..], depth);
         }
         None => {}
     }
@@ -220,7 +221,7 @@ fn shell(cx: &mut Cx, args: &[Vec<u8>], depth: usize) {
 
 /// The commands a shell script names with an absolute path (and what it
 /// `exec`s), followed; partial, since a script can run anything.
-pub fn script_commands(cx: &mut Cx, id: NodeId, depth: usize) {
+pub fn script_commands(cx: &mut Cx, id: NodeId, args: &[Vec<u8>], depth: usize) {
     let shown = cx.show(id);
     let Some(body) = cx
         .facts(id)
@@ -235,14 +236,27 @@ pub fn script_commands(cx: &mut Cx, id: NodeId, depth: usize) {
     };
     let mut followed = 0;
     for c in commands(body).into_iter().take(MAX_SCRIPT_COMMANDS) {
-        if c[0].starts_with(b"/") || c.first().is_some_and(|w| w == b"exec") {
-            let c = if c[0] == b"exec" { c[1..].to_vec() } else { c };
-            if c.first()
-                .is_some_and(|w| !w.starts_with(b"$") && !w.starts_with(b"-"))
-            {
-                exec(cx, &c, depth + 1, Part::Entrypoint);
+        let execs = c[0] == b"exec";
+        let c = without_exec(&c);
+        // `exec "$@"`: the docker-entrypoint.sh pattern runs the script's
+        // arguments (the image's Cmd) in its place.
+        if execs && matches!(c, [w] if w == b"$@" || w == b"${@}") {
+            if !args.is_empty() {
+                exec(cx, args, depth + 1, Part::Entrypoint);
                 followed += 1;
             }
+            continue;
+        }
+        if (execs || c.first().is_some_and(|w| w.starts_with(b"/")))
+            && c.first()
+                .is_some_and(|w| !w.starts_with(b"$") && !w.starts_with(b"-"))
+        {
+            if execs {
+                exec(cx, c, depth + 1, Part::Entrypoint);
+            } else {
+                side_command(cx, c, depth + 1);
+            }
+            followed += 1;
         }
     }
     cx.gap(
@@ -278,6 +292,24 @@ pub fn commands(text: &[u8]) -> Vec<Vec<Vec<u8>>> {
         }
     }
     out
+}
+
+/// A command a shell runs along the way (not in its place): its files are
+/// needed, but it is not what the app is.
+fn side_command(cx: &mut Cx, argv: &[Vec<u8>], depth: usize) {
+    let (kind, program) = (cx.out.kind, cx.out.program);
+    exec(cx, argv, depth, Part::Entrypoint);
+    cx.out.kind = kind;
+    cx.out.program = program;
+}
+
+/// A command without the `exec` that runs it in the shell's place.
+fn without_exec(c: &[Vec<u8>]) -> &[Vec<u8>] {
+    let mut c = c;
+    while c.first().is_some_and(|w| w == b"exec") {
+        c = &c[1..];
+    }
+    c
 }
 
 /// Words that lead into a command.

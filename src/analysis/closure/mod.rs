@@ -427,3 +427,6 @@ pub fn show_path(path: &[u8]) -> String {
     ));
     s
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,437 @@
+//! The closure over images built in memory: layers whose ELF facts and
+//! kept files are set by hand, so the loader's rules and every hostile
+//! shape (loops, self-needs, links in circles) can be checked exactly.
+
+use super::*;
+use crate::binary::{ElfFacts, FileFacts, Script};
+use crate::image::capture::CapturedFile;
+use crate::image::{ContentHash, Entry};
+
+fn entry(path: &str, kind: EntryKind, mode: u32, link: Option<&str>) -> Entry {
+    Entry {
+        path: path.as_bytes().into(),
+        kind,
+        size: match (kind, link) {
+            (EntryKind::Symlink, Some(l)) => l.len() as u64,
+            (EntryKind::File, _) => 1000,
+            _ => 0,
+        },
+        mode,
+        uid: 0,
+        gid: 0,
+        link: link.map(|l| l.as_bytes().into()),
+        hash: (kind == EntryKind::File).then_some(ContentHash(path.len() as u128)),
+        device: None,
+        flags: 0,
+    }
+}
+
+/// An image description: files, links, ELF facts and kept contents.
+#[derive(Default)]
+struct Img {
+    entries: Vec<Entry>,
+    facts: Vec<(String, FileFacts)>,
+    captured: Vec<(String, Vec<u8>)>,
+    entrypoint: Vec<&'static str>,
+    cmd: Vec<&'static str>,
+    env: Vec<&'static str>,
+    user: Option<&'static str>,
+}
+
+impl Img {
+    fn file(mut self, path: &str) -> Img {
+        self.entries.push(entry(path, EntryKind::File, 0o755, None));
+        self
+    }
+
+    fn link(mut self, path: &str, target: &str) -> Img {
+        self.entries
+            .push(entry(path, EntryKind::Symlink, 0o777, Some(target)));
+        self
+    }
+
+    fn elf(mut self, path: &str, f: ElfFacts) -> Img {
+        self.entries.push(entry(path, EntryKind::File, 0o755, None));
+        self.facts.push((path.into(), FileFacts::Elf(Box::new(f))));
+        self
+    }
+
+    fn script(mut self, path: &str, text: &str) -> Img {
+        self.entries.push(entry(path, EntryKind::File, 0o755, None));
+        let line = text.lines().next().unwrap_or("").trim_start_matches("#!");
+        self.facts.push((
+            path.into(),
+            FileFacts::Script(Script {
+                shebang: line.as_bytes().into(),
+                body: Some(text.as_bytes().into()),
+            }),
+        ));
+        self
+    }
+
+    fn kept(mut self, path: &str, text: &str) -> Img {
+        self.entries.push(entry(path, EntryKind::File, 0o644, None));
+        self.captured.push((path.into(), text.as_bytes().to_vec()));
+        self
+    }
+
+    fn build(self) -> (Image, FileTree) {
+        let mut layer = Layer::from_entries(0, self.entries);
+        let mut facts: Vec<(crate::image::ImagePath, FileFacts)> = self
+            .facts
+            .into_iter()
+            .map(|(p, f)| (p.as_bytes().into(), f))
+            .collect();
+        facts.sort_by(|a, b| a.0.cmp(&b.0));
+        layer.facts = facts;
+        let mut captured: Vec<CapturedFile> = self
+            .captured
+            .into_iter()
+            .map(|(p, c)| CapturedFile {
+                path: p.as_bytes().into(),
+                content: c.into(),
+            })
+            .collect();
+        captured.sort_by(|a, b| a.path.cmp(&b.path));
+        layer.captured = captured;
+        let mut image = Image::from_layers("test", vec![layer]);
+        let s = |v: Vec<&str>| v.into_iter().map(String::from).collect();
+        image.config.entrypoint = s(self.entrypoint);
+        image.config.cmd = s(self.cmd);
+        image.config.env = s(self.env);
+        image.config.user = self.user.map(String::from);
+        let tree = crate::tree::squash(&image.layers).tree;
+        (image, tree)
+    }
+}
+
+fn dynamic(interp: Option<&str>, needed: &[&str]) -> ElfFacts {
+    ElfFacts {
+        bits: 64,
+        machine: 62,
+        elf_type: 3,
+        interp: interp.map(|i| i.as_bytes().into()),
+        dynamic: true,
+        needed: needed.iter().map(|n| n.as_bytes().into()).collect(),
+        ..ElfFacts::default()
+    }
+}
+
+fn paths(image: &Image, tree: &FileTree) -> (Closure, Vec<String>) {
+    let c = closure(image, tree);
+    let mut p: Vec<String> = c
+        .items
+        .keys()
+        .map(|&id| show_path(&tree.path_of(id)))
+        .collect();
+    p.sort();
+    (c, p)
+}
+
+fn glibc_base() -> Img {
+    Img::default()
+        .link("lib64", "usr/lib64")
+        .link("lib", "usr/lib")
+        .elf(
+            "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            dynamic(None, &[]),
+        )
+        .link(
+            "usr/lib64/ld-linux-x86-64.so.2",
+            "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        )
+        .elf(
+            "usr/lib/x86_64-linux-gnu/libc.so.6",
+            dynamic(None, &["ld-linux-x86-64.so.2"]),
+        )
+}
+
+#[test]
+fn a_dynamic_program_brings_its_loader_and_libraries_through_links() {
+    let mut app = dynamic(
+        Some("/lib64/ld-linux-x86-64.so.2"),
+        &["libfoo.so.1", "libc.so.6"],
+    );
+    app.runpath = Some(b"$ORIGIN/../lib".as_slice().into());
+    let mut img = glibc_base()
+        .elf("opt/app/bin/app", app)
+        .elf("opt/app/lib/libfoo.so.1", dynamic(None, &["libc.so.6"]))
+        .file("usr/bin/unrelated");
+    img.entrypoint = vec!["/opt/app/bin/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(
+        p,
+        [
+            "/lib",
+            "/lib64",
+            "/opt/app/bin/app",
+            "/opt/app/lib/libfoo.so.1",
+            "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            "/usr/lib64/ld-linux-x86-64.so.2",
+        ]
+    );
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(c.kind, AppKind::DynamicBinary);
+    assert!(c.exact());
+    let part = |path: &str| c.items[&tree.lookup(path.as_bytes()).unwrap()].part;
+    assert_eq!(part("opt/app/lib/libfoo.so.1"), Part::Library);
+    assert_eq!(
+        part("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+        Part::Loader
+    );
+    assert_eq!(part("lib64"), Part::Link);
+    // The loader is named through links: a copy that follows them copies
+    // it at that name.
+    assert!(c.aliases.contains_key(&b"lib64/ld-linux-x86-64.so.2"[..]));
+}
+
+#[test]
+fn search_order_rpath_env_runpath_conf_defaults() {
+    // libx.so.1 in several places: the first the loader tries wins.
+    let run = |rpath: Option<&str>, runpath: Option<&str>, env: Vec<&'static str>| {
+        let mut app = dynamic(None, &["libx.so.1"]);
+        app.rpath = rpath.map(|r| r.as_bytes().into());
+        app.runpath = runpath.map(|r| r.as_bytes().into());
+        let mut img = Img::default()
+            .elf("app", app)
+            .elf("rpath/libx.so.1", dynamic(None, &[]))
+            .elf("env/libx.so.1", dynamic(None, &[]))
+            .elf("runpath/libx.so.1", dynamic(None, &[]))
+            .elf("conf/libx.so.1", dynamic(None, &[]))
+            .elf("usr/lib/x86_64-linux-gnu/libx.so.1", dynamic(None, &[]))
+            .kept("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n")
+            .kept("etc/ld.so.conf.d/a.conf", "# comment\n/conf\n");
+        img.entrypoint = vec!["/app"];
+        img.env = env;
+        let (image, tree) = img.build();
+        let (_, p) = paths(&image, &tree);
+        p.into_iter().find(|p| p.ends_with("libx.so.1")).unwrap()
+    };
+    assert_eq!(
+        run(Some("/rpath"), None, vec!["LD_LIBRARY_PATH=/env"]),
+        "/rpath/libx.so.1"
+    );
+    // RUNPATH turns RPATH off and comes after LD_LIBRARY_PATH.
+    assert_eq!(
+        run(
+            Some("/rpath"),
+            Some("/runpath"),
+            vec!["LD_LIBRARY_PATH=/env"]
+        ),
+        "/env/libx.so.1"
+    );
+    assert_eq!(
+        run(Some("/rpath"), Some("/runpath"), vec![]),
+        "/runpath/libx.so.1"
+    );
+    assert_eq!(run(None, None, vec![]), "/conf/libx.so.1");
+}
+
+#[test]
+fn the_wrong_class_is_skipped_like_the_loader_skips_it() {
+    let mut lib32 = dynamic(None, &[]);
+    lib32.bits = 32;
+    lib32.machine = 3;
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["liby.so"]))
+        .elf("lib/liby.so", lib32)
+        .elf("usr/lib/liby.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    assert!(p.contains(&"/usr/lib/liby.so".to_string()), "{p:?}");
+    assert!(!p.contains(&"/lib/liby.so".to_string()), "{p:?}");
+}
+
+#[test]
+fn loops_end_self_needs_end_and_missing_libraries_are_named() {
+    let mut img = Img::default()
+        .elf(
+            "app",
+            dynamic(
+                None,
+                &["libself.so", "libping.so", "libloop.so", "libgone.so.9"],
+            ),
+        )
+        .elf("usr/lib/libself.so", dynamic(None, &["libself.so"]))
+        .elf("usr/lib/libping.so", dynamic(None, &["libpong.so"]))
+        .elf("usr/lib/libpong.so", dynamic(None, &["libping.so"]))
+        .link("usr/lib/libloop.so", "libloop2.so")
+        .link("usr/lib/libloop2.so", "libloop.so")
+        .kept("etc/ld.so.conf", "include /etc/ld.so.conf\n/usr/lib\n");
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(p.contains(&"/usr/lib/libself.so".to_string()));
+    assert!(p.contains(&"/usr/lib/libpong.so".to_string()));
+    let missing: Vec<&str> = c
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "missing-library")
+        .map(|g| g.detail.as_str())
+        .collect();
+    assert_eq!(missing.len(), 2, "{:?}", c.gaps);
+    assert!(missing.iter().any(|d| d.contains("libloop.so")));
+    assert!(missing.iter().any(|d| d.contains("libgone.so.9")));
+    assert!(!c.exact());
+}
+
+#[test]
+fn shells_wrappers_and_shebangs_are_followed() {
+    let sh = || dynamic(None, &[]);
+    // `sh -c` runs its first command; the rest is partial.
+    let mut img = Img::default()
+        .elf("bin/sh", sh())
+        .elf("app", dynamic(None, &[]))
+        .file("unrelated");
+    img.entrypoint = vec!["/bin/sh", "-c", "FOO=1 exec /app --port 80"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/bin/sh"]);
+    assert!(c.shell_form);
+    assert!(c.gaps.iter().any(|g| g.kind == "partial"));
+
+    // tini hands over after `--`; a #!/usr/bin/env script brings env and
+    // the interpreter found through PATH.
+    let mut img = Img::default()
+        .elf("sbin/tini", dynamic(None, &[]))
+        .elf("usr/bin/env", dynamic(None, &[]))
+        .elf("usr/local/bin/bash", sh())
+        .script(
+            "entry.sh",
+            "#!/usr/bin/env bash\nset -e\n/opt/tool --init\nexec \"$@\"\n",
+        )
+        .elf("opt/tool", dynamic(None, &[]))
+        .elf("opt/server", dynamic(None, &["libc.so.6"]))
+        .elf("lib/libc.so.6", dynamic(None, &[]));
+    img.entrypoint = vec!["tini", "--"];
+    img.cmd = vec!["/entry.sh", "/opt/server", "--port", "80"];
+    img.env = vec!["PATH=/usr/local/bin:/usr/bin:/sbin"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(
+        p,
+        [
+            "/entry.sh",
+            "/lib/libc.so.6",
+            "/opt/server",
+            "/opt/tool",
+            "/sbin/tini",
+            "/usr/bin/env",
+            "/usr/local/bin/bash"
+        ]
+    );
+    // `exec "$@"` ran the Cmd's server in the script's place: that is the
+    // app; the tool the script calls on the way is not.
+    assert_eq!(c.kind, AppKind::DynamicBinary);
+    assert_eq!(c.program, tree.lookup(b"opt/server"));
+}
+
+#[test]
+fn no_entrypoint_a_missing_command_and_a_named_user() {
+    let (image, tree) = Img::default().file("x").build();
+    let (c, p) = paths(&image, &tree);
+    assert!(p.is_empty());
+    assert_eq!(c.gaps[0].kind, "no-entrypoint");
+    assert_eq!(c.kind, AppKind::Unknown);
+
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &[]))
+        .file("etc/passwd")
+        .file("etc/group");
+    img.entrypoint = vec!["nothere"];
+    let (image, tree) = img.build();
+    let (c, _) = paths(&image, &tree);
+    assert_eq!(c.gaps[0].kind, "missing-command");
+
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &[]))
+        .file("etc/passwd")
+        .file("etc/group");
+    img.entrypoint = vec!["/app"];
+    img.user = Some("app:1000");
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/etc/group", "/etc/passwd"]);
+}
+
+#[test]
+fn musl_reads_its_path_file_and_is_its_own_libc() {
+    let mut img = Img::default()
+        .elf("lib/ld-musl-x86_64.so.1", dynamic(None, &[]))
+        .link("lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1")
+        .elf(
+            "app",
+            dynamic(
+                Some("/lib/ld-musl-x86_64.so.1"),
+                &["libz.so.1", "libc.musl-x86_64.so.1"],
+            ),
+        )
+        .elf("opt/z/libz.so.1", dynamic(None, &["libc.musl-x86_64.so.1"]))
+        .elf("usr/lib/libz.so.1", dynamic(None, &[]))
+        .kept("etc/ld-musl-x86_64.path", "/opt/z:/lib\n");
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert!(p.contains(&"/opt/z/libz.so.1".to_string()), "{p:?}");
+    assert!(!p.contains(&"/usr/lib/libz.so.1".to_string()), "{p:?}");
+}
+
+#[test]
+fn nss_modules_come_from_nsswitch_conf() {
+    let mut img = glibc_base()
+        .elf(
+            "app",
+            dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+        )
+        .elf(
+            "usr/lib/x86_64-linux-gnu/libnss_files.so.2",
+            dynamic(None, &["libc.so.6"]),
+        )
+        .elf(
+            "usr/lib/x86_64-linux-gnu/libnss_ldap.so.2",
+            dynamic(None, &["libc.so.6"]),
+        )
+        .kept(
+            "etc/nsswitch.conf",
+            "passwd: files ldap\nhosts: files dns # comment\n",
+        );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(p.contains(&"/etc/nsswitch.conf".to_string()));
+    assert!(p.contains(&"/usr/lib/x86_64-linux-gnu/libnss_ldap.so.2".to_string()));
+    assert!(p.contains(&"/usr/lib/x86_64-linux-gnu/libnss_files.so.2".to_string()));
+    let ldap = tree
+        .lookup(b"usr/lib/x86_64-linux-gnu/libnss_ldap.so.2")
+        .unwrap();
+    assert_eq!(c.items[&ldap].sure, Sure::Inferred);
+}
+
+#[test]
+fn hostile_counts_stay_bounded() {
+    // A thousand-entry RUNPATH and a program needing the most names the
+    // capture keeps: the search ends, every name is reported once.
+    let mut app = dynamic(None, &[]);
+    let runpath: Vec<String> = (0..1000).map(|i| format!("/d{i}")).collect();
+    app.runpath = Some(runpath.join(":").into_bytes().into());
+    app.needed = (0..crate::binary::elf::MAX_NEEDED)
+        .map(|i| format!("lib{i}.so").into_bytes().into())
+        .collect();
+    let mut img = Img::default().elf("app", app);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let t = std::time::Instant::now();
+    let (c, _) = paths(&image, &tree);
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        c.gaps
+            .iter()
+            .filter(|g| g.kind == "missing-library")
+            .count(),
+        crate::binary::elf::MAX_NEEDED
+    );
+}
