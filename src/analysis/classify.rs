@@ -115,6 +115,13 @@ pub(crate) fn classify(
         }
         let pkg_owner = pkg.map(|p| own.packages[p].owner);
         let (bucket, owner) = match hit {
+            // A program no package owns is named by what it says it is:
+            // its Go build info or its embedded Rust dependency list.
+            None if pkg_owner.is_none() && node.kind == EntryKind::File => (
+                Bucket::Other,
+                binary_identity(tree, layers, id)
+                    .map(|name| owners.intern(OwnerKind::Rule, name, None, "")),
+            ),
             None => (Bucket::Other, pkg_owner),
             Some(h) => {
                 let (i, via_package) = match h {
@@ -686,4 +693,19 @@ mod tests {
         let none = installed_for(&packages, &[false; 14], &[None; 14]);
         assert!(none.iter().all(Vec::is_empty));
     }
+}
+
+/// "static Go 1.19.8 binary · module example.com/inventory · 3 deps · CGO
+/// off", "Rust binary · 41 crates": what an unowned program says it is.
+fn binary_identity(tree: &FileTree, layers: &[Layer], id: crate::tree::NodeId) -> Option<String> {
+    let elf = tree.facts(layers, id)?.elf()?;
+    let linkage = if elf.is_static() { "static" } else { "dynamic" };
+    if let Some(go) = &elf.go {
+        return Some(escape_bytes(format!("{linkage} {}", go.summary()).as_bytes()).into_owned());
+    }
+    let crates = elf.rust.as_ref()?;
+    Some(format!(
+        "{linkage} Rust binary · {}",
+        crate::format::plural(crates.len() as u64, "crate", "crates")
+    ))
 }

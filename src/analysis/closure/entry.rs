@@ -89,6 +89,7 @@ pub fn exec(cx: &mut Cx, argv: &[Vec<u8>], depth: usize, part: Part) {
                     AppKind::DynamicBinary
                 };
             }
+            binary_modules(cx, f);
             follow_program(cx, id, &called, &real, argv, depth);
         }
         Some(crate::binary::FileFacts::Script(s)) => {
@@ -126,6 +127,27 @@ pub fn exec(cx: &mut Cx, argv: &[Vec<u8>], depth: usize, part: Part) {
                     format!("{} is neither ELF nor a #! script", cx.show(id)),
                 );
             }
+        }
+    }
+}
+
+/// A program's own dependencies, as its build recorded them: Go modules,
+/// and the crates cargo-auditable embedded (build-time ones left out).
+fn binary_modules(cx: &mut Cx, f: &crate::binary::ElfFacts) {
+    let esc = |s: &str| crate::escape::escape_str(s).into_owned();
+    if let Some(go) = &f.go {
+        for m in go.deps.iter() {
+            let m = m.replace.as_deref().unwrap_or(m);
+            cx.out
+                .packages
+                .push(("go".into(), esc(&m.path), esc(&m.version)));
+        }
+    }
+    if let Some(crates) = &f.rust {
+        for c in crates.iter().filter(|c| !c.root && c.kind != "build") {
+            cx.out
+                .packages
+                .push(("cargo".into(), esc(&c.name), esc(&c.version)));
         }
     }
 }
