@@ -16,6 +16,7 @@ pub mod tree;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod analysis;
+pub mod binary;
 pub mod cli;
 pub mod cmd;
 pub mod config;

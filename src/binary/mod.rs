@@ -1,0 +1,2 @@
+pub mod go;
+pub mod rust;
