@@ -123,7 +123,7 @@ make_rust() {
   # Cargo.lock is committed and used as is (--locked): the test compares with it.
   (cd "$src" && CARGO_TARGET_DIR=$work/target cargo auditable build --release --locked --quiet)
   objcopy --dump-section .dep-v0="$fix/rust/tinydep.dep-v0" "$work/target/release/tinydep" "$work/tinydep.stripped"
-  cargo auditable --version >"$fix/rust/CARGO_AUDITABLE_VERSION"
+  cargo install --list | grep "^cargo-auditable " >"$fix/rust/CARGO_AUDITABLE_VERSION"
   log "rust: $(wc -c <"$fix/rust/tinydep.dep-v0") bytes of .dep-v0"
 }
 
