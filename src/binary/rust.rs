@@ -250,6 +250,15 @@ mod tests {
         assert!(err.contains("more than 8388608 bytes"), "{err}");
         // Inflating 8 MiB takes milliseconds.
         assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        // Reading stops at the limit: a stream whose checksum (its last bytes) is broken
+        // past 8 MiB fails for its size, never reaching the checksum.
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+        e.write_all(&vec![b' '; 2 * MAX_JSON]).unwrap();
+        let mut broken = e.finish().unwrap();
+        let last = broken.len() - 1;
+        broken[last] ^= 0xff;
+        let err = parse_dep_v0(&broken).unwrap_err();
+        assert!(err.contains("more than"), "{err}");
         // Exactly at the limit is still read.
         let json = [&br#"{"packages":[]}"#[..], &vec![b' '; MAX_JSON - 15]].concat();
         assert_eq!(json.len(), MAX_JSON);
