@@ -105,7 +105,9 @@ fn uvarint(data: &[u8]) -> Option<(u64, usize)> {
     None // truncated, or 10 bytes with the continuation bit still set
 }
 
-/// One length-prefixed string of the inline layout, and the bytes after it.
+/// One length-prefixed string of the inline layout, and the bytes after it. Go's reader wants
+/// at least one byte after the string (a real binary always has more data there); this one
+/// lets the string end the buffer, so an extract cut right after the modinfo still reads.
 fn inline_string<'a>(data: &'a [u8], what: &str) -> Result<(&'a [u8], &'a [u8]), String> {
     let (len, n) =
         uvarint(data).ok_or_else(|| format!("Go build info: bad length of the {what}"))?;
@@ -515,7 +517,8 @@ fn hex_digits(chars: &mut std::str::Chars<'_>, n: usize) -> Option<u32> {
 /// Offset within `data` of the first [`MAGIC`] that sits 16-byte aligned in the file, where
 /// `data` starts at file offset `base`. The linker aligns the header's file offset (its
 /// section is aligned in the file as in memory), so an unaligned match is some other copy of
-/// the bytes, e.g. in a string table.
+/// the bytes, e.g. in a string table. A magic split across two chunks is the caller's to
+/// catch (carry the last `MAGIC.len() - 1` bytes over).
 pub fn find_magic(data: &[u8], base: u64) -> Option<usize> {
     memchr::memmem::find_iter(data, MAGIC).find(|&i| base.wrapping_add(i as u64) % ALIGN == 0)
 }
