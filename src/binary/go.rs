@@ -437,13 +437,14 @@ fn quoted_prefix_len(s: &str) -> Option<usize> {
     match bytes.first()? {
         b'`' => bytes[1..].iter().position(|&b| b == b'`').map(|i| i + 2),
         b'"' => {
-            let mut i = 1;
-            while i < bytes.len() {
-                match bytes[i] {
+            let mut escaped = false;
+            for (i, &b) in bytes.iter().enumerate().skip(1) {
+                match b {
+                    _ if escaped => escaped = false,
                     b'"' => return Some(i + 1),
-                    b'\\' => i += 2,
+                    b'\\' => escaped = true,
                     b'\n' => return None,
-                    _ => i += 1,
+                    _ => {}
                 }
             }
             None
@@ -722,6 +723,17 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("claims"), "{e}");
         assert!(asked.get() <= 16);
+        // The longest string allowed is read; one byte more is refused.
+        let filler = "x".repeat(WINDOW - 2 * SENTINEL - 9);
+        let text = format!("path\tp\n#{filler}\n");
+        for (extra, ok) in [(0usize, true), (1, false)] {
+            let mut modinfo = framed(&text);
+            modinfo.extend(std::iter::repeat_n(0xf9, extra));
+            assert_eq!(modinfo.len(), WINDOW + extra);
+            let (blob, mem) = pointer_layout("go1.16", &modinfo, 8, false, None);
+            let got = GoBuildInfo::parse(&blob, &|a, l| mem.read(a, l));
+            assert_eq!(got.is_ok(), ok, "{extra}: {:?}", got.err());
+        }
         // A pointer size that is neither 4 nor 8.
         let (mut blob, mem) = pointer_layout("go1.16", &modinfo, 8, false, None);
         blob[14] = 2;
@@ -751,6 +763,8 @@ mod tests {
             b"path\tx\n".to_vec(),
             [vec![0; 16], b"path\tx\nmod\tx\tv1".to_vec(), vec![0; 16]].concat(),
             vec![b'\n'; 32],
+            vec![b'\n'; 31],
+            vec![b'\n'; 20],
         ] {
             let info = GoBuildInfo::parse(&inline("go1.20", &modinfo, 8, 2), &none).unwrap();
             assert_eq!((info.path, info.main), (None, None));
@@ -823,9 +837,16 @@ mod tests {
         ] {
             assert_eq!(unquote(bad), None, "{bad:?}");
         }
+        assert_eq!(
+            unquote(r#""\a\b\f\n\r\t\v\\\"""#).as_deref(),
+            Some("\x07\x08\x0c\n\r\t\x0b\\\"")
+        );
         assert_eq!(quoted_prefix_len(r#""a\"b"=x"#), Some(6));
-        assert_eq!(quoted_prefix_len("`ab`=x"), Some(4));
+        assert_eq!(quoted_prefix_len(r#""abc\\\"d\\"=x"#), Some(12));
+        assert_eq!(quoted_prefix_len("`abc`=x"), Some(5));
         assert_eq!(quoted_prefix_len("\"ab\\"), None);
+        assert_eq!(quoted_prefix_len("\"a\nb\""), None);
+        assert_eq!(quoted_prefix_len("`a\nb`"), Some(5));
     }
 
     #[test]
@@ -882,6 +903,12 @@ mod tests {
         assert_eq!(uvarint(&[0x80, 0x01]), Some((128, 2)));
         assert_eq!(uvarint(&uvarint_bytes(u64::MAX)), Some((u64::MAX, 10)));
         assert_eq!(uvarint(&[0x80]), None);
+        // The tenth byte may only add bit 63 (Go accepts a redundant 0 there).
+        assert_eq!(uvarint(&[[0xff; 9].as_slice(), &[0x02]].concat()), None);
+        assert_eq!(
+            uvarint(&[[0x80; 9].as_slice(), &[0x00]].concat()),
+            Some((0, 10))
+        );
         assert_eq!(uvarint(&[]), None);
     }
 
