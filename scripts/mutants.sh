@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing (cargo-mutants) of the code whose failure would be silent: digest
 # verification and layer reading, the sources' path handling, escaping, the comparison and
-# the audit, the CI gates. What is examined and what is excluded (with reasons) lives in
+# the audit, the CI gates, the build info read from binaries. What is examined and what is excluded (with reasons) lives in
 # .cargo/mutants.toml; this script runs it one group of files at a time against the fast test
 # binaries that cover that group, one job, under nice.
 #
 # Usage: scripts/mutants.sh [--in-diff [REV]] [GROUP...]
-#   GROUP      verify, escape, analysis, gates (default: all four)
+#   GROUP      verify, escape, analysis, gates, binary (default: all five)
 #   --in-diff  only mutants on lines changed since REV (default HEAD~1: the last commit,
 #              which a fresh clone of main has); a diff touching none of the files is a
 #              logged skip, not a run
@@ -35,7 +35,8 @@ files_of() {
     escape) echo "src/escape.rs src/error.rs" ;;
     analysis) echo "src/analysis/compare.rs src/analysis/audit.rs" ;;
     gates) echo "src/analysis/gate.rs src/cmd/inspect.rs src/cmd/diff.rs" ;;
-    *) die "unknown group $1 (verify, escape, analysis, gates)" ;;
+    binary) echo "src/binary/go.rs src/binary/rust.rs" ;;
+    *) die "unknown group $1 (verify, escape, analysis, gates, binary)" ;;
   esac
 }
 tests_of() {
@@ -44,6 +45,7 @@ tests_of() {
     escape) echo "lib cli_errors hostile_pipeline hostile_input ui_escaping" ;;
     analysis) echo "analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
+    binary) echo "lib binary_fixtures" ;;
   esac
 }
 
@@ -54,7 +56,7 @@ while (($#)); do
   case $1 in
     --in-diff)
       in_diff=1
-      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates)$ ]]; then
+      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates|binary)$ ]]; then
         base=$2
         shift
       fi
@@ -67,9 +69,9 @@ while (($#)); do
   esac
   shift
 done
-((${#groups[@]})) || groups=(verify escape analysis gates)
+((${#groups[@]})) || groups=(verify escape analysis gates binary)
 for group in "${groups[@]}"; do
-  [[ $group =~ ^(verify|escape|analysis|gates)$ ]] || die "unknown group $group (verify, escape, analysis, gates)"
+  [[ $group =~ ^(verify|escape|analysis|gates|binary)$ ]] || die "unknown group $group (verify, escape, analysis, gates, binary)"
 done
 base=${base:-HEAD~1}
 

@@ -536,3 +536,35 @@ pub fn rpm_bdb(input: &[u8]) -> Result<usize, String> {
     );
     Ok(db.packages.len() + pairs.min(1))
 }
+
+// ---------------------------------------------------------------------------
+// 7. Build info inside binaries.
+
+/// Go build info: the input is the file's bytes from the magic on. The input doubles as the
+/// binary's memory for the pre-1.18 pointer layout (virtual address N is input byte N), so
+/// the fuzzer can aim the pointers at string headers of its own. The aligned-magic search
+/// runs over the input too, from a base the first byte picks.
+pub fn go_buildinfo(input: &[u8]) -> Result<usize, String> {
+    use crate::binary::go;
+    let base = u64::from(input.first().copied().unwrap_or(0));
+    let _ = go::find_magic(input, base);
+    let read_at = |addr: u64, len: usize| {
+        let start = usize::try_from(addr).ok()?;
+        let end = start.checked_add(len)?.min(input.len());
+        input.get(start..end).map(<[u8]>::to_vec)
+    };
+    let window = &input[..input.len().min(go::WINDOW + 32)];
+    let info = go::GoBuildInfo::parse(window, &read_at)?;
+    let _ = (
+        info.cgo_enabled(),
+        info.trimpath(),
+        info.vcs_revision(),
+        info.summary(),
+    );
+    Ok(info.deps.len() + 1)
+}
+
+/// cargo-auditable's `.dep-v0` section (zlib-compressed JSON).
+pub fn rust_dep_v0(input: &[u8]) -> Result<usize, String> {
+    crate::binary::rust::parse_dep_v0(input).map(|p| p.len())
+}

@@ -222,6 +222,32 @@ fn rpm_sqlite(root: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// A Go < 1.18 build-info header whose pointers aim into the seed itself, the memory the
+/// `go_buildinfo` wrapper serves: little-endian 8-byte pointers at 16 and 24 to string
+/// headers at 32 and 48, which point at the version (64) and the framed modinfo (80).
+fn go_pointer_layout_seed() -> Vec<u8> {
+    let version = b"go1.16.15";
+    let text = b"path\texample.com/old\nmod\texample.com/old\tv1.0.0\t\ndep\tgolang.org/x/sys\tv0.1.0\th1:abc=\n";
+    let modinfo = [&[0x30u8; 16][..], text, &[0xf9u8; 16][..]].concat();
+    let mut seed = stagediff::binary::go::MAGIC.to_vec();
+    seed.extend([8, 0]);
+    for v in [
+        32u64,
+        48,
+        64,
+        version.len() as u64,
+        80,
+        modinfo.len() as u64,
+    ] {
+        seed.extend(v.to_le_bytes());
+    }
+    seed.resize(64, 0);
+    seed.extend(version);
+    seed.resize(80, 0);
+    seed.extend(modinfo);
+    seed
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus; run by scripts/fuzz.sh"]
 fn write_fuzz_seeds() {
@@ -349,6 +375,22 @@ fn write_fuzz_seeds() {
         c.add("rpm_sqlite", f, &rpm_sqlite(f));
     }
 
+    // 7: build info in binaries, as real toolchains wrote it.
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/binaries");
+    for e in std::fs::read_dir(bin.join("go")).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "buildinfo") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            c.add("go_buildinfo", &name, &std::fs::read(&path).unwrap());
+        }
+    }
+    c.add("go_buildinfo", "pointer-layout", &go_pointer_layout_seed());
+    c.add(
+        "rust_dep_v0",
+        "tinydep",
+        &std::fs::read(bin.join("rust/tinydep.dep-v0")).unwrap(),
+    );
+
     // Every seed goes through its target; the well-formed ones must parse.
     for (target, &n) in &c.counts {
         assert!(n > 0, "{target}: no seeds");
@@ -370,6 +412,8 @@ fn write_fuzz_seeds() {
                 "rpm_header" => fuzzing::rpm_header(&data).map(|_| ()),
                 "rpm_sqlite" => fuzzing::rpm_sqlite(&data).map(|_| ()),
                 "rpm_bdb" => fuzzing::rpm_bdb(&data).map(|_| ()),
+                "go_buildinfo" => fuzzing::go_buildinfo(&data).map(|_| ()),
+                "rust_dep_v0" => fuzzing::rust_dep_v0(&data).map(|_| ()),
                 other => panic!("seeds for an unknown target {other}"),
             };
             if let Err(e) = ok {

@@ -80,13 +80,28 @@ impl ElfFacts {
                 .iter()
                 .map(|s| s.as_ref().map_or(0, |s| s.len()))
                 .sum::<usize>();
-        let go = self.go.as_ref().map_or(0, |g| g.weight());
+        let go = self.go.as_ref().map_or(0, |g| go_weight(g));
         let rust = self
             .rust
             .as_ref()
             .map_or(0, |r| r.iter().map(|p| p.name.len() + 64).sum());
         (std::mem::size_of::<ElfFacts>() + strs + go + rust) as u64
     }
+}
+
+/// Bytes a Go build info holds.
+fn go_weight(g: &go::GoBuildInfo) -> usize {
+    let module = |m: &go::GoModule| {
+        64 + m.path.len()
+            + m.version.len()
+            + m.sum.as_ref().map_or(0, String::len)
+            + m.replace.as_deref().map_or(0, |r| r.path.len() + r.version.len())
+    };
+    g.go_version.len()
+        + g.path.as_ref().map_or(0, String::len)
+        + g.main.as_ref().map_or(0, module)
+        + g.deps.iter().map(module).sum::<usize>()
+        + g.settings.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
 }
 
 /// A range of the file being kept.
