@@ -205,3 +205,67 @@ fn a_static_binary_on_debian_ships_almost_everything_for_nothing() {
         .iter()
         .any(|f| f.kind == stagediff::analysis::FindingKind::Cache && f.path.starts_with("/var/")));
 }
+
+/// The Go binary's identity equals `go version -m` run inside the image,
+/// and `diff` names the binary by it instead of "unowned".
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn go_identity_equals_go_version_m() {
+    let a = load("goapp-single");
+    let text =
+        std::fs::read_to_string(fixtures().join("goapp-single.gover")).expect("goapp-single.gover");
+    let mut lines = text.lines();
+    let (file, version) = lines
+        .next()
+        .and_then(|l| l.split_once(": "))
+        .expect("FILE: goVERSION");
+    let id = a
+        .tree
+        .resolve(file.trim_start_matches('/').as_bytes())
+        .expect("the binary");
+    let go = a
+        .tree
+        .facts(&a.image.layers, id)
+        .and_then(|f| f.elf())
+        .and_then(|e| e.go.as_deref())
+        .expect("the pass read the Go build info");
+    assert_eq!(go.go_version, version.trim());
+    let mut settings = Vec::new();
+    let mut deps = Vec::new();
+    for l in lines {
+        let f: Vec<&str> = l.trim_start().split('\t').collect();
+        match f.as_slice() {
+            ["path", p] => assert_eq!(go.path.as_deref(), Some(*p)),
+            ["mod", p, v, ..] => {
+                let m = go.main.as_ref().expect("a main module");
+                assert_eq!((m.path.as_str(), m.version.as_str()), (*p, *v));
+            }
+            ["dep", p, v, ..] => deps.push((p.to_string(), v.to_string())),
+            ["build", kv] => {
+                let (k, v) = kv.split_once('=').expect("KEY=VALUE");
+                settings.push((k.to_string(), v.to_string()));
+            }
+            _ => {}
+        }
+    }
+    assert!(!settings.is_empty());
+    assert_eq!(go.settings, settings);
+    let ours: Vec<(String, String)> = go
+        .deps
+        .iter()
+        .map(|d| (d.path.clone(), d.version.clone()))
+        .collect();
+    assert_eq!(ours, deps);
+
+    let multi = load("goapp-multi");
+    let cmp = stagediff::pipeline::compare(&a, &multi, &stagediff::analysis::Rules::builtin());
+    let app = multi.tree.lookup(b"app").expect("/app");
+    let owner = cmp.owner_label(cmp.after.facts(app).owner);
+    assert!(
+        owner.starts_with(&format!(
+            "static Go {} binary",
+            version.trim().trim_start_matches("go")
+        )),
+        "{owner}"
+    );
+}

@@ -695,17 +695,7 @@ mod tests {
     }
 }
 
-/// "static Go 1.19.8 binary · module example.com/inventory · 3 deps · CGO
-/// off", "Rust binary · 41 crates": what an unowned program says it is.
+/// What an unowned program says it is (see `ElfFacts::identity`).
 fn binary_identity(tree: &FileTree, layers: &[Layer], id: crate::tree::NodeId) -> Option<String> {
-    let elf = tree.facts(layers, id)?.elf()?;
-    let linkage = if elf.is_static() { "static" } else { "dynamic" };
-    if let Some(go) = &elf.go {
-        return Some(escape_bytes(format!("{linkage} {}", go.summary()).as_bytes()).into_owned());
-    }
-    let crates = elf.rust.as_ref()?;
-    Some(format!(
-        "{linkage} Rust binary · {}",
-        crate::format::plural(crates.len() as u64, "crate", "crates")
-    ))
+    tree.facts(layers, id)?.elf()?.identity()
 }

@@ -83,11 +83,8 @@ pub fn describe(closure: &Closure, tree: &FileTree, image: &Image) -> String {
             } else {
                 "dynamic"
             };
-            match elf.and_then(|e| e.go.as_ref()) {
-                Some(go) => format!("{linkage} binary · {}", go.summary()),
-                None if elf.is_some_and(|e| e.rust.is_some()) => {
-                    format!("{linkage} Rust binary")
-                }
+            match elf.and_then(|e| e.identity()) {
+                Some(identity) => identity,
                 None => format!("{linkage} binary"),
             }
         }

@@ -73,6 +73,30 @@ impl ElfFacts {
         }
     }
 
+    /// What the program says it is, for people: "static Go 1.19.8 binary ·
+    /// module example.com/inventory · 3 deps · CGO off", "dynamic Rust
+    /// binary · 41 crates". None without build identity.
+    pub fn identity(&self) -> Option<String> {
+        let linkage = if self.is_static() {
+            "static"
+        } else {
+            "dynamic"
+        };
+        if let Some(go) = &self.go {
+            let summary = go.summary();
+            return Some(match summary.split_once(" · ") {
+                Some((first, rest)) => format!("{linkage} {first} binary · {rest}"),
+                None => format!("{linkage} {summary} binary"),
+            });
+        }
+        let crates = self.rust.as_ref()?;
+        Some(format!(
+            "{linkage} Rust binary · {} {}",
+            crates.len(),
+            if crates.len() == 1 { "crate" } else { "crates" }
+        ))
+    }
+
     /// Approximate bytes held, for the image's memory limit.
     pub fn weight(&self) -> u64 {
         let strs = self.needed.iter().map(|n| n.len() + 16).sum::<usize>()
@@ -95,13 +119,18 @@ fn go_weight(g: &go::GoBuildInfo) -> usize {
         64 + m.path.len()
             + m.version.len()
             + m.sum.as_ref().map_or(0, String::len)
-            + m.replace.as_deref().map_or(0, |r| r.path.len() + r.version.len())
+            + m.replace
+                .as_deref()
+                .map_or(0, |r| r.path.len() + r.version.len())
     };
     g.go_version.len()
         + g.path.as_ref().map_or(0, String::len)
         + g.main.as_ref().map_or(0, module)
         + g.deps.iter().map(module).sum::<usize>()
-        + g.settings.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+        + g.settings
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 48)
+            .sum::<usize>()
 }
 
 /// A range of the file being kept.
