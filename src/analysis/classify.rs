@@ -539,6 +539,11 @@ impl DepNamer {
     }
 }
 
+/// What an unowned program says it is (see `ElfFacts::identity`).
+fn binary_identity(tree: &FileTree, layers: &[Layer], id: crate::tree::NodeId) -> Option<String> {
+    tree.facts(layers, id)?.elf()?.identity()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -693,9 +698,4 @@ mod tests {
         let none = installed_for(&packages, &[false; 14], &[None; 14]);
         assert!(none.iter().all(Vec::is_empty));
     }
-}
-
-/// What an unowned program says it is (see `ElfFacts::identity`).
-fn binary_identity(tree: &FileTree, layers: &[Layer], id: crate::tree::NodeId) -> Option<String> {
-    tree.facts(layers, id)?.elf()?.identity()
 }
