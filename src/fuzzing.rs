@@ -568,3 +568,51 @@ pub fn go_buildinfo(input: &[u8]) -> Result<usize, String> {
 pub fn rust_dep_v0(input: &[u8]) -> Result<usize, String> {
     crate::binary::rust::parse_dep_v0(input).map(|p| p.len())
 }
+
+/// The streamed ELF reader and the closure over what it read: the input
+/// is one file's bytes, fed in slices whose size the first byte sets. The
+/// facts it gives become those of `/app` in an image whose every needed
+/// name (and loader) is a symlink back to `/app`, and the closure of that
+/// image's entrypoint is computed: loops, self-needs and hostile names all
+/// in one. Returns the closure's size, 0 when the input was no ELF file.
+pub fn elf(input: &[u8]) -> usize {
+    use crate::image::{Entry, EntryKind};
+    let piece = usize::from(input.first().copied().unwrap_or(1)).max(1) * 7;
+    let mut sniffer = crate::binary::Sniffer::new(input.len() as u64);
+    for c in input.chunks(piece) {
+        sniffer.feed(c);
+    }
+    let Some(facts) = sniffer.finish() else {
+        return 0;
+    };
+    let entry = |path: &[u8], kind: EntryKind, link: Option<&[u8]>| Entry {
+        path: crate::image::entry::normalize_path(path),
+        kind,
+        size: 1,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        link: link.map(Into::into),
+        hash: None,
+        device: None,
+        flags: 0,
+    };
+    let mut entries = vec![entry(b"app", EntryKind::File, None)];
+    if let Some(e) = facts.elf() {
+        let names = e.needed.iter().chain(e.interp.iter()).take(64);
+        for n in names {
+            let mut p = b"lib/".to_vec();
+            p.extend_from_slice(n);
+            entries.push(entry(&p, EntryKind::Symlink, Some(b"/app")));
+        }
+    }
+    let mut layer = Layer::from_entries(0, entries);
+    layer.facts = vec![(b"app".as_slice().into(), facts)];
+    let mut image = Image::from_layers("fuzz", vec![layer]);
+    image.config.entrypoint = vec!["/app".into()];
+    image.config.env = vec!["LD_LIBRARY_PATH=/lib:$ORIGIN".into()];
+    let tree = crate::tree::squash(&image.layers).tree;
+    let c = analysis::closure::closure(&image, &tree);
+    let _ = analysis::plan::describe(&c, &tree, &image);
+    c.items.len()
+}

@@ -385,6 +385,14 @@ fn write_fuzz_seeds() {
         }
     }
     c.add("go_buildinfo", "pointer-layout", &go_pointer_layout_seed());
+    // 8: ELF files as the system's toolchain links them (the closure
+    // target reads them, then follows their needs inside a made-up image).
+    for host in ["/bin/true", "/bin/ls", "/lib64/ld-linux-x86-64.so.2"] {
+        if let Ok(data) = std::fs::read(host) {
+            let name = host.rsplit('/').next().unwrap_or(host).to_string();
+            c.add("elf", &name, &data);
+        }
+    }
     c.add(
         "rust_dep_v0",
         "tinydep",
@@ -413,6 +421,7 @@ fn write_fuzz_seeds() {
                 "rpm_sqlite" => fuzzing::rpm_sqlite(&data).map(|_| ()),
                 "rpm_bdb" => fuzzing::rpm_bdb(&data).map(|_| ()),
                 "go_buildinfo" => fuzzing::go_buildinfo(&data).map(|_| ()),
+                "elf" => (fuzzing::elf(&data) > 0).then_some(()).ok_or_default(),
                 "rust_dep_v0" => fuzzing::rust_dep_v0(&data).map(|_| ()),
                 other => panic!("seeds for an unknown target {other}"),
             };
