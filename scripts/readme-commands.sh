@@ -54,6 +54,27 @@ grep -q '^Wasted' "$tmp/gate.out" || die "no Wasted line: $(cat "$tmp/gate.out")
 # (Over a limit it prints FAIL lines and exits 1: tests/inspect_waste.rs, on images built
 # to waste; the demo image wastes nothing.)
 
+log "stagediff plan IMAGE [--json|--markdown] [--max-removable SIZE]"
+"$stagediff" plan stagediff-test/goapp:single >"$tmp/plan.out"
+grep -q 'static Go .* binary' "$tmp/plan.out" || die "plan did not name the Go binary: $(head -5 "$tmp/plan.out")"
+grep -q '^  FROM scratch' "$tmp/plan.out" || die "plan suggested no FROM scratch stage"
+"$stagediff" plan --json stagediff-test/goapp:single |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="stagediff.plan/v1"; assert d["closure"]["exact"]'
+"$stagediff" plan --markdown stagediff-test/goapp:single | grep -q '^```dockerfile'
+set +e
+"$stagediff" plan stagediff-test/goapp:single --max-removable 100MB >/dev/null 2>"$tmp/plan.err"
+rc=$?
+set -e
+((rc == 1)) || die "--max-removable 100MB exited $rc on an image with 877 MB to remove, want 1"
+
+log "diff --fail-on unused:SIZE"
+set +e
+stagediff diff stagediff-test/goapp:multi stagediff-test/goapp:single --fail-on unused:50MB >/dev/null 2>"$tmp/unused.err"
+rc=$?
+set -e
+((rc == 1)) || die "--fail-on unused:50MB exited $rc on a Debian image running one static binary, want 1"
+grep -q 'never uses' "$tmp/unused.err" || die "no unused gate line: $(cat "$tmp/unused.err")"
+
 log "docker save app | stagediff inspect -"
 docker save stagediff-test/goapp:multi | "$stagediff" inspect - | grep -q '/app'
 
