@@ -36,7 +36,8 @@ files_of() {
     analysis) echo "src/analysis/compare.rs src/analysis/audit.rs" ;;
     gates) echo "src/analysis/gate.rs src/cmd/inspect.rs src/cmd/diff.rs" ;;
     binary) echo "src/binary/go.rs src/binary/rust.rs" ;;
-    *) die "unknown group $1 (verify, escape, analysis, gates, binary)" ;;
+    closure) echo "src/binary/elf.rs src/binary/mod.rs src/analysis/closure/elf.rs src/analysis/closure/entry.rs src/analysis/closure/needs.rs src/analysis/closure/mod.rs" ;;
+    *) die "unknown group $1 (verify, escape, analysis, gates, binary, closure)" ;;
   esac
 }
 tests_of() {
@@ -46,6 +47,7 @@ tests_of() {
     analysis) echo "analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
     binary) echo "lib binary_fixtures" ;;
+    closure) echo "lib plan_cli" ;;
   esac
 }
 
@@ -56,7 +58,7 @@ while (($#)); do
   case $1 in
     --in-diff)
       in_diff=1
-      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates|binary)$ ]]; then
+      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates|binary|closure)$ ]]; then
         base=$2
         shift
       fi
@@ -69,9 +71,9 @@ while (($#)); do
   esac
   shift
 done
-((${#groups[@]})) || groups=(verify escape analysis gates binary)
+((${#groups[@]})) || groups=(verify escape analysis gates binary closure)
 for group in "${groups[@]}"; do
-  [[ $group =~ ^(verify|escape|analysis|gates|binary)$ ]] || die "unknown group $group (verify, escape, analysis, gates, binary)"
+  [[ $group =~ ^(verify|escape|analysis|gates|binary|closure)$ ]] || die "unknown group $group (verify, escape, analysis, gates, binary, closure)"
 done
 base=${base:-HEAD~1}
 
