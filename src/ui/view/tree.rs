@@ -75,10 +75,27 @@ impl Widget for TreeView<'_> {
         } else {
             format!("{:>10}", "size")
         };
-        let head = Line::styled(
-            format!("{:w$}", "", w = inner.width.saturating_sub(size_w) as usize) + &head_text,
-            theme.dim(),
-        );
+        // A list's summary sits left of the column header.
+        let room = inner.width.saturating_sub(size_w + 1) as usize;
+        let summary = pane
+            .summary
+            .as_deref()
+            .map(|s| format::truncate(&crate::escape::line(s), room))
+            .unwrap_or_default();
+        let head = Line::from(vec![
+            Span::styled(
+                format!(" {summary}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "{:w$}",
+                    "",
+                    w = room.saturating_sub(summary.chars().count())
+                ) + &head_text,
+                theme.dim(),
+            ),
+        ]);
         buf.set_line(inner.x, inner.y, &head, inner.width);
         let body = Rect {
             y: inner.y + 1,
