@@ -86,6 +86,7 @@ pub fn needs_tree(closure: &Closure, tree: &FileTree) -> UiTree {
             let name = format!("{}: {}", gap.kind, gap.detail);
             let id = b.push_child(g, name.as_bytes(), EntryKind::File);
             b.nodes[id as usize].mark = Mark::Changed;
+            b.nodes[id as usize].name_escaped = true;
         }
     }
     if !closure.packages.is_empty() {
@@ -140,6 +141,9 @@ pub(super) fn part_groups(b: &mut UiTreeBuilder, parent: u32, closure: &Closure,
             if let Some(item) = closure.items.get(&id) {
                 node.badge = Some(format::truncate(&item.why, WHY_WIDTH).into_boxed_str());
             }
+            // The path is raw bytes, escaped when drawn; the why is the
+            // closure's text, escaped already.
+            node.badge_escaped = true;
         }
     }
 }

@@ -61,11 +61,8 @@ impl Widget for Details<'_> {
                 Span::styled(n.mark.name(), theme.mark(n.mark)),
             ]));
         }
-        if let Some(b) = &n.badge {
-            lines.push(Line::from(vec![
-                key("badge"),
-                Span::raw(escape_str(b).into_owned()),
-            ]));
+        if let Some(b) = n.shown_badge() {
+            lines.push(Line::from(vec![key("badge"), Span::raw(b.into_owned())]));
         }
         let sides = pane.tree.sides;
         for side in 0..sides {

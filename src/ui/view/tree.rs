@@ -183,7 +183,7 @@ fn tree_row(
     };
     text.push_str(icon);
     let guides = std::mem::take(text);
-    let mut name = escape_bytes(&n.name).into_owned();
+    let mut name = n.shown_name().into_owned();
     if n.is_dir() && !pane.groups {
         name.push('/');
     }
@@ -207,9 +207,8 @@ fn tree_row(
         format!(" {:>10}", format::opt_size(n.size[0]))
     };
     let mut badge = n
-        .badge
-        .as_deref()
-        .map(|b| format!(" [{}]", escape_str(b)))
+        .shown_badge()
+        .map(|b| format!(" [{b}]"))
         .unwrap_or_default();
     if let Some(total) = bar_total {
         // Groups: a bar of this row's share of everything, one glance.
