@@ -757,3 +757,25 @@ fn audit_splits_after_into_needed_and_never_used() {
     assert_eq!(under("/app"), vec!["needed by the entrypoint · 1 path"]);
     assert_eq!(under("/etc/passwd"), vec!["never used · 1 file"]);
 }
+
+#[test]
+fn an_image_without_entrypoint_says_so_above_both_lists() {
+    let mut m = planned(single_stage(), (100, 30));
+    key(&mut m, KeyCode::Char('3'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("the image has no entrypoint")
+    );
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("no entrypoint found: nothing is known to be needed")
+    );
+    // With one, the summary reads the prediction.
+    let mut m = planned(scripted(), (100, 30));
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("10.28 MB of 19.00 MB would go (−54.1%) · runtime 8.72 MB")
+    );
+}
