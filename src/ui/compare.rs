@@ -272,11 +272,7 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
     if let (Some(unused), Some(closure)) = (&cmp.unused, &cmp.after_closure) {
         // AFTER split by its entrypoint's closure: what it needs, by part,
         // and what it never uses, by bucket → owner → file.
-        let needed: u64 = closure
-            .items
-            .keys()
-            .map(|&id| cmp.after.tree.node(id).size)
-            .sum();
+        let needed = needed_bytes(cmp).unwrap_or(0);
         let label = format!(
             "needed by the entrypoint · {}",
             crate::format::plural(closure.items.len() as u64, "path", "paths")
@@ -312,6 +308,13 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
         }
     }
     finish_groups(b)
+}
+
+/// Bytes of AFTER its entrypoint uses (optional files too: the rest is
+/// what it never uses), when its closure is known.
+pub fn needed_bytes(cmp: &Comparison) -> Option<u64> {
+    let c = cmp.after_closure.as_ref()?;
+    Some(c.items.keys().map(|&id| cmp.after.tree.node(id).size).sum())
 }
 
 /// Like [`UiTreeBuilder::finish`] but keeps the group totals as given

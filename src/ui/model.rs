@@ -75,7 +75,7 @@ pub struct Model {
     pub comparison: Option<Arc<Comparison>>,
     /// One image's plan: its entrypoint's closure and what a multi-stage
     /// build would remove.
-    pub plan: Option<Arc<crate::analysis::plan::Plan>>,
+    pub plan: Option<crate::analysis::plan::Plan>,
     /// Screen 2: bucket → owner → file (comparison: what went; one image:
     /// what would go).
     pub eliminated: Option<TreePane>,
@@ -209,9 +209,7 @@ impl Model {
         );
         audit.groups = true;
         audit.summary = cmp.unused.as_ref().map(|u| {
-            let needed: u64 = cmp.after_closure.as_ref().map_or(0, |c| {
-                c.items.keys().map(|&id| cmp.after.tree.node(id).size).sum()
-            });
+            let needed = super::compare::needed_bytes(&cmp).unwrap_or(0);
             format!(
                 "AFTER: {} needed · {} never used",
                 crate::format::size(needed),
@@ -256,7 +254,7 @@ impl Model {
         needs.summary = Some(views.needs_summary);
         self.eliminated = Some(would_go);
         self.audit = Some(needs);
-        self.plan = Some(Arc::new(plan));
+        self.plan = Some(plan);
         self.refresh_filter();
     }
 

@@ -121,26 +121,33 @@ impl Widget for Details<'_> {
                 // What the file's bytes say it is, and whether the app uses it.
                 binary_lines(&mut lines, &key, files.get(), &l.image.layers, nid);
             }
-            if let Some(closure) = model.closure_for(files) {
-                let (v, why) = match closure.items.get(&nid) {
-                    Some(item) if item.sure == Sure::Optional => ("may read", Some(&item.why)),
-                    Some(item) => ("needed", Some(&item.why)),
-                    None if f.kind == EntryKind::Dir => ("", None),
-                    None => ("never used by the entrypoint", None),
-                };
-                if !v.is_empty() {
-                    let mut text = v.to_string();
-                    if let Some(item) = closure.items.get(&nid) {
-                        text.push_str(&format!(" · {}", item.part.label()));
+            // Whether the entrypoint uses the file, when its closure is known
+            // (directories are neither).
+            let closure = model
+                .closure_for(files)
+                .filter(|_| f.kind != EntryKind::Dir);
+            if let Some(closure) = closure {
+                match closure.items.get(&nid) {
+                    Some(item) => {
+                        let how = if item.sure == Sure::Optional {
+                            "may read"
+                        } else {
+                            "needed"
+                        };
+                        lines.push(Line::from(vec![
+                            key("runtime"),
+                            Span::raw(format!("{how} · {}", item.part.label())),
+                        ]));
+                        // `why` holds paths escaped already: keep their `\`.
+                        lines.push(Line::from(vec![
+                            key("why"),
+                            Span::raw(crate::escape::line(&item.why).into_owned()),
+                        ]));
                     }
-                    lines.push(Line::from(vec![key("runtime"), Span::raw(text)]));
-                }
-                if let Some(why) = why {
-                    // `why` holds paths escaped already: keep their `\`.
-                    lines.push(Line::from(vec![
-                        key("why"),
-                        Span::raw(crate::escape::line(why).into_owned()),
-                    ]));
+                    None => lines.push(Line::from(vec![
+                        key("runtime"),
+                        Span::raw("never used by the entrypoint"),
+                    ])),
                 }
             }
             if let Some((cmp, facts)) = files.facts(nid) {
