@@ -236,9 +236,13 @@ fn audit_view_splits_needed_and_never_used() {
     for size in [(80, 24), (120, 40)] {
         let mut m = compared(size);
         key(&mut m, KeyCode::Char('3'));
-        insta::assert_snapshot!(
-            format!("audit_split_{}x{}", size.0, size.1),
-            render(&m).backend()
+        let t = render(&m);
+        insta::assert_snapshot!(format!("audit_split_{}x{}", size.0, size.1), t.backend());
+        // What could go reads red, what is needed plain.
+        assert_eq!(style_of(&t, "never used · 1 file").fg, Some(Color::Red));
+        assert_eq!(
+            style_of(&t, "needed by the entrypoint").fg,
+            Some(Color::Reset)
         );
     }
 }

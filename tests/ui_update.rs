@@ -779,3 +779,46 @@ fn an_image_without_entrypoint_says_so_above_both_lists() {
         Some("10.28 MB of 19.00 MB would go (−54.1%) · runtime 8.72 MB")
     );
 }
+
+/// The lines of the details pane (the explorer's left column).
+fn screen_text(m: &Model) -> String {
+    lines(&render(m)).join("\n")
+}
+
+#[test]
+fn files_the_app_may_read_are_listed_apart_and_named_in_the_details() {
+    // A static Go binary on a base with the CA bundle: Go reads it only
+    // when it opens a TLS connection.
+    let mut l = layer(
+        0,
+        "COPY . /",
+        vec![
+            executable("app", 6_000_000, 1),
+            file("etc/ssl/certs/ca-certificates.crt", 200_000, 2),
+            executable("bin/bash", 1_000_000, 3),
+        ],
+    );
+    l.facts = vec![facts("app", go_binary())];
+    let mut img = image("go:tls", vec![l]);
+    img.config.entrypoint = vec!["/app".into()];
+    let mut m = planned(img, (120, 40));
+    key(&mut m, KeyCode::Char('3'));
+    let labels = group_labels(&m);
+    assert!(
+        labels.iter().any(|l| l == "may read: data files · 1 file"),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l == "entrypoint · 1 file"),
+        "{labels:?}"
+    );
+    // The details of the bundle in the explorer.
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "ca-cert");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::End);
+    let s = screen_text(&m);
+    assert!(s.contains("runtime  may read · data files"), "{s}");
+    assert!(s.contains("why      Go, Python, Node and Java read"), "{s}");
+}
