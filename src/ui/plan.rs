@@ -51,7 +51,9 @@ pub fn build(plan: &Plan, image: &Image, tree: &FileTree) -> PlanViews {
         Some(p) => format!(
             "{} · {} · {} · {}{}",
             crate::analysis::closure::show_path(&tree.path_of(p)),
-            escape_str(&describe(c, tree, image)),
+            // Escaped already where it quotes the image (Go's build info);
+            // `line` only makes sure of the controls.
+            crate::escape::line(&describe(c, tree, image)),
             format::plural(c.required().count() as u64, "file", "files"),
             format::size(c.bytes(tree)),
             if c.exact() {

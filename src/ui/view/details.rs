@@ -5,7 +5,6 @@ use super::{pane_block, side_name, RenderRef, Theme};
 use crate::analysis::closure::Sure;
 use crate::binary::FileFacts;
 use crate::escape::escape_bytes;
-use crate::escape::escape_str;
 use crate::format;
 use crate::image::{EntryKind, Layer};
 use crate::tree::{FileTree, NodeId};
@@ -200,7 +199,9 @@ fn binary_lines(
         FileFacts::Elf(e) => {
             let mut kind = e.kind().to_string();
             if let Some(go) = &e.go {
-                kind.push_str(&format!(" · {}", escape_str(&go.summary())));
+                // The summary escapes the image text it quotes; `line` only
+                // makes sure of the controls (escaping twice would double `\`).
+                kind.push_str(&format!(" · {}", crate::escape::line(&go.summary())));
             } else if let Some(rust) = &e.rust {
                 kind.push_str(&format!(
                     " · Rust, {}",
