@@ -68,3 +68,63 @@ fn a_load_error_is_shown_escaped() {
     let s = screen(&m);
     assert!(s.contains("missing blob \\x1b]0;pwned\\x07\\x9b31m"), "{s}");
 }
+
+/// An entrypoint whose name, Go version, loader, libraries and RUNPATH all
+/// carry terminal controls.
+fn hostile_app() -> stagediff::image::Image {
+    use stagediff::binary::{ElfFacts, FileFacts};
+    let name = "run\u{1b}[31m";
+    let mut l = layer(0, "COPY . /", vec![executable(name, 100, 1)]);
+    l.facts = vec![facts(
+        name,
+        FileFacts::Elf(Box::new(ElfFacts {
+            bits: 64,
+            machine: 62,
+            elf_type: 2,
+            interp: Some("/ld\u{1b}[31m.so".as_bytes().into()),
+            dynamic: true,
+            needed: vec!["lib\u{9b}x.so".as_bytes().into()],
+            runpath: Some("\u{1b}[2J".as_bytes().into()),
+            go: Some(Box::new(stagediff::binary::go::GoBuildInfo {
+                go_version: "go1.21\u{1b}]0;pwn\u{7}".into(),
+                path: None,
+                main: None,
+                deps: Vec::new(),
+                settings: Vec::new(),
+            })),
+            ..ElfFacts::default()
+        })),
+    )];
+    let mut img = image("evil:app", vec![l]);
+    img.config.entrypoint = vec![format!("/{name}")];
+    img
+}
+
+#[test]
+fn the_plan_views_and_binary_details_reach_ratatui_escaped() {
+    let mut m = planned(hostile_app(), (200, 50));
+    key(&mut m, KeyCode::Char('3'));
+    let s = screen(&m);
+    // The summary (program and Go version), the entrypoint row, the gap
+    // naming the missing loader.
+    assert!(s.contains("/run\\x1b[31m · dynamic "), "{s}");
+    assert!(s.contains("Go 1.21\\x1b]0;pwn\\x07"), "{s}");
+    assert!(s.contains("/ld\\x1b[31m.so"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+    // The details pane of the binary.
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::End);
+    let s = screen(&m);
+    assert!(s.contains("loader   /ld\\x1b[31m.so"), "{s}");
+    assert!(s.contains("needs    lib\\x9bx.so"), "{s}");
+    assert!(s.contains("runpath  \\x1b[2J"), "{s}");
+    assert!(s.contains("Go 1.21\\x1b]0;pwn\\x07"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+    // An entrypoint the image lacks is named escaped too.
+    let mut img = hostile_app();
+    img.config.entrypoint = vec!["/gone\u{1b}[31m".into()];
+    let mut m = planned(img, (200, 50));
+    key(&mut m, KeyCode::Char('3'));
+    let s = screen(&m);
+    assert!(s.contains("/gone\\x1b[31m"), "{s}");
+}

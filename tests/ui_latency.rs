@@ -117,3 +117,49 @@ fn layer_moves_do_not_block_the_ui_thread() {
     // A key must never cost a frame; a squash took ~110 ms here (debug).
     assert!(max(&key_times) < Duration::from_millis(16));
 }
+
+/// One image's plan runs as a job after the load; taking its result on the
+/// UI thread must not cost a frame. On the committed demo image (the
+/// Debian-based single-stage build). Prints the figures.
+#[test]
+#[ignore = "a measurement: run with --ignored"]
+fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/single.docker.tar.zst"
+    );
+    let image = stagediff::source::load(path, &Default::default(), &Default::default())
+        .expect("the demo image loads");
+    let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
+    update(&mut m, Action::Resize(120, 40));
+    let t = Instant::now();
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Ok(Box::new(Loaded::new(image))),
+        },
+    );
+    let load_update = t.elapsed();
+    assert_eq!(m.effects, vec![Effect::Plan], "the plan waits for a job");
+    assert!(m.plan.is_none());
+    let rules = Arc::new(stagediff::analysis::Rules::builtin());
+    let effect = m.effects.remove(0);
+    let run = job(&m, &effect, &rules).expect("a plan job");
+    let t = Instant::now();
+    let result = std::thread::spawn(run).join().expect("the plan");
+    let planning = t.elapsed();
+    let t = Instant::now();
+    update(&mut m, result);
+    let apply = t.elapsed();
+    assert!(m.plan.is_some());
+    update(&mut m, press(KeyCode::Char('3')));
+    let rows = m.pane().expect("Needs").rows.len();
+    println!(
+        "demo image · update() on load: {:.1} ms · plan job: {:.0} ms · applying it: {:.2} ms · Needs rows {rows}",
+        ms(load_update),
+        ms(planning),
+        ms(apply),
+    );
+    assert!(apply < Duration::from_millis(16), "{apply:?}");
+}

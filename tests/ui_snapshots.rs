@@ -188,3 +188,95 @@ fn compare_small_terminal() {
     let m = compared((60, 20));
     insta::assert_snapshot!(render(&m).backend());
 }
+
+/// The screen with the line holding `text` checked to exist.
+fn screen_of(m: &Model) -> String {
+    lines(&render(m)).join("\n")
+}
+
+#[test]
+fn would_go_view() {
+    for size in [(80, 24), (120, 40)] {
+        let mut m = planned(scripted(), size);
+        key(&mut m, KeyCode::Char('2'));
+        insta::assert_snapshot!(
+            format!("would_go_view_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
+    }
+}
+
+#[test]
+fn needs_view() {
+    for size in [(80, 24), (120, 40)] {
+        let mut m = planned(scripted(), size);
+        key(&mut m, KeyCode::Char('3'));
+        insta::assert_snapshot!(
+            format!("needs_view_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
+    }
+}
+
+#[test]
+fn single_image_views_wait_for_the_plan() {
+    let mut m = loaded(vec![scripted()], (100, 30));
+    key(&mut m, KeyCode::Char('2'));
+    let screen = screen_of(&m);
+    assert!(screen.contains("Would go"), "{screen}");
+    assert!(
+        screen.contains("Reading the entrypoint's closure"),
+        "{screen}"
+    );
+    assert!(!screen.contains("compares two images"), "{screen}");
+}
+
+#[test]
+fn audit_view_splits_needed_and_never_used() {
+    for size in [(80, 24), (120, 40)] {
+        let mut m = compared(size);
+        key(&mut m, KeyCode::Char('3'));
+        let t = render(&m);
+        insta::assert_snapshot!(format!("audit_split_{}x{}", size.0, size.1), t.backend());
+        // What could go reads red, what is needed plain.
+        assert_eq!(style_of(&t, "never used · 1 file").fg, Some(Color::Red));
+        assert_eq!(
+            style_of(&t, "needed by the entrypoint").fg,
+            Some(Color::Reset)
+        );
+    }
+}
+
+/// Selects the tree row whose path ends with `path` (in the explorer).
+fn select(m: &mut Model, path: &str) {
+    key(m, KeyCode::Char('/'));
+    chars(m, path);
+    key(m, KeyCode::Enter);
+    let p = m.pane().expect("a tree");
+    let i = p
+        .rows
+        .iter()
+        .position(|r| {
+            let full = p.tree.path_of(r.id);
+            full.ends_with(path.as_bytes())
+        })
+        .unwrap_or_else(|| panic!("{path} not in the tree"));
+    key(m, KeyCode::Home);
+    for _ in 0..i {
+        key(m, KeyCode::Down);
+    }
+}
+
+#[test]
+fn details_name_binaries_and_say_why() {
+    for (path, name) in [
+        ("bin/sh", "details_dynamic_shell"),
+        ("bin/bash", "details_unused_bash"),
+        ("app", "details_go_app"),
+        ("entrypoint.sh", "details_script"),
+    ] {
+        let mut m = planned(scripted(), (120, 40));
+        select(&mut m, path);
+        insta::assert_snapshot!(name, render(&m).backend());
+    }
+}

@@ -606,3 +606,219 @@ fn a_moved_file_names_its_other_path_on_both_sides() {
     let own = TreeRef::Own(cmp.before.tree.clone());
     assert_eq!(own.moved(cmp.before.facts(b)), None);
 }
+
+/// The group rows of the pane on screen (labels as shown).
+fn group_labels(m: &Model) -> Vec<String> {
+    let p = m.pane().unwrap();
+    p.tree
+        .node(0)
+        .children
+        .iter()
+        .map(|&c| String::from_utf8_lossy(&p.tree.node(c).name).into_owned())
+        .collect()
+}
+
+#[test]
+fn single_image_load_asks_for_a_plan_and_views_2_and_3_show_it() {
+    let mut m = loaded(vec![scripted()], (100, 30));
+    assert_eq!(m.effects, vec![Effect::Plan], "the load asks for the plan");
+    // Before it is in, views 2 and 3 are placeholders, not the explorer.
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(m.screen, Screen::Eliminated);
+    assert!(m.pane().is_none());
+    plan(&mut m);
+    assert!(m.plan.is_some());
+    // 2: what would go, bucket → owner → file, every file one the
+    // entrypoint never uses.
+    let p = m.pane().expect("the Would go list");
+    assert!(p.groups);
+    assert!(p.title.starts_with("Would go"), "{}", p.title);
+    let labels = group_labels(&m);
+    assert!(
+        labels.iter().any(|l| l.starts_with("build-cache")),
+        "{labels:?}"
+    );
+    // Open every group: the files below are the ones outside the closure.
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "/");
+    key(&mut m, KeyCode::Enter);
+    let paths = visible_paths(&m);
+    for gone in ["bin/bash", "var/cache/apt/pkgcache.bin", "usr/share/doc"] {
+        assert!(paths.iter().any(|p| p.contains(gone)), "{gone}: {paths:?}");
+    }
+    for kept in ["/app", "/bin/sh", "/entrypoint.sh", "libc.so.6"] {
+        assert!(
+            !paths.iter().any(|p| p.ends_with(kept)),
+            "{kept} is needed: {paths:?}"
+        );
+    }
+    key(&mut m, KeyCode::Esc);
+    // 3: what the entrypoint needs, by part.
+    key(&mut m, KeyCode::Char('3'));
+    assert_eq!(m.screen, Screen::Audit);
+    let p = m.pane().expect("the Needs list");
+    assert!(p.title.starts_with("Needs"), "{}", p.title);
+    let labels = group_labels(&m);
+    for part in [
+        "entrypoint · 2 files",
+        "interpreter · 1 file",
+        "loader · 1 file",
+        "shared libraries · 1 file",
+        "symlinks on the way · 1",
+    ] {
+        assert!(labels.iter().any(|l| l == part), "{part}: {labels:?}");
+    }
+    // Keys move through it like any list.
+    let before = m.pane().unwrap().cursor.selected;
+    key(&mut m, KeyCode::Down);
+    assert_eq!(m.pane().unwrap().cursor.selected, before + 1);
+    // 1 goes back to the explorer.
+    key(&mut m, KeyCode::Char('1'));
+    assert_eq!(m.pane().unwrap().title, "filesystem");
+}
+
+#[test]
+fn a_comparison_asks_for_no_plan_and_ignores_one() {
+    let mut m = loaded(vec![single_stage(), multi_stage()], (100, 30));
+    assert_eq!(m.effects, vec![Effect::Compare]);
+    // A plan arriving in comparison mode (it never should) changes nothing.
+    let one = loaded(vec![scripted()], (100, 30));
+    let rules = Arc::new(stagediff::analysis::Rules::builtin());
+    let planned = job(&one, &Effect::Plan, &rules).expect("a job")();
+    update(&mut m, planned);
+    assert!(m.plan.is_none());
+    assert!(m.eliminated.is_none());
+}
+
+#[test]
+fn the_closure_is_known_for_the_whole_tree_only() {
+    let m = planned(scripted(), (100, 30));
+    let origin = |p: &stagediff::ui::app::TreePane| p.origins.files[0].clone().unwrap().1;
+    let whole = origin(m.main.as_ref().unwrap());
+    assert!(m.closure_for(&whole).is_some());
+    // A layer's tree numbers its nodes its own way: no closure for it.
+    let mut m = m;
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    let scoped = origin(m.scoped.as_ref().expect("the layer's tree"));
+    assert!(m.closure_for(&scoped).is_none());
+    // Comparison mode: AFTER's closure, none for BEFORE.
+    let c = compared((100, 30));
+    let files = &c.audit.as_ref().unwrap().origins.files[0]
+        .clone()
+        .unwrap()
+        .1;
+    assert!(c.closure_for(files).is_some());
+    let before = &c.eliminated.as_ref().unwrap().origins.files[0]
+        .clone()
+        .unwrap()
+        .1;
+    assert!(c.closure_for(before).is_none());
+}
+
+#[test]
+fn audit_splits_after_into_needed_and_never_used() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('3'));
+    let p = m.pane().unwrap();
+    assert_eq!(
+        p.summary.as_deref(),
+        Some("AFTER: 6.46 MB needed · 40 B never used")
+    );
+    let labels = group_labels(&m);
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "needed by the entrypoint · 1 path"),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l == "never used · 1 file"),
+        "{labels:?}"
+    );
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "/");
+    key(&mut m, KeyCode::Enter);
+    // Each file under exactly its group.
+    let p = m.pane().unwrap();
+    let under = |path: &str| -> Vec<String> {
+        p.rows
+            .iter()
+            .filter(|r| p.tree.node(r.id).name.as_ref() == path.as_bytes())
+            .map(|r| {
+                let mut top = r.id;
+                while p.tree.node(top).parent != 0 {
+                    top = p.tree.node(top).parent;
+                }
+                String::from_utf8_lossy(&p.tree.node(top).name).into_owned()
+            })
+            .collect()
+    };
+    assert_eq!(under("/app"), vec!["needed by the entrypoint · 1 path"]);
+    assert_eq!(under("/etc/passwd"), vec!["never used · 1 file"]);
+}
+
+#[test]
+fn an_image_without_entrypoint_says_so_above_both_lists() {
+    let mut m = planned(single_stage(), (100, 30));
+    key(&mut m, KeyCode::Char('3'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("the image has no entrypoint")
+    );
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("no entrypoint found: nothing is known to be needed")
+    );
+    // With one, the summary reads the prediction.
+    let mut m = planned(scripted(), (100, 30));
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(
+        m.pane().unwrap().summary.as_deref(),
+        Some("10.28 MB of 19.00 MB would go (−54.1%) · runtime 8.72 MB")
+    );
+}
+
+/// The lines of the details pane (the explorer's left column).
+fn screen_text(m: &Model) -> String {
+    lines(&render(m)).join("\n")
+}
+
+#[test]
+fn files_the_app_may_read_are_listed_apart_and_named_in_the_details() {
+    // A static Go binary on a base with the CA bundle: Go reads it only
+    // when it opens a TLS connection.
+    let mut l = layer(
+        0,
+        "COPY . /",
+        vec![
+            executable("app", 6_000_000, 1),
+            file("etc/ssl/certs/ca-certificates.crt", 200_000, 2),
+            executable("bin/bash", 1_000_000, 3),
+        ],
+    );
+    l.facts = vec![facts("app", go_binary())];
+    let mut img = image("go:tls", vec![l]);
+    img.config.entrypoint = vec!["/app".into()];
+    let mut m = planned(img, (120, 40));
+    key(&mut m, KeyCode::Char('3'));
+    let labels = group_labels(&m);
+    assert!(
+        labels.iter().any(|l| l == "may read: data files · 1 file"),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l == "entrypoint · 1 file"),
+        "{labels:?}"
+    );
+    // The details of the bundle in the explorer.
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "ca-cert");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::End);
+    let s = screen_text(&m);
+    assert!(s.contains("runtime  may read · data files"), "{s}");
+    assert!(s.contains("why      Go, Python, Node and Java read"), "{s}");
+}

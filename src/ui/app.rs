@@ -3,7 +3,7 @@
 //! Nothing here draws; `view` reads the model, and the runner turns
 //! terminal events and background results into actions.
 
-pub use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, ScopeRequest, Scoped};
+pub use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, Planned, ScopeRequest, Scoped};
 pub use super::model::{Model, Screen, Slot, SlotState};
 pub use super::pane::{Cursor, Origins, TreePane, TreeRef};
 use crate::source::LoadProgress;
@@ -24,6 +24,8 @@ pub enum Action {
         result: Result<Box<Loaded>, String>,
     },
     Compared(Box<Compared>),
+    /// The single image's plan is in.
+    Planned(Box<Planned>),
     /// A layer tree finished building; dropped unless it is for the latest
     /// selection.
     Scoped(Box<Scoped>),
@@ -46,6 +48,13 @@ pub fn job(model: &Model, effect: &Effect, rules: &Arc<crate::analysis::Rules>) 
             let rules = Arc::clone(rules);
             Some(Box::new(move || {
                 Action::Compared(Box::new(Compared::of(&before, &after, &rules)))
+            }))
+        }
+        Effect::Plan => {
+            let loaded = model.slots.first().and_then(|s| s.loaded()).cloned()?;
+            let rules = Arc::clone(rules);
+            Some(Box::new(move || {
+                Action::Planned(Box::new(Planned::of(&loaded, &rules)))
             }))
         }
         Effect::Scope(request) => {
@@ -110,6 +119,7 @@ pub fn update(model: &mut Model, action: Action) {
             model.on_loaded();
         }
         Action::Compared(c) => model.on_compared(*c),
+        Action::Planned(p) => model.on_planned(*p),
         Action::Scoped(s) => model.on_scoped(*s),
         Action::Quit => model.quit = true,
     }

@@ -164,7 +164,7 @@ fn finish_node(cmp: &Comparison, node: &mut UiNode) {
     }
 }
 
-fn group(b: &mut UiTreeBuilder, parent: u32, name: &str, bytes: u64, mark: Mark) -> u32 {
+pub(super) fn group(b: &mut UiTreeBuilder, parent: u32, name: &str, bytes: u64, mark: Mark) -> u32 {
     let id = b.push_child(parent, name.as_bytes(), EntryKind::Dir);
     let n = &mut b.nodes[id as usize];
     n.size[0] = Some(bytes);
@@ -175,30 +175,56 @@ fn group(b: &mut UiTreeBuilder, parent: u32, name: &str, bytes: u64, mark: Mark)
 /// Eliminated bytes as bucket → owner → file, biggest first. Sizes are in
 /// column 0 (BEFORE); group nodes carry their totals directly.
 pub fn eliminated_tree(cmp: &Comparison) -> UiTree {
-    let side: &Side = &cmp.before;
+    let mut b = UiTreeBuilder::new(1);
+    bucket_groups(
+        &mut b,
+        0,
+        cmp,
+        &cmp.before,
+        &cmp.eliminated,
+        |_, f| f.status == Status::Eliminated,
+        Mark::Eliminated,
+        "",
+    );
+    finish_groups(b)
+}
+
+/// Under `parent`: a group per bucket of `totals`, an owner group per
+/// share, and the files of `side` that `include` picks, biggest first.
+/// `totals` must have been counted over the same files.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn bucket_groups(
+    b: &mut UiTreeBuilder,
+    parent: u32,
+    cmp: &Comparison,
+    side: &Side,
+    totals: &[crate::analysis::BucketTotal],
+    include: impl Fn(NodeId, &PathFacts) -> bool,
+    mark: Mark,
+    prefix: &str,
+) {
     // Files of each (bucket, owner), from the per-path facts.
     let mut files: HashMap<(Bucket, Option<u32>), Vec<NodeId>> = HashMap::new();
     for id in side.tree.iter() {
         let n = side.tree.node(id);
         let f = side.facts(id);
-        if n.kind != EntryKind::Dir && f.status == Status::Eliminated {
+        if n.kind != EntryKind::Dir && include(id, f) {
             files.entry((f.bucket, f.owner)).or_default().push(id);
         }
     }
-    let mut b = UiTreeBuilder::new(1);
-    for total in &cmp.eliminated {
+    for total in totals {
         if total.bytes == 0 && total.files == 0 {
             continue;
         }
-        let label = format!("{} · {}", total.bucket, count_files(total.files));
-        let g = group(&mut b, 0, &label, total.bytes, Mark::Eliminated);
+        let label = format!("{prefix}{} · {}", total.bucket, count_files(total.files));
+        let g = group(b, parent, &label, total.bytes, mark);
         for share in &total.owners {
             let name = format!(
                 "{} · {}",
                 cmp.owner_label_noted(share.owner),
                 count_files(share.files)
             );
-            let o = group(&mut b, g, &name, share.bytes, Mark::Eliminated);
+            let o = group(b, g, &name, share.bytes, mark);
             let mut list = files
                 .remove(&(total.bucket, share.owner))
                 .unwrap_or_default();
@@ -210,16 +236,16 @@ pub fn eliminated_tree(cmp: &Comparison) -> UiTree {
                 let f = b.push_child(o, &path, n.kind);
                 let node = &mut b.nodes[f as usize];
                 node.size[0] = Some(n.size);
-                node.mark = Mark::Eliminated;
+                node.mark = mark;
                 node.origin[0] = Some(id);
             }
         }
     }
-    finish_groups(b)
 }
 
-/// What AFTER still ships: audit findings by kind, then AFTER's bytes by
-/// bucket and owner.
+/// What AFTER still ships: audit findings by kind; when AFTER's closure is
+/// known, what its entrypoint needs and what it never uses; then AFTER's
+/// bytes by bucket and owner.
 pub fn audit_tree(cmp: &Comparison) -> UiTree {
     let mut b = UiTreeBuilder::new(1);
     let mut kinds: Vec<_> = cmp.findings.iter().map(|f| f.kind).collect();
@@ -243,6 +269,29 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
             n.badge = Some(f.detail.clone().into_boxed_str());
         }
     }
+    if let (Some(unused), Some(closure)) = (&cmp.unused, &cmp.after_closure) {
+        // AFTER split by its entrypoint's closure: what it needs, by part,
+        // and what it never uses, by bucket → owner → file.
+        let needed = needed_bytes(cmp).unwrap_or(0);
+        let label = format!(
+            "needed by the entrypoint · {}",
+            crate::format::plural(closure.items.len() as u64, "path", "paths")
+        );
+        let g = group(&mut b, 0, &label, needed, Mark::Plain);
+        super::plan::part_groups(&mut b, g, closure, &cmp.after.tree);
+        let label = format!("never used · {}", count_files(unused.files));
+        let g = group(&mut b, 0, &label, unused.bytes, Mark::Eliminated);
+        bucket_groups(
+            &mut b,
+            g,
+            cmp,
+            &cmp.after,
+            &unused.buckets,
+            |id, _| !closure.contains(id),
+            Mark::Eliminated,
+            "",
+        );
+    }
     for total in &cmp.shipped {
         if total.bytes == 0 && total.files == 0 {
             continue;
@@ -261,9 +310,16 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
     finish_groups(b)
 }
 
+/// Bytes of AFTER its entrypoint uses (optional files too: the rest is
+/// what it never uses), when its closure is known.
+pub fn needed_bytes(cmp: &Comparison) -> Option<u64> {
+    let c = cmp.after_closure.as_ref()?;
+    Some(c.items.keys().map(|&id| cmp.after.tree.node(id).size).sum())
+}
+
 /// Like [`UiTreeBuilder::finish`] but keeps the group totals as given
 /// (they are already sums) and insertion order.
-fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
+pub(super) fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
     let weights: Vec<u64> = b.nodes.iter().map(UiNode::weight).collect();
     for n in &mut b.nodes {
         n.children
@@ -275,7 +331,7 @@ fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
     }
 }
 
-fn count_files(n: u32) -> String {
+pub(super) fn count_files(n: u32) -> String {
     if n == 1 {
         "1 file".into()
     } else {

@@ -181,6 +181,8 @@ pub enum Effect {
     Compare,
     /// Build the tree of a selected layer in the background.
     Scope(ScopeRequest),
+    /// One image is loaded: compute its closure and plan in the background.
+    Plan,
 }
 
 /// Which layer tree to build. `generation` numbers the selections: only
@@ -261,6 +263,24 @@ impl Compared {
     fn arrange(comparison: Comparison) -> Compared {
         let views = super::compare::build(&comparison);
         Compared { comparison, views }
+    }
+}
+
+/// One image's plan (its closure and the predicted elimination) and the
+/// trees that show it.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: crate::analysis::plan::Plan,
+    pub views: super::plan::PlanViews,
+}
+
+impl Planned {
+    /// Plans a loaded image over its squashed tree (run off the UI thread:
+    /// the closure and a comparison with the predicted runtime).
+    pub fn of(loaded: &Loaded, rules: &crate::analysis::Rules) -> Planned {
+        let plan = crate::analysis::plan::plan(&loaded.image, loaded.files(), rules);
+        let views = super::plan::build(&plan, &loaded.image, &loaded.analysed.tree);
+        Planned { plan, views }
     }
 }
 

@@ -110,13 +110,13 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         Command::ViewEliminated,
         "view_eliminated",
         &["2"],
-        "eliminated view: what the multi-stage build removed",
+        "what went (one image: what a multi-stage build would remove)",
     ),
     (
         Command::ViewAudit,
         "view_audit",
         &["3"],
-        "audit view: what still ships",
+        "what ships, needed or not (one image: what the app needs)",
     ),
     (
         Command::Cancel,

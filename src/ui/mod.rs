@@ -12,6 +12,7 @@ pub mod keys;
 pub mod layout;
 pub mod model;
 pub mod pane;
+pub mod plan;
 pub mod tree;
 pub mod view;
 

@@ -1,7 +1,7 @@
 //! The whole state of the TUI ([`Model`]) and how background results
 //! change it. Input handling is in `input`; nothing here draws.
 
-use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, ScopeRequest, Scoped};
+use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, Planned, ScopeRequest, Scoped};
 use super::keys::KeyMap;
 use super::layout::{layout, Areas, Pane, Shape};
 use super::pane::{Cursor, Origins, TreePane, TreeRef};
@@ -73,9 +73,14 @@ pub struct Model {
     /// queue a squash per repeat), only the latest selection shown.
     scope_job: Latest<ScopeRequest>,
     pub comparison: Option<Arc<Comparison>>,
-    /// Screen 2: bucket → owner → file.
+    /// One image's plan: its entrypoint's closure and what a multi-stage
+    /// build would remove.
+    pub plan: Option<crate::analysis::plan::Plan>,
+    /// Screen 2: bucket → owner → file (comparison: what went; one image:
+    /// what would go).
     pub eliminated: Option<TreePane>,
-    /// Screen 3: findings and what ships.
+    /// Screen 3: findings and what ships (comparison); what the entrypoint
+    /// needs (one image).
     pub audit: Option<TreePane>,
     pub size: (u16, u16),
     /// False under NO_COLOR: marks and modifiers only.
@@ -118,6 +123,7 @@ impl Model {
             scoped: None,
             scope_job: Latest::default(),
             comparison: None,
+            plan: None,
             eliminated: None,
             audit: None,
             size: (100, 30),
@@ -202,6 +208,14 @@ impl Model {
             "Audit: what still ships in AFTER".into(),
         );
         audit.groups = true;
+        audit.summary = cmp.unused.as_ref().map(|u| {
+            let needed = super::compare::needed_bytes(&cmp).unwrap_or(0);
+            format!(
+                "AFTER: {} needed · {} never used",
+                crate::format::size(needed),
+                crate::format::size(u.bytes)
+            )
+        });
         self.eliminated = Some(elim);
         self.audit = Some(audit);
         // A package database that could not be read stays on screen: its
@@ -211,6 +225,53 @@ impl Model {
             .find_map(|(label, s)| s.warnings.first().map(|w| format!("{label}: {w}")));
         self.comparison = Some(cmp);
         self.refresh_filter();
+    }
+
+    /// Shows a finished plan (one image): "Would go" on screen 2, "Needs"
+    /// on screen 3.
+    pub(super) fn on_planned(&mut self, p: Planned) {
+        if self.compare() {
+            return;
+        }
+        let Planned { plan, views } = p;
+        let slot = 0;
+        let Some(files) = self.slots[slot].loaded().map(|l| l.files()) else {
+            return;
+        };
+        let mut would_go = TreePane::new(
+            views.would_go,
+            Origins::own(slot, Arc::clone(&files)),
+            "Would go: what a multi-stage build would remove".into(),
+        );
+        would_go.groups = true;
+        would_go.summary = Some(views.would_go_summary);
+        let mut needs = TreePane::new(
+            views.needs,
+            Origins::own(slot, files),
+            "Needs: what the entrypoint uses".into(),
+        );
+        needs.groups = true;
+        needs.summary = Some(views.needs_summary);
+        self.eliminated = Some(would_go);
+        self.audit = Some(needs);
+        self.plan = Some(plan);
+        self.refresh_filter();
+    }
+
+    /// The closure known for an engine tree's image, if any: the plan's
+    /// for the single image's whole tree, the comparison's for AFTER.
+    /// Node ids only mean something in the tree they were computed on, so
+    /// a layer's tree has none.
+    pub fn closure_for<'a>(
+        &'a self,
+        files: &'a TreeRef,
+    ) -> Option<&'a crate::analysis::closure::Closure> {
+        if let TreeRef::After(c) = files {
+            return c.after_closure.as_ref();
+        }
+        let plan = self.plan.as_ref()?;
+        let tree = self.slots.first()?.loaded()?;
+        std::ptr::eq(files.get(), &*tree.analysed.tree).then_some(&plan.closure)
     }
 
     pub fn areas(&self) -> Areas {
@@ -372,6 +433,8 @@ impl Model {
                 Origins::own(0, l.files()),
                 "filesystem".into(),
             ));
+            // What the entrypoint needs and what would go, for views 2 and 3.
+            self.effects.push(Effect::Plan);
         }
         for (i, s) in self.slots.iter().enumerate() {
             if let Some(l) = s.loaded() {

@@ -115,6 +115,8 @@ pub struct TreePane {
     pub title: String,
     /// Rows are groups (buckets, owners) with bars, not a filesystem.
     pub groups: bool,
+    /// One line about the whole list, shown above it (already escaped).
+    pub summary: Option<String>,
 }
 
 impl TreePane {
@@ -137,6 +139,7 @@ impl TreePane {
             cursor: Cursor::default(),
             title,
             groups: false,
+            summary: None,
         };
         pane.rows = flatten(&pane.tree, &pane.expanded, None, Sort::Name);
         pane

@@ -74,9 +74,38 @@ pub struct UiNode {
     pub badge: Option<Box<str>>,
     /// The node in each side's engine tree, for the details pane.
     pub origin: [Option<NodeId>; 2],
+    /// The name / the badge is the analysis' text, whose image strings it
+    /// escaped already: shown with controls escaped but backslashes kept
+    /// (escaping twice would double them).
+    pub name_escaped: bool,
+    pub badge_escaped: bool,
 }
 
 impl UiNode {
+    /// The name, safe for the terminal.
+    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
+        if self.name_escaped {
+            match String::from_utf8_lossy(&self.name) {
+                std::borrow::Cow::Borrowed(s) => crate::escape::line(s),
+                std::borrow::Cow::Owned(s) => {
+                    std::borrow::Cow::Owned(crate::escape::line(&s).into_owned())
+                }
+            }
+        } else {
+            crate::escape::escape_bytes(&self.name)
+        }
+    }
+
+    /// The badge, safe for the terminal.
+    pub fn shown_badge(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let b = self.badge.as_deref()?;
+        Some(if self.badge_escaped {
+            crate::escape::line(b)
+        } else {
+            crate::escape::escape_str(b)
+        })
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == EntryKind::Dir
     }
@@ -190,6 +219,8 @@ impl UiTreeBuilder {
                 mark: Mark::Plain,
                 badge: None,
                 origin: [None; 2],
+                name_escaped: false,
+                badge_escaped: false,
             }],
             sides,
             index: HashMap::new(),
@@ -209,6 +240,8 @@ impl UiTreeBuilder {
             mark: Mark::Plain,
             badge: None,
             origin: [None; 2],
+            name_escaped: false,
+            badge_escaped: false,
         });
         self.nodes[parent as usize].children.push(id);
         id

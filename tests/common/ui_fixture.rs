@@ -3,6 +3,8 @@
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use stagediff::binary::go::GoBuildInfo;
+use stagediff::binary::{ElfFacts, FileFacts, Script};
 use stagediff::image::{Entry, EntryKind, Image, Layer};
 use stagediff::ui::app::{Effect, Loaded};
 use stagediff::ui::keys::KeyMap;
@@ -133,16 +135,139 @@ pub fn single_stage() -> Image {
     )
 }
 
-/// Its multi-stage twin: the binary on scratch.
+/// Its multi-stage twin: the binary on scratch, its entrypoint.
 pub fn multi_stage() -> Image {
-    image(
-        "goapp:multi",
-        vec![layer(
-            0,
-            "COPY file:app in /app ",
-            vec![file("app", 6_460_000, 31), file("etc/passwd", 40, 40)],
-        )],
-    )
+    let mut l = layer(
+        0,
+        "COPY file:app in /app ",
+        vec![file("app", 6_460_000, 31), file("etc/passwd", 40, 40)],
+    );
+    l.facts = vec![facts("app", go_binary())];
+    let mut img = image("goapp:multi", vec![l]);
+    img.config.entrypoint = vec!["/app".into()];
+    img
+}
+
+/// What the single pass reads of a static Go binary.
+pub fn go_binary() -> FileFacts {
+    FileFacts::Elf(Box::new(ElfFacts {
+        bits: 64,
+        machine: 62,
+        elf_type: 2,
+        go: Some(Box::new(GoBuildInfo {
+            go_version: "go1.19.8".into(),
+            path: Some("example.com/app".into()),
+            main: None,
+            deps: Vec::new(),
+            settings: Vec::new(),
+        })),
+        ..ElfFacts::default()
+    }))
+}
+
+/// A dynamic executable: glibc's loader and `needed`.
+pub fn dynamic_binary(needed: &[&str]) -> FileFacts {
+    FileFacts::Elf(Box::new(ElfFacts {
+        bits: 64,
+        machine: 62,
+        elf_type: 3,
+        interp: Some(b"/lib64/ld-linux-x86-64.so.2".as_slice().into()),
+        dynamic: true,
+        needed: needed.iter().map(|n| n.as_bytes().into()).collect(),
+        runpath: Some(b"$ORIGIN/../lib".as_slice().into()),
+        pie: true,
+        ..ElfFacts::default()
+    }))
+}
+
+/// A shared library named `soname`.
+pub fn library(soname: &str) -> FileFacts {
+    FileFacts::Elf(Box::new(ElfFacts {
+        bits: 64,
+        machine: 62,
+        elf_type: 3,
+        dynamic: true,
+        soname: Some(soname.as_bytes().into()),
+        ..ElfFacts::default()
+    }))
+}
+
+/// A `#!` script and, for a shell, its body.
+pub fn script(shebang: &str, body: Option<&str>) -> FileFacts {
+    FileFacts::Script(Script {
+        shebang: shebang.as_bytes().into(),
+        body: body.map(|b| b.as_bytes().into()),
+    })
+}
+
+pub fn facts(path: &str, f: FileFacts) -> (stagediff::image::entry::ImagePath, FileFacts) {
+    (path.as_bytes().into(), f)
+}
+
+pub fn executable(path: &str, size: u64, hash: u128) -> Entry {
+    Entry {
+        mode: 0o755,
+        ..file(path, size, hash)
+    }
+}
+
+/// An app whose entrypoint is a shell script: `/entrypoint.sh` run by a
+/// dynamic `/bin/sh` (glibc's loader, libc through `/lib64`), which runs
+/// the static Go `/app`; beside them what the app never uses (bash, docs,
+/// apt's cache, a name with control characters).
+pub fn scripted() -> Image {
+    let mut base = layer(
+        0,
+        "/bin/sh -c #(nop) ADD file:base in / ",
+        vec![
+            dir("bin"),
+            executable("bin/sh", 125_000, 1),
+            executable("bin/bash", 1_265_000, 2),
+            dir("etc"),
+            file("etc/passwd", 922, 3),
+            symlink("lib64", "usr/lib/x86_64-linux-gnu"),
+            dir("usr/lib/x86_64-linux-gnu"),
+            executable("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 210_000, 4),
+            file("usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_000, 5),
+            file("usr/share/doc/bash/copyright", 18_000, 6),
+            file("var/cache/apt/pkgcache.bin", 9_000_000, 7),
+            raw_file(b"srv/evil\x1b[31mred\xff.txt", 5),
+        ],
+    );
+    let mut bash_needs = dynamic_binary(&["libc.so.6", "libtinfo.so.6", "libm.so.6"]);
+    if let FileFacts::Elf(e) = &mut bash_needs {
+        e.needed.push(b"lib\x1bevil.so".as_slice().into());
+        e.needed.push(b"libdl.so.2".as_slice().into());
+    }
+    let mut f = vec![
+        facts("bin/bash", bash_needs),
+        facts("bin/sh", dynamic_binary(&["libc.so.6"])),
+        facts("usr/lib/x86_64-linux-gnu/libc.so.6", library("libc.so.6")),
+        facts(
+            "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            library("ld-linux-x86-64.so.2"),
+        ),
+    ];
+    f.sort_by(|a, b| a.0.cmp(&b.0));
+    base.facts = f;
+    let mut app = layer(
+        1,
+        "COPY . / ",
+        vec![
+            executable("app", 6_460_000, 31),
+            executable("entrypoint.sh", 40, 32),
+        ],
+    );
+    app.facts = vec![
+        facts("app", go_binary()),
+        facts(
+            "entrypoint.sh",
+            script("/bin/sh", Some("#!/bin/sh\nexec /app \"$@\"\n")),
+        ),
+    ];
+    let mut img = image("app:scripted", vec![base, app]);
+    img.config.entrypoint = vec!["/entrypoint.sh".into()];
+    img
 }
 
 pub fn start() -> Instant {
@@ -184,7 +309,8 @@ pub fn press(code: crossterm::event::KeyCode) -> Action {
 }
 
 /// Runs the layer-tree builds `update` asked for, in place, as the runner
-/// would in the background (the comparison is left to the tests).
+/// would in the background (the comparison and the plan are left to the
+/// tests).
 pub fn settle(m: &mut Model) {
     let rules = std::sync::Arc::new(stagediff::analysis::Rules::builtin());
     while let Some(i) = m.effects.iter().position(|e| matches!(e, Effect::Scope(_))) {
@@ -240,5 +366,26 @@ pub fn compared(size: (u16, u16)) -> Model {
     let c =
         stagediff::ui::app::Compared::of(&before, &after, &stagediff::analysis::Rules::builtin());
     update(&mut m, Action::Compared(Box::new(c)));
+    m
+}
+
+/// Runs the plan `update` asked for after the load, in place, as the
+/// runner would in the background.
+pub fn plan(m: &mut Model) {
+    let rules = std::sync::Arc::new(stagediff::analysis::Rules::builtin());
+    let i = m
+        .effects
+        .iter()
+        .position(|e| matches!(e, Effect::Plan))
+        .expect("the load asked for a plan");
+    let effect = m.effects.remove(i);
+    let job = stagediff::ui::app::job(m, &effect, &rules).expect("a loaded image to plan");
+    update(m, job());
+}
+
+/// One image loaded and planned.
+pub fn planned(img: Image, size: (u16, u16)) -> Model {
+    let mut m = loaded(vec![img], size);
+    plan(&mut m);
     m
 }

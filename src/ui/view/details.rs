@@ -2,9 +2,12 @@
 //! screens while there is nothing to list.
 
 use super::{pane_block, side_name, RenderRef, Theme};
+use crate::analysis::closure::Sure;
+use crate::binary::FileFacts;
 use crate::escape::escape_bytes;
-use crate::escape::escape_str;
 use crate::format;
+use crate::image::{EntryKind, Layer};
+use crate::tree::{FileTree, NodeId};
 use crate::ui::model::Model;
 use crate::ui::model::Screen;
 use crate::ui::tree::Mark;
@@ -57,11 +60,8 @@ impl Widget for Details<'_> {
                 Span::styled(n.mark.name(), theme.mark(n.mark)),
             ]));
         }
-        if let Some(b) = &n.badge {
-            lines.push(Line::from(vec![
-                key("badge"),
-                Span::raw(escape_str(b).into_owned()),
-            ]));
+        if let Some(b) = n.shown_badge() {
+            lines.push(Line::from(vec![key("badge"), Span::raw(b.into_owned())]));
         }
         let sides = pane.tree.sides;
         for side in 0..sides {
@@ -116,6 +116,39 @@ impl Widget for Details<'_> {
                 key("layer"),
                 Span::raw(format!("{} · {created}", f.layer)),
             ]));
+            if let Some(l) = model.slots[*slot].loaded() {
+                // What the file's bytes say it is, and whether the app uses it.
+                binary_lines(&mut lines, &key, files.get(), &l.image.layers, nid);
+            }
+            // Whether the entrypoint uses the file, when its closure is known
+            // (directories are neither).
+            let closure = model
+                .closure_for(files)
+                .filter(|_| f.kind != EntryKind::Dir);
+            if let Some(closure) = closure {
+                match closure.items.get(&nid) {
+                    Some(item) => {
+                        let how = if item.sure == Sure::Optional {
+                            "may read"
+                        } else {
+                            "needed"
+                        };
+                        lines.push(Line::from(vec![
+                            key("runtime"),
+                            Span::raw(format!("{how} · {}", item.part.label())),
+                        ]));
+                        // `why` holds paths escaped already: keep their `\`.
+                        lines.push(Line::from(vec![
+                            key("why"),
+                            Span::raw(crate::escape::line(&item.why).into_owned()),
+                        ]));
+                    }
+                    None => lines.push(Line::from(vec![
+                        key("runtime"),
+                        Span::raw("never used by the entrypoint"),
+                    ])),
+                }
+            }
             if let Some((cmp, facts)) = files.facts(nid) {
                 lines.push(Line::from(vec![
                     key("bucket"),
@@ -146,6 +179,70 @@ impl Widget for Details<'_> {
     }
 }
 
+/// Most needed libraries the pane lists before "+N more".
+const NEEDED_SHOWN: usize = 4;
+
+/// The lines that name a binary or script: kind, loader, libraries,
+/// search path, Go/Rust identity; or the `#!` line.
+fn binary_lines(
+    lines: &mut Vec<Line<'static>>,
+    key: &dyn Fn(&str) -> Span<'static>,
+    tree: &FileTree,
+    layers: &[Layer],
+    id: NodeId,
+) {
+    let Some(facts) = tree.facts(layers, id) else {
+        return;
+    };
+    let row = |k: &str, v: String| Line::from(vec![key(k), Span::raw(v)]);
+    match facts {
+        FileFacts::Elf(e) => {
+            let mut kind = e.kind().to_string();
+            if let Some(go) = &e.go {
+                // The summary escapes the image text it quotes; `line` only
+                // makes sure of the controls (escaping twice would double `\`).
+                kind.push_str(&format!(" · {}", crate::escape::line(&go.summary())));
+            } else if let Some(rust) = &e.rust {
+                kind.push_str(&format!(
+                    " · Rust, {}",
+                    format::plural(rust.len() as u64, "crate", "crates")
+                ));
+            }
+            lines.push(row("binary", kind));
+            if let Some(i) = &e.interp {
+                lines.push(row("loader", escape_bytes(i).into_owned()));
+            }
+            if let Some(s) = &e.soname {
+                lines.push(row("soname", escape_bytes(s).into_owned()));
+            }
+            if !e.needed.is_empty() {
+                let mut v = e
+                    .needed
+                    .iter()
+                    .take(NEEDED_SHOWN)
+                    .map(|n| escape_bytes(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if e.needed.len() > NEEDED_SHOWN {
+                    v.push_str(&format!(" +{} more", e.needed.len() - NEEDED_SHOWN));
+                }
+                lines.push(row("needs", v));
+            }
+            if let Some(r) = e.runpath.as_ref().or(e.rpath.as_ref()) {
+                let k = if e.runpath.is_some() {
+                    "runpath"
+                } else {
+                    "rpath"
+                };
+                lines.push(row(k, escape_bytes(r).into_owned()));
+            }
+        }
+        FileFacts::Script(s) => {
+            lines.push(row("script", format!("#!{}", escape_bytes(&s.shebang))));
+        }
+    }
+}
+
 pub struct Pending<'a> {
     pub model: &'a Model,
     pub theme: Theme,
@@ -154,10 +251,11 @@ pub struct Pending<'a> {
 impl Widget for Pending<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let Pending { model, theme } = self;
-        let title = if model.screen == Screen::Eliminated {
-            " Eliminated: what the multi-stage build removed "
-        } else {
-            " Audit: what still ships in AFTER "
+        let title = match (model.compare(), model.screen == Screen::Eliminated) {
+            (true, true) => " Eliminated: what the multi-stage build removed ",
+            (true, false) => " Audit: what still ships in AFTER ",
+            (false, true) => " Would go: what a multi-stage build would remove ",
+            (false, false) => " Needs: what the entrypoint uses ",
         };
         let block = pane_block(
             theme,
@@ -167,7 +265,7 @@ impl Widget for Pending<'_> {
         let inner = block.inner(area);
         block.render_ref(area, buf);
         let msg = if !model.compare() {
-            "This view compares two images: stagediff BEFORE AFTER"
+            "Reading the entrypoint's closure… this view fills in when it is done."
         } else {
             "Comparing… this view fills in when the comparison is done."
         };

@@ -75,10 +75,27 @@ impl Widget for TreeView<'_> {
         } else {
             format!("{:>10}", "size")
         };
-        let head = Line::styled(
-            format!("{:w$}", "", w = inner.width.saturating_sub(size_w) as usize) + &head_text,
-            theme.dim(),
-        );
+        // A list's summary sits left of the column header.
+        let room = inner.width.saturating_sub(size_w + 1) as usize;
+        let summary = pane
+            .summary
+            .as_deref()
+            .map(|s| format::truncate(&crate::escape::line(s), room))
+            .unwrap_or_default();
+        let head = Line::from(vec![
+            Span::styled(
+                format!(" {summary}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "{:w$}",
+                    "",
+                    w = room.saturating_sub(summary.chars().count())
+                ) + &head_text,
+                theme.dim(),
+            ),
+        ]);
         buf.set_line(inner.x, inner.y, &head, inner.width);
         let body = Rect {
             y: inner.y + 1,
@@ -166,7 +183,7 @@ fn tree_row(
     };
     text.push_str(icon);
     let guides = std::mem::take(text);
-    let mut name = escape_bytes(&n.name).into_owned();
+    let mut name = n.shown_name().into_owned();
     if n.is_dir() && !pane.groups {
         name.push('/');
     }
@@ -190,9 +207,8 @@ fn tree_row(
         format!(" {:>10}", format::opt_size(n.size[0]))
     };
     let mut badge = n
-        .badge
-        .as_deref()
-        .map(|b| format!(" [{}]", escape_str(b)))
+        .shown_badge()
+        .map(|b| format!(" [{b}]"))
         .unwrap_or_default();
     if let Some(total) = bar_total {
         // Groups: a bar of this row's share of everything, one glance.
