@@ -200,6 +200,12 @@ impl FileTree {
     /// symlinks in any component are followed, absolute targets start at the
     /// image root and `..` never climbs above it. Gives up after 40 links.
     pub fn resolve(&self, path: &[u8]) -> Option<NodeId> {
+        self.resolve_with(path, |_| {})
+    }
+
+    /// [`FileTree::resolve`], handing every symlink passed on the way to
+    /// `on_link`.
+    pub fn resolve_with(&self, path: &[u8], mut on_link: impl FnMut(NodeId)) -> Option<NodeId> {
         let mut pending: Vec<Vec<u8>> = path
             .split(|&b| b == b'/')
             .filter(|c| !c.is_empty())
@@ -224,6 +230,7 @@ impl FileTree {
                 if hops > 40 {
                     return None;
                 }
+                on_link(next);
                 let target = n.link.as_deref().unwrap_or_default();
                 if target.starts_with(b"/") {
                     cur = ROOT;

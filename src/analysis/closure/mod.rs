@@ -30,7 +30,7 @@ pub mod python;
 
 use crate::binary::FileFacts;
 use crate::image::{EntryKind, Image, Layer};
-use crate::tree::{FileTree, NodeId, ROOT};
+use crate::tree::{FileTree, NodeId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -268,40 +268,10 @@ impl<'a> Cx<'a> {
     /// symlinks passed on the way; None when it leads nowhere.
     pub fn walk(&self, path: &[u8]) -> (Option<NodeId>, Vec<NodeId>) {
         let mut links = Vec::new();
-        let path = self.absolute(path);
-        let mut pending: Vec<Vec<u8>> = split_rev(&path);
-        let mut cur = ROOT;
-        let mut hops = 0;
-        while let Some(comp) = pending.pop() {
-            match comp.as_slice() {
-                b"." => continue,
-                b".." => {
-                    cur = self.tree.node(cur).parent;
-                    continue;
-                }
-                _ => {}
-            }
-            let Some(next) = self.tree.child(cur, &comp) else {
-                return (None, links);
-            };
-            let n = self.tree.node(next);
-            match n.kind {
-                EntryKind::Symlink => {
-                    hops += 1;
-                    if hops > 40 {
-                        return (None, links);
-                    }
-                    links.push(next);
-                    let target = n.link.as_deref().unwrap_or_default();
-                    if target.starts_with(b"/") {
-                        cur = ROOT;
-                    }
-                    pending.extend(split_rev(target));
-                }
-                _ => cur = next,
-            }
-        }
-        (Some(cur), links)
+        let found = self
+            .tree
+            .resolve_with(&self.absolute(path), |l| links.push(l));
+        (found, links)
     }
 
     /// Adds the file at `path` and the symlinks on the way to it. Returns
@@ -408,15 +378,6 @@ impl<'a> Cx<'a> {
                 .then_some(p)
         })
     }
-}
-
-/// `/`-separated components of `path`, last first (a stack to pop).
-fn split_rev(path: &[u8]) -> Vec<Vec<u8>> {
-    path.split(|&b| b == b'/')
-        .filter(|c| !c.is_empty())
-        .rev()
-        .map(<[u8]>::to_vec)
-        .collect()
 }
 
 /// An image path for people: leading `/`, escaped.
