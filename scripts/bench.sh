@@ -81,6 +81,7 @@ add "stagediff inspect" "$(q "$stagediff") inspect $(q "$before")"
 add "stagediff inspect --no-verify" "$(q "$stagediff") inspect --no-verify $(q "$before")"
 add "stagediff inspect oci:(gzip)" "$(q "$stagediff") inspect $(q "oci:$oci_dir")"
 add "stagediff diff" "$(q "$stagediff") diff $(q "$before") $(q "$after")"
+add "stagediff plan" "$(q "$stagediff") plan $(q "$before")"
 
 log "input: $before ($(stat -c %s "$before") bytes), oci: $oci_dir ($(du -sb "$oci_dir" | cut -f1) bytes)"
 log "dive: $dive ($("$dive" --version 2>/dev/null))"
@@ -114,6 +115,7 @@ for line in open(sys.argv[2]):
 
 median = {r["command"]: r["median"] for r in runs}
 cat, dive = median.get("cat"), median.get("dive --ci")
+inspect = median.get("stagediff inspect")
 
 def ratio(x, base):
     return f"{x / base:.2f}×" if base else "–"
@@ -124,6 +126,10 @@ for r in runs:
     name, m = r["command"], r["median"]
     print(f"| `{name}` | {m * 1000:.0f} ms | {ratio(m, cat)} | {ratio(m, dive)} "
           f"| {statistics.median(rss[name]) / 1024:.1f} MiB | {statistics.median(cpu[name]) * 100:.0f} % |")
+if inspect and "stagediff plan" in median:
+    print()
+    print(f"`plan` (load, squash, the entrypoint's closure, the comparison with the predicted runtime) "
+          f"takes {median['stagediff plan'] / inspect:.2f}× `inspect`'s median wall time.")
 PY
 {
   echo
