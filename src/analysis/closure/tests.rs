@@ -435,3 +435,38 @@ fn hostile_counts_stay_bounded() {
         crate::binary::elf::MAX_NEEDED
     );
 }
+
+#[test]
+fn java_brings_the_runtime_part_of_its_jdk_and_the_jar() {
+    let jdk = "usr/lib/jvm/java-17";
+    let mut img = Img::default()
+        .elf(&format!("{jdk}/bin/java"), dynamic(None, &[]))
+        .elf(&format!("{jdk}/bin/javac"), dynamic(None, &[]))
+        .elf(&format!("{jdk}/lib/server/libjvm.so"), dynamic(None, &[]))
+        .file(&format!("{jdk}/lib/modules"))
+        .file(&format!("{jdk}/conf/security/java.security"))
+        .file(&format!("{jdk}/jmods/java.base.jmod"))
+        .file(&format!("{jdk}/include/jni.h"))
+        .file(&format!("{jdk}/release"))
+        .link("usr/bin/java", "/usr/lib/jvm/java-17/bin/java")
+        .file("app/app.jar")
+        .file("app/other.jar");
+    img.entrypoint = vec!["java", "-Xmx1g", "-jar", "/app/app.jar"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(c.kind, AppKind::Java);
+    for want in [
+        "/usr/lib/jvm/java-17/bin/java",
+        "/usr/lib/jvm/java-17/lib/server/libjvm.so",
+        "/usr/lib/jvm/java-17/lib/modules",
+        "/usr/lib/jvm/java-17/conf/security/java.security",
+        "/usr/lib/jvm/java-17/release",
+        "/app/app.jar",
+        "/usr/bin/java",
+    ] {
+        assert!(p.contains(&want.to_string()), "{want} not in {p:?}");
+    }
+    for not in ["javac", "jmods", "include", "other.jar"] {
+        assert!(!p.iter().any(|x| x.contains(not)), "{not} in {p:?}");
+    }
+}
