@@ -12,13 +12,13 @@ use std::path::PathBuf;
     name = "stagediff",
     version,
     about = "Show what a multi-stage build eliminated, by name and byte, and explore image layers",
-    args_conflicts_with_subcommands = true
+    subcommand_negates_reqs = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// BEFORE [AFTER]: opens the TUI (one image: layer explorer; two: comparison).
-    #[arg(value_name = "IMAGE", num_args = 0..=2)]
+    #[arg(value_name = "IMAGE", num_args = 0..)]
     pub images: Vec<String>,
     #[command(flatten)]
     pub load: LoadArgs,
@@ -63,6 +63,13 @@ pub enum Command {
     Demo(DemoArgs),
     /// What the entrypoint needs: its runtime closure, what a multi-stage build would remove, and a Dockerfile.
     Plan(PlanArgs),
+    /// Print a shell completion script: `stagediff completions bash > /etc/bash_completion.d/stagediff`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `stagediff man > /usr/local/share/man/man1/stagediff.1`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -193,6 +200,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Inspect(args)) => cmd::inspect::run(&args.options()?, &common),
         Some(Command::Diff(args)) => cmd::diff::run(&args.options()?, &common),
         Some(Command::Plan(args)) => cmd::plan::run(&args.options()?, &common),
+        // Generated into memory, then written like any report (a closed
+        // pipe ends quietly).
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "stagediff", &mut text);
+            cmd::write_stdout(&text).map(|_| 0)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut text)?;
+            cmd::write_stdout(&text).map(|_| 0)
+        }
         Some(Command::Demo(args)) => {
             let format = OutputFormat::pick(args.json, args.markdown);
             if format == OutputFormat::Text {
@@ -203,6 +224,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             }
         }
         None => {
+            if let Some(first) = cli.images.first() {
+                if let Some(cmd) = mistyped_command(first) {
+                    anyhow::bail!(
+                        "unknown command {:?}: did you mean `stagediff {cmd}`? (an image of that name: {}:latest)",
+                        crate::escape::escape_str(first),
+                        crate::escape::escape_str(first)
+                    );
+                }
+            }
+            if cli.images.len() > 2 {
+                anyhow::bail!(
+                    "{} images given: the TUI opens one image or compares two (BEFORE AFTER)",
+                    cli.images.len()
+                );
+            }
             let images = if cli.images.is_empty() {
                 let (b, a) = demo_pair();
                 vec![b, a]
@@ -212,6 +248,45 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             cmd::tui::run(images, &common)
         }
     }
+}
+
+/// The subcommand a word nearly spells (one or two letters off, or two
+/// swapped), when it is no file either: `stagediff inpsect x` is a typo,
+/// not an image called "inpsect".
+fn mistyped_command(word: &str) -> Option<&'static str> {
+    if word.contains([':', '/', '.']) || std::path::Path::new(word).exists() {
+        return None;
+    }
+    ["inspect", "diff", "demo", "plan", "help"]
+        .into_iter()
+        .find(|c| word != *c && distance(word, c) <= if c.len() > 4 { 2 } else { 1 })
+}
+
+/// Edit distance with transpositions (optimal string alignment).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 || a.len() > 64 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Runs the CLI; returns the process exit code.

@@ -86,6 +86,13 @@ pub fn demo_pair() -> (String, String) {
     )
 }
 
+/// Writes `bytes` to stdout; `false` when the reader closed the pipe.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<bool> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    written(out.write_all(bytes).and_then(|()| out.flush()))
+}
+
 /// A finished write: `true` when it all went out, `false` when the reader
 /// closed the pipe (`| head`), which is not an error worth a message.
 fn written(r: std::io::Result<()>) -> anyhow::Result<bool> {

@@ -1,0 +1,92 @@
+//! How the command line is read: global flags before a subcommand, a
+//! mistyped subcommand, too many images, completions and the man page.
+
+mod common;
+
+use common::run_cli;
+
+const DEMO_MULTI: &str = concat!(
+    "docker-archive:",
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/demo/multi.docker.tar.zst"
+);
+
+#[test]
+fn global_flags_go_before_or_after_the_subcommand() {
+    for args in [
+        vec!["--no-verify", "inspect", DEMO_MULTI],
+        vec!["inspect", "--no-verify", DEMO_MULTI],
+        vec!["--platform", "linux/amd64", "inspect", DEMO_MULTI],
+    ] {
+        let (code, out, err) = run_cli(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.starts_with("Image "), "{args:?}: {out}");
+    }
+    let (code, out, err) = run_cli(&["--no-verify", "inspect", DEMO_MULTI]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("not verified"), "{out}");
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "# empty\n").unwrap();
+    let path = config.path().to_str().unwrap();
+    let (code, out, err) = run_cli(&["--config", path, "demo", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\"schema\": \"stagediff.diff/v1\""),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+}
+
+#[test]
+fn a_mistyped_subcommand_is_named_not_loaded() {
+    for (typo, meant) in [
+        ("inpsect", "inspect"),
+        ("dif", "diff"),
+        ("pln", "plan"),
+        ("demmo", "demo"),
+    ] {
+        let (code, out, err) = run_cli(&[typo, "x"]);
+        assert_eq!(code, 2, "{typo}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("did you mean `stagediff {meant}`")),
+            "{err}"
+        );
+    }
+    // A name nowhere near a command is an image, and too many images are
+    // refused before anything loads.
+    let (code, _, err) = run_cli(&["a", "b", "c"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("3 images given"), "{err}");
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_same_definitions() {
+    for (shell, marker) in [
+        ("bash", "_stagediff()"),
+        ("zsh", "#compdef stagediff"),
+        ("fish", "complete -c stagediff"),
+    ] {
+        let (code, out, err) = run_cli(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(
+            out.contains(marker),
+            "{shell}: {}",
+            &out[..out.len().min(200)]
+        );
+        for sub in ["inspect", "diff", "plan", "demo"] {
+            assert!(out.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let (code, out, err) = run_cli(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(".TH stagediff 1"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+    assert!(out.contains("plan"));
+    let (code, _, err) = run_cli(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "{err}");
+}
