@@ -242,7 +242,23 @@ fn ownership_buckets_and_exact_sum() {
         Bucket::Toolchain
     );
     let tc = c.eliminated_in(Bucket::Toolchain);
-    assert_eq!(tc.bytes, (GO_BIN.len() + GO_SRC.len() + 19) as u64);
+    // dpkg's records of the toolchain's packages go with the toolchain.
+    let lists: u64 = [
+        "var/lib/dpkg/info/golang-1.19-go:amd64.list",
+        "var/lib/dpkg/info/golang-1.19-src.list",
+    ]
+    .iter()
+    .map(|p| {
+        assert_eq!(facts(b, p).bucket, Bucket::Toolchain, "{p}");
+        b.tree.node(b.tree.lookup(p.as_bytes()).unwrap()).size
+    })
+    .sum();
+    assert!(lists > 0);
+    assert_eq!(tc.bytes, (GO_BIN.len() + GO_SRC.len() + 19) as u64 + lists);
+    assert_eq!(
+        facts(b, "var/lib/dpkg/info/coreutils.list").bucket,
+        Bucket::OsPackage
+    );
     let group = c.owner(tc.owners[0].owner.unwrap());
     assert_eq!(group.kind, OwnerKind::Toolchain);
     assert_eq!(group.members.len(), 2);
@@ -288,7 +304,12 @@ fn ownership_buckets_and_exact_sum() {
         .map(|p| p.name.as_str())
         .collect();
     assert_eq!(gone, ["coreutils", "golang-1.19-go", "golang-1.19-src"]);
-    assert_eq!(b.package("coreutils").unwrap().bytes, 12);
+    // Its files, and dpkg's record of them.
+    let list = b.tree.lookup(b"var/lib/dpkg/info/coreutils.list").unwrap();
+    assert_eq!(
+        b.package("coreutils").unwrap().bytes,
+        12 + b.tree.node(list).size
+    );
 }
 
 #[test]

@@ -128,11 +128,31 @@ pub fn index(
     // dpkg: status + info/<pkg>[:arch].list
     if let Some(status) = content(b"var/lib/dpkg/status") {
         let info = tree.lookup(b"var/lib/dpkg/info");
+        // dpkg's own records of each package (`NAME[:ARCH].{list,md5sums,
+        // postinst,…}`) are that package's: a toolchain's metadata goes
+        // with the toolchain.
+        let mut records: HashMap<&[u8], Vec<NodeId>> = HashMap::new();
+        if let Some(info) = info {
+            for &c in tree.children(info) {
+                let n = &tree.node(c).name;
+                if let Some(dot) = memchr::memrchr(b'.', n) {
+                    records.entry(&n[..dot]).or_default().push(c);
+                }
+            }
+        }
         for p in parse_dpkg_status(status) {
             if !p.installed {
                 continue;
             }
             let mut ids = Vec::new();
+            let mut with_arch = p.name.clone();
+            with_arch.push(b':');
+            with_arch.extend_from_slice(&p.architecture);
+            for stem in [&p.name[..], &with_arch[..]] {
+                for &c in records.get(stem).into_iter().flatten() {
+                    ids.push((c, false));
+                }
+            }
             if let Some(info) = info {
                 let mut with_arch = p.name.clone();
                 with_arch.push(b':');
