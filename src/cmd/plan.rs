@@ -158,15 +158,30 @@ impl Drop for Sink {
 
 /// ^C and SIGTERM set `progress.cancel` once an export has begun: the load
 /// and the write stop at their next read or write, the temporary file is
-/// removed and the command says so.
-fn cancel_on_signals(progress: &Arc<crate::source::LoadProgress>) -> anyhow::Result<()> {
+/// removed and the command says so. A second signal does not wait: the
+/// temporary file is removed and the process ends.
+fn cancel_on_signals(
+    progress: &Arc<crate::source::LoadProgress>,
+    temp: Option<PathBuf>,
+) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| anyhow!("cannot watch for ^C: {e}"))?;
     let progress = Arc::clone(progress);
     std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
+        let mut seen = signals.forever();
+        if seen.next().is_some() {
             progress.cancel.store(true, Ordering::SeqCst);
+        }
+        if seen.next().is_some() {
+            if let Some(t) = &temp {
+                let _ = std::fs::remove_file(t);
+            }
+            eprintln!(
+                "{}",
+                crate::error::stderr_line("interrupted twice: stopped at once")
+            );
+            std::process::exit(2);
         }
     });
     Ok(())
@@ -197,8 +212,13 @@ pub fn run(opts: &PlanOptions, common: &Common) -> anyhow::Result<i32> {
                      file first (docker save -o FILE IMAGE) and name the file"
                 ));
             }
-            cancel_on_signals(&progress)?;
-            Some(Sink::open(dest)?)
+            let sink = Sink::open(dest)?;
+            let temp = match &sink {
+                Sink::File { temp, .. } => Some(temp.clone()),
+                Sink::Stdout => None,
+            };
+            cancel_on_signals(&progress, temp)?;
+            Some(sink)
         }
         None => None,
     };

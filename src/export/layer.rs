@@ -327,8 +327,10 @@ impl Tap for LayerWriter<'_> {
                 "{} differs on the second read from the loaded image",
                 crate::analysis::closure::show_path(&self.tree.path_of(c.node))
             );
+            // Read on to the layer's end: when its digest fails too, that
+            // is the cause to report.
             self.stop.get_or_insert(Stop::Content(msg));
-            return false;
+            return true;
         }
         self.files += 1;
         let pad = vec![0u8; padding(n.size) as usize];

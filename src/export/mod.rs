@@ -394,15 +394,18 @@ pub fn write_archive(
         }
         let r =
             crate::source::reread::reread(req.reference, req.load, req.image, req.cancel, &mut w);
-        if let Some(s) = w.stop.take() {
-            return Err(stop(s, req.reference));
-        }
-        match r {
-            Ok(()) => {}
-            Err(e) if matches!(e.kind, crate::error::ErrorKind::Cancelled) => {
+        // A failed write or ^C first; then what the source says (a digest
+        // that does not match explains a content that differs).
+        match (w.stop.take(), r) {
+            (Some(s @ (Stop::Write(_) | Stop::Cancelled)), _) => {
+                return Err(stop(s, req.reference))
+            }
+            (_, Err(e)) if matches!(e.kind, crate::error::ErrorKind::Cancelled) => {
                 return Err(ExportError::Cancelled)
             }
-            Err(e) => return Err(ExportError::Source(e)),
+            (_, Err(e)) => return Err(ExportError::Source(e)),
+            (Some(s), Ok(())) => return Err(stop(s, req.reference)),
+            (None, Ok(())) => {}
         }
         if let Some(detail) = w.missing() {
             return Err(stop(Stop::Content(detail), req.reference));

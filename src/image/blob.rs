@@ -263,7 +263,7 @@ fn classify_stream_error<R>(
     src: &RawReader<'_, R>,
     e: io::Error,
 ) -> ErrorKind {
-    if e.kind() == io::ErrorKind::Interrupted && src.cancelled {
+    if src.cancelled {
         return ErrorKind::Cancelled;
     }
     let msg = e.to_string();
@@ -381,7 +381,9 @@ impl<R: Read> Read for RawReader<'_, R> {
         if let Some(c) = self.cancel {
             if c.load(Ordering::Relaxed) {
                 self.cancelled = true;
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+                // Not `Interrupted`: readers retry that kind (std's
+                // read_exact, the chunk filler), forever.
+                return Err(io::Error::other("cancelled"));
             }
         }
         let n = self.inner.read(buf)?;

@@ -163,7 +163,8 @@ struct Counting<'a, R> {
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.progress.cancel.load(Ordering::Relaxed) {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+            // Not `Interrupted`: readers retry that kind, forever.
+            return Err(io::Error::other("cancelled"));
         }
         let n = self.inner.read(buf)?;
         self.progress
