@@ -201,7 +201,10 @@ fn plan(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
         .arg("plan")
         .args(args)
-        .env("STAGEDIFF_CONFIG", "/nonexistent/stagediff-test-config.toml")
+        .env(
+            "STAGEDIFF_CONFIG",
+            "/nonexistent/stagediff-test-config.toml",
+        )
         .output()
         .unwrap()
 }
@@ -309,7 +312,10 @@ fn every_entry_kind_round_trips_through_the_loader() {
     assert_eq!(cfg.working_dir.as_deref(), Some("/srv"));
     assert_eq!(cfg.user.as_deref(), Some("1000:1000"));
     assert_eq!(cfg.exposed_ports, ["8080/tcp"]);
-    assert_eq!(cfg.labels.get("org.example").map(String::as_str), Some("yes"));
+    assert_eq!(
+        cfg.labels.get("org.example").map(String::as_str),
+        Some("yes")
+    );
     let made_by = exported.image.history[0].created_by.as_deref().unwrap();
     assert!(
         made_by.contains(src.image.id.as_deref().unwrap()),
@@ -556,7 +562,11 @@ fn unwritable_places_fail_in_one_line_and_leave_nothing() {
         let ro = dir.path().join("ro");
         let _m = Tmpfs::mount(&ro, "ro,size=1m");
         let target = ro.join("out.tar");
-        let o = plan(&[input.to_str().unwrap(), "--export", target.to_str().unwrap()]);
+        let o = plan(&[
+            input.to_str().unwrap(),
+            "--export",
+            target.to_str().unwrap(),
+        ]);
         assert_one_line_exit_2(&o, "Read-only file system");
         assert!(leftovers(&ro, &[]).is_empty());
         drop(_m);
@@ -616,7 +626,10 @@ fn interrupting_the_export_leaves_nothing() {
             .args(["plan", input.to_str().unwrap(), "--export"])
             .arg(&target)
             .args(["--export-include", "bulk/**"])
-            .env("STAGEDIFF_CONFIG", "/nonexistent/stagediff-test-config.toml")
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -72,7 +72,8 @@ fn http_get() -> Option<String> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", PORT)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -241,7 +242,10 @@ fn every_pair_runs_from_its_minimal_image() {
             .arg("--export")
             .arg(&out)
             .args(["--tag", &minimal])
-            .env("STAGEDIFF_CONFIG", "/nonexistent/stagediff-test-config.toml")
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
             .output()
             .unwrap();
         assert_eq!(
@@ -261,8 +265,10 @@ fn every_pair_runs_from_its_minimal_image() {
         );
         assert_eq!(
             doc["export"]["id"].as_str().unwrap(),
-            String::from_utf8_lossy(&docker(&["image", "inspect", "-f", "{{.Id}}", &minimal]).stdout)
-                .trim(),
+            String::from_utf8_lossy(
+                &docker(&["image", "inspect", "-f", "{{.Id}}", &minimal]).stdout
+            )
+            .trim(),
             "{app}: the ID the report names is the image docker loaded"
         );
         let want = run(app, &single, smoke);
@@ -274,7 +280,9 @@ fn every_pair_runs_from_its_minimal_image() {
             ));
         }
         if matches!(smoke, Smoke::Http) && !want.out.starts_with("HTTP/1.") {
-            failures.push(format!("{app}: the single-stage server did not answer: {want:?}"));
+            failures.push(format!(
+                "{app}: the single-stage server did not answer: {want:?}"
+            ));
         }
         rows.push(Row {
             app,
