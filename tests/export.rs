@@ -662,3 +662,47 @@ fn interrupting_the_export_leaves_nothing() {
         );
     }
 }
+
+/// ^C while the archive goes to a pipe nobody reads: deterministic (the
+/// export is blocked mid-write when the signal comes); it stops at its next
+/// write once the reader drains the pipe, says so in one line, exit 2.
+#[test]
+fn interrupting_an_export_to_a_stalled_pipe_stops_it() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = vec![file("bin/app", 0o755, b"#!/bin/sh\n")];
+    let bulk: Vec<Vec<u8>> = (0..2).map(|i| noise(8 << 20, 200 + i)).collect();
+    for (i, b) in bulk.iter().enumerate() {
+        entries.push(file(format!("bulk/{i}"), 0o644, b));
+    }
+    let input = write_image(dir.path(), &[layer(&entries)], "pipe/app:1");
+    let mut child = Command::new(BIN)
+        .args(["plan", input.to_str().unwrap(), "--export", "-"])
+        .args(["--export-include", "bulk/**"])
+        .env(
+            "STAGEDIFF_CONFIG",
+            "/nonexistent/stagediff-test-config.toml",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Read the first 2 MiB, then stop reading: the writer blocks.
+    let mut head = vec![0u8; 2 << 20];
+    stdout.read_exact(&mut head).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_one_line_exit_2(&o, "interrupted: the export is incomplete");
+    // It stopped early: not the whole archive.
+    assert!(
+        ((head.len() + rest.len()) as u64) < 16 << 20,
+        "{} bytes written",
+        head.len() + rest.len()
+    );
+}
