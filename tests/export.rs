@@ -706,3 +706,102 @@ fn interrupting_an_export_to_a_stalled_pipe_stops_it() {
         head.len() + rest.len()
     );
 }
+
+/// The export reads every kind of source again the way the load reads it:
+/// OCI layouts (compressed blobs), OCI archives, and docker archives
+/// compressed as a whole (streamed twice).
+#[test]
+fn every_source_kind_exports_the_same_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = {
+        let input = write_image(dir.path(), &layers, "rich/app:1");
+        load(input.to_str().unwrap())
+    };
+    let layout = dir.path().join("layout");
+    common::oci_dir(&layout, &layers, "v1", common::Comp::Zstd);
+    let oci_archive = dir.path().join("oci.tar");
+    std::fs::write(
+        &oci_archive,
+        common::oci_archive(&layers, "v1", common::Comp::Gzip),
+    )
+    .unwrap();
+    let gz = dir.path().join("whole.tar.gz");
+    std::fs::write(
+        &gz,
+        common::compress(
+            &common::docker_legacy_with_config(&layers, "rich/app:1", &config(&layers)),
+            common::Comp::Gzip,
+        ),
+    )
+    .unwrap();
+    for source in [
+        format!("oci:{}:v1", layout.display()),
+        format!("oci-archive:{}", oci_archive.display()),
+        format!("docker-archive:{}", gz.display()),
+    ] {
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            &source,
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+            "--tag",
+            "x/y:z",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{source}: {}", stderr_of(&o));
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified, "{source}");
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
+
+/// A cancelled read ends (it used to retry its own "cancelled" error, an
+/// `Interrupted` one, forever), whether the cancel comes before the first
+/// bytes or in the middle of the layer.
+#[test]
+fn a_cancelled_layer_read_ends() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Sets the flag once `after` bytes have been read.
+    struct SetAfter<'a> {
+        inner: std::io::Cursor<Vec<u8>>,
+        flag: &'a AtomicBool,
+        after: u64,
+    }
+    impl std::io::Read for SetAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            if self.inner.position() >= self.after {
+                self.flag.store(true, Ordering::Relaxed);
+            }
+            Ok(n)
+        }
+    }
+    for after in [0u64, 4096, 600_000] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let cancel = AtomicBool::new(after == 0);
+            let data = rich_image().remove(0);
+            let r = stagediff::image::blob::parse_layer(
+                SetAfter {
+                    inner: std::io::Cursor::new(data),
+                    flag: &cancel,
+                    after,
+                },
+                "layer",
+                None,
+                stagediff::image::blob::BlobOptions {
+                    verify: true,
+                    cancel: Some(&cancel),
+                    ..Default::default()
+                },
+            );
+            let _ = tx.send(matches!(r, Err(stagediff::error::ErrorKind::Cancelled)));
+        });
+        let cancelled = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("the read cancelled after {after} bytes never ended"));
+        assert!(cancelled, "cancelled after {after} bytes");
+    }
+}

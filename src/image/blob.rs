@@ -143,7 +143,13 @@ pub(crate) fn parse_layer_tapped<'a>(
         cancelled: false,
     };
     let mut head = Vec::with_capacity(CHUNK);
-    fill(&mut src, &mut head, 512).map_err(|e| io_error(what, e))?;
+    if let Err(e) = fill(&mut src, &mut head, 512) {
+        return Err(if src.cancelled {
+            ErrorKind::Cancelled
+        } else {
+            io_error(what, e)
+        });
+    }
     let compression = Compression::sniff(&head);
     // The worker digests the uncompressed stream. For a plain layer that is
     // also the blob digest (when both use one algorithm), so the reading
