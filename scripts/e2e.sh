@@ -2,7 +2,7 @@
 # End-to-end tests against real images: make sure a docker daemon runs, build the real test
 # image pairs into fixtures-cache/ (cached), then run the suites that need them
 # (tests/docker_e2e.rs, tests/analysis_real.rs, tests/ui_latency.rs, tests/closure_real.rs,
-# tests/closure_deps_real.rs), each
+# tests/closure_deps_real.rs, tests/export_e2e.rs), each
 # counted on its own.
 # Fails, rather than passing quietly, when a suite is missing or runs fewer tests than it declares.
 set -euo pipefail
@@ -14,7 +14,7 @@ LOG_TAG=e2e
 cd "$repo"
 
 # The suites that need the built images, each run and counted on its own below.
-suites=(docker_e2e analysis_real ui_latency closure_real closure_deps_real)
+suites=(docker_e2e analysis_real ui_latency closure_real closure_deps_real export_e2e)
 # Checked first so a missing suite costs seconds, not an image build.
 for suite in "${suites[@]}"; do
   [[ -f tests/$suite.rs ]] ||

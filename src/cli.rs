@@ -85,6 +85,21 @@ pub struct PlanArgs {
     /// Fail (exit 1) when more than SIZE (e.g. 50MB) could still be removed.
     #[arg(long, value_name = "SIZE")]
     pub max_removable: Option<String>,
+    /// Write the predicted image as a docker-archive (`docker load -i PATH`); `-` for stdout
+    /// (the report then goes to stderr).
+    #[arg(long, value_name = "PATH")]
+    pub export: Option<String>,
+    /// The exported image's tag (default: IMAGE's tag with `-minimal` appended).
+    #[arg(long, value_name = "NAME:TAG", requires = "export")]
+    pub tag: Option<String>,
+    /// Also export IMAGE's paths matching GLOB (what static analysis cannot see: plugins,
+    /// templates). Repeatable; also `export-include` in the config's [plan] table.
+    #[arg(long, value_name = "GLOB", requires = "export")]
+    pub export_include: Vec<String>,
+    /// Leave closure files matching GLOB out of the export. Repeatable; also
+    /// `export-exclude` in the config's [plan] table.
+    #[arg(long, value_name = "GLOB", requires = "export")]
+    pub export_exclude: Vec<String>,
 }
 
 impl PlanArgs {
@@ -102,6 +117,12 @@ impl PlanArgs {
             image: self.image.clone(),
             format: OutputFormat::pick(self.json, self.markdown),
             max_removable,
+            export: self.export.clone(),
+            tag: self.tag.clone(),
+            selection: crate::export::Selection {
+                include: self.export_include.clone(),
+                exclude: self.export_exclude.clone(),
+            },
         })
     }
 }

@@ -44,7 +44,7 @@ pub fn load(explicit: Option<&Path>) -> Result<toml::Table, String> {
 
 /// The top-level tables stagediff reads. Anything else is a typo (`[[rule]]`)
 /// that would otherwise be ignored without a word.
-pub const TABLES: &[&str] = &["rules", "buckets", "audit", "keys"];
+pub const TABLES: &[&str] = &["rules", "buckets", "audit", "keys", "plan"];
 
 fn check_tables(table: &toml::Table) -> Result<(), String> {
     match table.keys().find(|k| !TABLES.contains(&k.as_str())) {

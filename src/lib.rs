@@ -20,6 +20,7 @@ pub mod binary;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod export;
 pub mod format;
 pub mod pipeline;
 pub mod report;

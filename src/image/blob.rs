@@ -12,7 +12,7 @@ use crate::error::ErrorKind;
 use crate::image::capture::{CapturedFile, Keeper};
 use crate::image::digest::{Algorithm, Hasher};
 use crate::image::entry::{Entry, ImagePath};
-use crate::image::tarwalk::{TarError, TarWalker, Walked};
+use crate::image::tarwalk::{Tap, TarError, TarWalker, Walked};
 use serde::Serialize;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -119,6 +119,19 @@ pub fn parse_layer(
     expected_len: Option<u64>,
     opts: BlobOptions<'_>,
 ) -> Result<ParsedLayer, ErrorKind> {
+    parse_layer_tapped(raw, what, expected_len, opts, None)
+}
+
+/// [`parse_layer`], handing regular files' content to `tap` as it streams
+/// by (the same decompression, digests and tar walk). When the tap stops
+/// the walk, the result is [`ErrorKind::Cancelled`] and the tap knows why.
+pub(crate) fn parse_layer_tapped<'a>(
+    raw: impl Read,
+    what: &str,
+    expected_len: Option<u64>,
+    opts: BlobOptions<'a>,
+    tap: Option<&'a mut dyn Tap>,
+) -> Result<ParsedLayer, ErrorKind> {
     let algs = opts.algs;
     let mut src = RawReader {
         inner: raw,
@@ -130,7 +143,13 @@ pub fn parse_layer(
         cancelled: false,
     };
     let mut head = Vec::with_capacity(CHUNK);
-    fill(&mut src, &mut head, 512).map_err(|e| io_error(what, e))?;
+    if let Err(e) = fill(&mut src, &mut head, 512) {
+        return Err(if src.cancelled {
+            ErrorKind::Cancelled
+        } else {
+            io_error(what, e)
+        });
+    }
     let compression = Compression::sniff(&head);
     // The worker digests the uncompressed stream. For a plain layer that is
     // also the blob digest (when both use one algorithm), so the reading
@@ -146,7 +165,7 @@ pub fn parse_layer(
         let (tx, rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
         let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
         let worker = scope.spawn(move || {
-            let mut walker = TarWalker::with_keeper(opts.keeper);
+            let mut walker = TarWalker::with_keeper(opts.keeper).with_tap(tap);
             let mut sha = hash_uncompressed.then(|| algs.diff_id.hasher());
             let mut total = 0u64;
             for chunk in rx.iter() {
@@ -209,6 +228,7 @@ pub fn parse_layer(
                     detail,
                 })
             }
+            Err(TarError::Stopped) => return Err(ErrorKind::Cancelled),
         };
         let diff_id = tar_sha;
         let raw_digest = if blob_is_tar {
@@ -249,7 +269,7 @@ fn classify_stream_error<R>(
     src: &RawReader<'_, R>,
     e: io::Error,
 ) -> ErrorKind {
-    if e.kind() == io::ErrorKind::Interrupted && src.cancelled {
+    if src.cancelled {
         return ErrorKind::Cancelled;
     }
     let msg = e.to_string();
@@ -367,7 +387,9 @@ impl<R: Read> Read for RawReader<'_, R> {
         if let Some(c) = self.cancel {
             if c.load(Ordering::Relaxed) {
                 self.cancelled = true;
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+                // Not `Interrupted`: readers retry that kind (std's
+                // read_exact, the chunk filler), forever.
+                return Err(io::Error::other("cancelled"));
             }
         }
         let n = self.inner.read(buf)?;

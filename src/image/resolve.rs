@@ -477,6 +477,41 @@ fn short(d: &str) -> &str {
     &hex[..hex.len().min(12)]
 }
 
+/// Checks a parsed layer blob against what the manifest and the config say
+/// of layer `i`: its blob digest, its diff_id (when verifying) and its size.
+pub(crate) fn check_layer(
+    i: usize,
+    lp: &LayerPlan,
+    expected_diff_id: &str,
+    pl: &ParsedLayer,
+    verify: bool,
+) -> Result<(), ErrorKind> {
+    let what = format!(
+        "layer {} ({})",
+        i + 1,
+        short(lp.digest.as_deref().unwrap_or(expected_diff_id))
+    );
+    if verify {
+        if let Some(want) = &lp.digest {
+            digest::compare(&format!("{what} blob"), want, pl.raw_digest.as_deref())?;
+        }
+        digest::compare(
+            &format!("{what} diff_id"),
+            expected_diff_id,
+            pl.diff_id.as_deref(),
+        )?;
+    }
+    if let Some(want) = lp.size {
+        if want != pl.raw_size {
+            return Err(ErrorKind::Invalid(format!(
+                "{what}: manifest says {want} bytes, the blob has {}",
+                pl.raw_size
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Assembles the image from its plan and the parsed layers (in plan order),
 /// checking every digest the format gives.
 pub(crate) fn build_image(
@@ -511,25 +546,7 @@ pub(crate) fn build_image(
     let mut layers = Vec::with_capacity(parsed.len());
     for (i, (lp, pl)) in plan.layers.iter().zip(parsed).enumerate() {
         let expected = &diff_ids[i];
-        let what = format!(
-            "layer {} ({})",
-            i + 1,
-            short(lp.digest.as_deref().unwrap_or(expected))
-        );
-        if verify {
-            if let Some(want) = &lp.digest {
-                digest::compare(&format!("{what} blob"), want, pl.raw_digest.as_deref())?;
-            }
-            digest::compare(&format!("{what} diff_id"), expected, pl.diff_id.as_deref())?;
-        }
-        if let Some(want) = lp.size {
-            if want != pl.raw_size {
-                return Err(ErrorKind::Invalid(format!(
-                    "{what}: manifest says {want} bytes, the blob has {}",
-                    pl.raw_size
-                )));
-            }
-        }
+        check_layer(i, lp, expected, &pl, verify)?;
         let h = paired[i];
         let entry = h.map(|h| &history[h]);
         layers.push(Layer {

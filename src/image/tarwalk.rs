@@ -22,6 +22,22 @@ const ENTRY_BATCH: u64 = 4096;
 pub(crate) enum TarError {
     Truncated(String),
     Bad(String),
+    /// The [`Tap`] asked to stop (it keeps its own reason).
+    Stopped,
+}
+
+/// Someone who wants the content of some regular files as the walk streams
+/// by (the export writes them straight into its own tar). Content arrives
+/// in the slices the walker is fed: nothing is buffered for the tap.
+pub(crate) trait Tap: Send {
+    /// A regular file entry begins (`mtime` from its header); true to be
+    /// handed its content.
+    fn begin(&mut self, entry: &Entry, mtime: u64) -> bool;
+    /// The next bytes of the entry begun last; false stops the walk.
+    fn data(&mut self, bytes: &[u8]) -> bool;
+    /// The entry's content is over; `hash` is its content hash. False stops
+    /// the walk.
+    fn end(&mut self, hash: Option<ContentHash>) -> bool;
 }
 
 enum Data {
@@ -31,6 +47,8 @@ enum Data {
         head: Vec<u8>,
         keep: Option<Vec<u8>>,
         sniff: Sniffer,
+        /// The tap takes this file's content.
+        tapped: bool,
     },
     /// A GNU long name / long link or PAX record being collected.
     Meta(T, Vec<u8>),
@@ -85,6 +103,7 @@ pub(crate) struct TarWalker<'k> {
     /// Entry headers seen (counted against the image's limit in batches).
     headers: u64,
     error: Option<TarError>,
+    tap: Option<&'k mut dyn Tap>,
 }
 
 fn pad_of(size: u64) -> u64 {
@@ -129,7 +148,14 @@ impl<'k> TarWalker<'k> {
             captured_bytes: 0,
             headers: 0,
             error: None,
+            tap: None,
         }
+    }
+
+    /// Hands regular files' content to `tap` as it streams by.
+    pub fn with_tap(mut self, tap: Option<&'k mut dyn Tap>) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// True once the walk hit an error (feeding more changes nothing).
@@ -378,6 +404,8 @@ impl<'k> TarWalker<'k> {
                     .keeper
                     .is_none_or(|(k, slot)| k.admit(slot, &entry.path, stored)))
             .then(|| Vec::with_capacity(stored as usize));
+            let mtime = h.mtime().unwrap_or(0);
+            let tapped = self.tap.as_mut().is_some_and(|t| t.begin(&entry, mtime));
             self.size += stored;
             self.entries.push(entry);
             self.begin_data(
@@ -388,6 +416,7 @@ impl<'k> TarWalker<'k> {
                     head: Vec::new(),
                     keep,
                     sniff: Sniffer::new(stored),
+                    tapped,
                 },
             );
         } else {
@@ -433,7 +462,16 @@ impl<'k> TarWalker<'k> {
                 head,
                 keep,
                 sniff,
+                tapped,
             } => {
+                if *tapped {
+                    if let Some(t) = self.tap.as_mut() {
+                        if !t.data(now) {
+                            self.error.get_or_insert(TarError::Stopped);
+                            return &[];
+                        }
+                    }
+                }
                 if let Some(k) = keep {
                     k.extend_from_slice(now);
                 }
@@ -486,6 +524,7 @@ impl<'k> TarWalker<'k> {
                 head,
                 keep,
                 sniff,
+                tapped,
             } => {
                 let Some(e) = self.entries.last_mut() else {
                     return;
@@ -509,6 +548,18 @@ impl<'k> TarWalker<'k> {
                     e.hash = Some(ContentHash(xxh3_128(b"")));
                 }
                 e.flags = capture::sniff_flags(&head);
+                if tapped {
+                    let hash = e.hash;
+                    if let Some(t) = self.tap.as_mut() {
+                        if !t.end(hash) {
+                            self.fail(TarError::Stopped);
+                            return;
+                        }
+                    }
+                }
+                let Some(e) = self.entries.last_mut() else {
+                    return;
+                };
                 if let Some(k) = keep {
                     let reserved = e.size;
                     self.captured_bytes += k.len() as u64;

@@ -10,6 +10,41 @@ use crate::pipeline::Analysed;
 use serde::Serialize;
 use std::io::Write;
 
+/// What `--export` wrote, for the report.
+#[derive(Clone, Debug)]
+pub struct ExportFacts {
+    /// Where it went: a path, or `-` for stdout.
+    pub dest: String,
+    pub exported: crate::export::Exported,
+}
+
+impl ExportFacts {
+    fn load_command(&self) -> String {
+        if self.dest == "-" {
+            "stagediff plan … --export - | docker load".into()
+        } else {
+            let p = escape_str(&self.dest);
+            let quoted = if p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=@".contains(&b))
+            {
+                p.into_owned()
+            } else {
+                format!("'{}'", p.replace('\'', "'\\''"))
+            };
+            format!("docker load -i {quoted}")
+        }
+    }
+
+    fn dest_label(&self) -> String {
+        if self.dest == "-" {
+            "standard output".into()
+        } else {
+            escape_str(&self.dest).into_owned()
+        }
+    }
+}
+
 /// Owners named per bucket in text.
 const TOP_OWNERS: usize = 3;
 
@@ -43,7 +78,12 @@ fn buckets(plan: &Plan) -> Vec<(Bucket, u64, u32, Vec<String>)> {
     v
 }
 
-pub fn write_text(out: &mut impl Write, a: &Analysed, plan: &Plan) -> std::io::Result<()> {
+pub fn write_text(
+    out: &mut impl Write,
+    a: &Analysed,
+    plan: &Plan,
+    export: Option<&ExportFacts>,
+) -> std::io::Result<()> {
     let c = &plan.closure;
     let image_bytes = plan.comparison.before.image_size;
     writeln!(out, "Image       {}", escape_str(&a.image.reference))?;
@@ -148,10 +188,45 @@ pub fn write_text(out: &mut impl Write, a: &Analysed, plan: &Plan) -> std::io::R
     for line in plan.dockerfile.lines() {
         writeln!(out, "  {line}")?;
     }
+    if let Some(x) = export {
+        let e = &x.exported;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Exported    {} · {} ({}) against {} for IMAGE · {} in the archive",
+            x.dest_label(),
+            size(e.size),
+            plural(e.files, "file", "files"),
+            size(image_bytes),
+            size(e.archive_bytes)
+        )?;
+        writeln!(
+            out,
+            "  image     {} · {}",
+            e.tag
+                .as_deref()
+                .map(escape_str)
+                .unwrap_or("untagged".into()),
+            e.id
+        )?;
+        if e.skipped > 0 {
+            writeln!(
+                out,
+                "  left out  {} (device nodes, hard links to nothing)",
+                plural(e.skipped, "entry", "entries")
+            )?;
+        }
+        writeln!(out, "Load it     {}", x.load_command())?;
+    }
     Ok(())
 }
 
-pub fn write_markdown(out: &mut impl Write, a: &Analysed, plan: &Plan) -> std::io::Result<()> {
+pub fn write_markdown(
+    out: &mut impl Write,
+    a: &Analysed,
+    plan: &Plan,
+    export: Option<&ExportFacts>,
+) -> std::io::Result<()> {
     let c = &plan.closure;
     let image_bytes = plan.comparison.before.image_size;
     let removable = plan.removable_bytes();
@@ -180,6 +255,17 @@ pub fn write_markdown(out: &mut impl Write, a: &Analysed, plan: &Plan) -> std::i
         writeln!(out, "\n> {}: {}", g.kind, g.detail)?;
     }
     writeln!(out, "\n```dockerfile\n{}```", plan.dockerfile)?;
+    if let Some(x) = export {
+        writeln!(
+            out,
+            "\nExported to {}: **{}** ({} files) against {} for the image. Load it with `{}`.",
+            x.dest_label(),
+            size(x.exported.size),
+            x.exported.files,
+            size(image_bytes),
+            x.load_command()
+        )?;
+    }
     Ok(())
 }
 
@@ -194,6 +280,21 @@ struct Doc<'a> {
     base: &'a str,
     dockerfile: &'a str,
     gate_failure: Option<&'a str>,
+    export: Option<ExportDoc>,
+}
+
+#[derive(Serialize)]
+struct ExportDoc {
+    path: String,
+    bytes: u64,
+    image_bytes: u64,
+    archive_bytes: u64,
+    files: u64,
+    entries: u64,
+    tag: Option<String>,
+    id: String,
+    skipped: u64,
+    load_command: String,
 }
 
 #[derive(Serialize)]
@@ -268,6 +369,7 @@ pub fn write_json(
     a: &Analysed,
     plan: &Plan,
     gate_failure: Option<&str>,
+    export: Option<&ExportFacts>,
 ) -> std::io::Result<()> {
     let c = &plan.closure;
     let tree = &a.tree;
@@ -343,6 +445,22 @@ pub fn write_json(
         base: &plan.base,
         dockerfile: &plan.dockerfile,
         gate_failure,
+        export: export.map(|x| ExportDoc {
+            path: escape_str(&x.dest).into_owned(),
+            bytes: x.exported.size,
+            image_bytes: cmp.before.image_size,
+            archive_bytes: x.exported.archive_bytes,
+            files: x.exported.files,
+            entries: x.exported.entries,
+            tag: x
+                .exported
+                .tag
+                .as_deref()
+                .map(|t| escape_str(t).into_owned()),
+            id: x.exported.id.clone(),
+            skipped: x.exported.skipped,
+            load_command: x.load_command(),
+        }),
     };
     serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
     writeln!(out)

@@ -163,7 +163,8 @@ struct Counting<'a, R> {
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.progress.cancel.load(Ordering::Relaxed) {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+            // Not `Interrupted`: readers retry that kind, forever.
+            return Err(io::Error::other("cancelled"));
         }
         let n = self.inner.read(buf)?;
         self.progress
@@ -588,4 +589,167 @@ fn finish(
     attach_kept(&mut parsed, keeper, |s| position.get(&s).copied());
     let kind = archive_kind(kind, walked.small.contains_key("manifest.json"));
     resolve::build_image(reference, kind, plan, parsed, opts.verify)
+}
+
+/// Which layers (indices) use each distinct blob, in first-use order.
+fn uses_of(slot_of: &[usize], blobs: usize) -> Vec<Vec<usize>> {
+    let mut uses = vec![Vec::new(); blobs];
+    for (layer, &slot) in slot_of.iter().enumerate() {
+        uses[slot].push(layer);
+    }
+    uses
+}
+
+/// Reads the layers of an archive file again for the export
+/// ([`super::reread`]): a plain file through its index, anything else (a
+/// compressed archive, a pipe) as a stream, twice.
+pub(super) fn reread_file(
+    path: &Path,
+    name: Option<&str>,
+    again: &super::reread::Again<'_>,
+    tap: &mut dyn super::reread::LayerTap,
+) -> Result<(), ErrorKind> {
+    let io_err = |source| ErrorKind::Io {
+        what: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let mut magic = [0u8; 4];
+    let n = read_full(&mut Range::new(&file, 0, 4), &mut magic).map_err(io_err)?;
+    if !meta.file_type().is_file() || Compression::sniff(&magic[..n]) != Compression::None {
+        let open = || std::fs::File::open(path).map_err(io_err);
+        return reread_stream(open, name, again, tap);
+    }
+    let index = index_archive(&file, meta.len(), &LoadProgress::default())?;
+    let plan = resolve::plan(&index, &again.selector(name))?;
+    again.same_image(&plan)?;
+    let (unique, slot_of) = distinct_blobs(&plan, &index.links, |m| index.members.contains_key(m))?;
+    for (member, uses) in unique.iter().zip(uses_of(&slot_of, unique.len())) {
+        let (offset, size) = index.members[member];
+        again.blob(
+            Range::new(&index.file, offset, size),
+            member,
+            Some(size),
+            &uses,
+            &plan,
+            tap,
+        )?;
+    }
+    Ok(())
+}
+
+/// The stream with whole-archive compression undone.
+fn decompressed<'r>(reader: impl Read + 'r) -> Result<Box<dyn Read + 'r>, ErrorKind> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+    let head = buffered.fill_buf().map_err(|source| ErrorKind::Io {
+        what: "archive".into(),
+        source,
+    })?;
+    Ok(match Compression::sniff(head) {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::read::MultiGzDecoder::new(buffered),
+        )),
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(buffered).map_err(|source| {
+                ErrorKind::Io {
+                    what: "archive".into(),
+                    source,
+                }
+            })?;
+            Box::new(BufReader::with_capacity(256 * 1024, dec))
+        }
+    })
+}
+
+/// Reads a streamed archive again: once for its documents (the manifest
+/// comes last, so which member is which layer is only known at the end),
+/// then for the wanted layers, as they stream by.
+pub(super) fn reread_stream<R: Read>(
+    mut open: impl FnMut() -> Result<R, ErrorKind>,
+    name: Option<&str>,
+    again: &super::reread::Again<'_>,
+    tap: &mut dyn super::reread::LayerTap,
+) -> Result<(), ErrorKind> {
+    let progress = LoadProgress::default();
+    // First pass: the documents and the names of the blobs.
+    let mut docs = Walked::default();
+    let mut blobs: std::collections::HashSet<String> = std::collections::HashSet::new();
+    {
+        let mut archive = tar::Archive::new(decompressed(open()?)?);
+        let entries = archive.entries().map_err(|e| map_outer_err(e, &progress))?;
+        for item in entries {
+            let mut e = item.map_err(|err| map_outer_err(err, &progress))?;
+            if again.cancel.load(Ordering::Relaxed) {
+                return Err(ErrorKind::Cancelled);
+            }
+            let member = normalize_member(&String::from_utf8_lossy(&e.path_bytes()));
+            let et = e.header().entry_type();
+            if et.is_symlink() || et.is_hard_link() {
+                if let Some(target) = e.link_name_bytes() {
+                    docs.links.insert(member, &target, et.is_symlink());
+                }
+                continue;
+            }
+            if !(et.is_file() || et == tar::EntryType::Continuous) {
+                continue;
+            }
+            let size = e.size();
+            let want = if size <= SMALL_MEMBER { size } else { 64 };
+            let mut head = Vec::with_capacity(want as usize);
+            (&mut e)
+                .take(want)
+                .read_to_end(&mut head)
+                .map_err(|err| map_outer_err(err, &progress))?;
+            let small = looks_json(&head) || member == "oci-layout" || member == "repositories";
+            if small && size <= MAX_JSON {
+                if size > SMALL_MEMBER {
+                    e.read_to_end(&mut head)
+                        .map_err(|err| map_outer_err(err, &progress))?;
+                }
+                docs.small.insert(member, head);
+            } else if size < 512 && !member.starts_with("blobs/") && !member.ends_with(".tar") {
+                docs.small.insert(member, head);
+            } else {
+                blobs.insert(member);
+            }
+        }
+    }
+    let plan = resolve::plan(&docs, &again.selector(name))?;
+    again.same_image(&plan)?;
+    let (unique, slot_of) = distinct_blobs(&plan, &docs.links, |m| blobs.contains(m))?;
+    let uses = uses_of(&slot_of, unique.len());
+    let mut seen = vec![false; unique.len()];
+    // Second pass: the layers, in the order the stream holds them.
+    let mut archive = tar::Archive::new(decompressed(open()?)?);
+    let entries = archive.entries().map_err(|e| map_outer_err(e, &progress))?;
+    for item in entries {
+        let e = item.map_err(|err| map_outer_err(err, &progress))?;
+        let et = e.header().entry_type();
+        if !(et.is_file() || et == tar::EntryType::Continuous) {
+            continue;
+        }
+        let member = normalize_member(&String::from_utf8_lossy(&e.path_bytes()));
+        let Some(u) = unique.iter().position(|m| *m == member) else {
+            continue;
+        };
+        if seen[u] {
+            continue;
+        }
+        seen[u] = true;
+        let size = e.size();
+        again.blob(e, &member, Some(size), &uses[u], &plan, tap)?;
+    }
+    if let Some(u) = seen.iter().position(|s| !s) {
+        return Err(ErrorKind::MissingBlob {
+            what: format!(
+                "layer {} on the second read",
+                uses[u].first().map_or(0, |l| l + 1)
+            ),
+            digest: unique[u].clone(),
+        });
+    }
+    Ok(())
 }

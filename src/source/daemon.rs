@@ -116,3 +116,49 @@ pub(super) fn load(
     }
     Ok(image)
 }
+
+/// Reads the layers of a daemon's image again for the export
+/// ([`super::reread`]): the daemon exports the image twice more (once for
+/// the manifest, which comes last in the stream, once for the layers).
+pub(super) fn reread(
+    reference: &str,
+    name: &str,
+    podman: bool,
+    again: &super::reread::Again<'_>,
+    tap: &mut dyn super::reread::LayerTap,
+) -> Result<(), Error> {
+    let err = |k| Error::new(reference, k);
+    let endpoint = endpoint(podman);
+    let unreachable = |detail: String| {
+        err(ErrorKind::DaemonUnreachable {
+            endpoint: endpoint.clone(),
+            detail: crate::error::detail(detail),
+        })
+    };
+    let own_rt;
+    let handle = match tokio::runtime::Handle::try_current() {
+        Ok(h) => h,
+        Err(_) => {
+            own_rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(|e| err(ErrorKind::Daemon(e.to_string())))?;
+            own_rt.handle().clone()
+        }
+    };
+    let docker = connect(&endpoint).map_err(|e| unreachable(e.to_string()))?;
+    let docker = handle
+        .block_on(docker.negotiate_version())
+        .map_err(|e| unreachable(e.to_string()))?;
+    let open = || {
+        let stream = docker
+            .export_image(name)
+            .map_err(|e| std::io::Error::other(e.to_string()));
+        Ok(SyncIoBridge::new_with_handle(
+            StreamReader::new(stream),
+            handle.clone(),
+        ))
+    };
+    archive::reread_stream(open, None, again, tap).map_err(err)
+}

@@ -5,6 +5,7 @@ pub(crate) mod archive;
 mod beneath;
 mod daemon;
 mod oci_dir;
+pub(crate) mod reread;
 
 use crate::error::{Error, ErrorKind};
 use crate::image::Image;

@@ -105,3 +105,39 @@ pub(super) fn load(
     super::archive::attach_kept(&mut parsed, keeper, |s| Some(s as usize));
     resolve::build_image(reference, SourceKind::OciLayout, plan, parsed, opts.verify)
 }
+
+/// Reads the layers of a layout again for the export ([`super::reread`]).
+pub(super) fn reread(
+    dir: &Path,
+    name: Option<&str>,
+    again: &super::reread::Again<'_>,
+    tap: &mut dyn super::reread::LayerTap,
+) -> Result<(), ErrorKind> {
+    let layout = Layout {
+        root: Root::open(dir).map_err(|source| ErrorKind::Io {
+            what: dir.display().to_string(),
+            source,
+        })?,
+    };
+    let plan = resolve::plan(&layout, &again.selector(name))?;
+    again.same_image(&plan)?;
+    let mut done: Vec<&str> = Vec::new();
+    for (i, lp) in plan.layers.iter().enumerate() {
+        if done.contains(&lp.member.as_str()) {
+            continue;
+        }
+        done.push(&lp.member);
+        let uses: Vec<usize> = (i..plan.layers.len())
+            .filter(|&j| plan.layers[j].member == lp.member)
+            .collect();
+        let (file, len) = layout
+            .open(&lp.member)?
+            .ok_or_else(|| ErrorKind::MissingBlob {
+                what: format!("layer {}", i + 1),
+                digest: lp.digest.clone().unwrap_or_else(|| lp.member.clone()),
+            })?;
+        let what = format!("layer {} ({})", i + 1, lp.member);
+        again.blob(file, &what, Some(len), &uses, &plan, tap)?;
+    }
+    Ok(())
+}

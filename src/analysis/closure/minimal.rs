@@ -11,8 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Builds the predicted runtime tree from `tree` (the image's squashed
 /// tree) and its `closure`.
 pub fn minimal_tree(tree: &FileTree, closure: &Closure) -> FileTree {
+    tree_of(tree, closure.required().map(|(id, _)| id))
+}
+
+/// A tree holding exactly `ids` of `tree` and their parent directories,
+/// every node with its attributes and layer.
+pub fn tree_of(tree: &FileTree, ids: impl IntoIterator<Item = NodeId>) -> FileTree {
     let mut keep: BTreeSet<NodeId> = BTreeSet::new();
-    for (id, _) in closure.required() {
+    for id in ids {
         let mut cur = id;
         while cur != ROOT && keep.insert(cur) {
             cur = tree.node(cur).parent;

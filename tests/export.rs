@@ -1,0 +1,807 @@
+//! `stagediff plan IMAGE --export PATH`: the archive it writes, read back
+//! through stagediff's own loader (same tree, same contents, digests
+//! checked), accepted by skopeo; and its failures — unwritable PATH, a disk
+//! that fills, ^C, a source that changed or vanished — each one line, exit
+//! 2, nothing left behind.
+
+mod common;
+
+use stagediff::image::EntryKind;
+use stagediff::source::{LoadOptions, LoadProgress};
+use stagediff::tree::{FileTree, NodeId};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stagediff");
+
+/// One entry of a synthetic layer, with every attribute set.
+struct E {
+    path: Vec<u8>,
+    kind: tar::EntryType,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    link: Option<Vec<u8>>,
+    data: Vec<u8>,
+}
+
+fn e(path: impl AsRef<[u8]>, kind: tar::EntryType, mode: u32) -> E {
+    E {
+        path: path.as_ref().to_vec(),
+        kind,
+        mode,
+        uid: 0,
+        gid: 0,
+        link: None,
+        data: Vec::new(),
+    }
+}
+
+fn file(path: impl AsRef<[u8]>, mode: u32, data: &[u8]) -> E {
+    E {
+        data: data.to_vec(),
+        ..e(path, tar::EntryType::Regular, mode)
+    }
+}
+
+fn link(path: &str, kind: tar::EntryType, target: impl AsRef<[u8]>) -> E {
+    E {
+        link: Some(target.as_ref().to_vec()),
+        ..e(path, kind, 0o777)
+    }
+}
+
+fn owned(mut x: E, uid: u64, gid: u64) -> E {
+    x.uid = uid;
+    x.gid = gid;
+    x
+}
+
+/// A layer tar as docker writes them: GNU headers, long names and link
+/// targets through `././@LongLink`, raw name bytes.
+fn layer(entries: &[E]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let long = |out: &mut Vec<u8>, kind: tar::EntryType, name: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        h.set_entry_type(kind);
+        h.set_size(name.len() as u64 + 1);
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(name);
+        out.push(0);
+        while out.len() % 512 != 0 {
+            out.push(0);
+        }
+    };
+    for x in entries {
+        if x.path.len() > 100 {
+            long(&mut out, tar::EntryType::GNULongName, &x.path);
+        }
+        if let Some(l) = x.link.as_ref().filter(|l| l.len() > 100) {
+            long(&mut out, tar::EntryType::GNULongLink, l);
+        }
+        let mut h = tar::Header::new_gnu();
+        let n = x.path.len().min(100);
+        h.as_old_mut().name[..n].copy_from_slice(&x.path[..n]);
+        if let Some(l) = &x.link {
+            let n = l.len().min(100);
+            h.as_old_mut().linkname[..n].copy_from_slice(&l[..n]);
+        }
+        h.set_entry_type(x.kind);
+        h.set_size(x.data.len() as u64);
+        h.set_mode(x.mode);
+        h.set_uid(x.uid);
+        h.set_gid(x.gid);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(&x.data);
+        while out.len() % 512 != 0 {
+            out.push(0);
+        }
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
+/// Pseudo-random bytes (incompressible, reproducible).
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn config(layers: &[Vec<u8>]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers.iter().map(|l| common::sha(l)).collect();
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "2024-01-01T00:00:00Z",
+        "config": {
+            "Entrypoint": ["/bin/app"],
+            "Cmd": ["--serve"],
+            "Env": ["PATH=/bin:/usr/bin", "MODE=test"],
+            "WorkingDir": "/srv",
+            "User": "1000:1000",
+            "ExposedPorts": {"8080/tcp": {}},
+            "Labels": {"org.example": "yes"}
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [
+            {"created_by": "layer 0"},
+            {"created_by": "layer 1"}
+        ]
+    }))
+    .unwrap()
+}
+
+fn long_dir() -> String {
+    format!("data/{}", "deep-directory-name/".repeat(6))
+}
+
+/// Two layers with every entry kind the export must carry.
+fn rich_image() -> Vec<Vec<u8>> {
+    use tar::EntryType as K;
+    let long = format!("{}name.txt", long_dir());
+    let l0 = vec![
+        e("bin", K::Directory, 0o755),
+        file("bin/app", 0o755, b"#!/bin/app-interp\necho hi\n"),
+        e("srv", K::Directory, 0o1777),
+        owned(e("opt/secret", K::Directory, 0o700), 1000, 1000),
+        owned(file("opt/secret/key", 0o600, b"k"), 1000, 1000),
+        e("opt/setgid", K::Directory, 0o2755),
+        file("opt/setgid/tool", 0o4755, b"tool-v1"),
+        // Past the 7 octal digits of the ustar field: base-256.
+        owned(
+            file("data/big.bin", 0o640, &noise(1_500_000, 7)),
+            3_000_000,
+            4_000_000,
+        ),
+        file("data/twice", 0o644, b"first copy"),
+        file("data/twice", 0o644, b"the second copy wins"),
+        file("data/rewritten", 0o644, b"from layer 0"),
+        file(b"data/caf\xe9-\xff", 0o644, b"non-UTF-8 name"),
+        file(long.as_bytes(), 0o644, b"a long name"),
+        file("old/gone", 0o644, b"deleted by layer 1"),
+        link("data/rel", K::Symlink, "big.bin"),
+        link("data/abs", K::Symlink, "/data/big.bin"),
+        link("data/longlink", K::Symlink, format!("/{long}")),
+        link("data/hard", K::Link, "data/big.bin"),
+        e("run/fifo", K::Fifo, 0o600),
+    ];
+    let l1 = vec![
+        file("data/rewritten", 0o600, b"from layer 1, longer"),
+        file("old/.wh.gone", 0o644, b""),
+        link("data/hard2", K::Link, "data/hard"),
+        file("empty", 0o644, b""),
+    ];
+    vec![layer(&l0), layer(&l1)]
+}
+
+fn write_image(dir: &Path, layers: &[Vec<u8>], tag: &str) -> PathBuf {
+    let path = dir.join("in.docker.tar");
+    let bytes = common::docker_legacy_with_config(layers, tag, &config(layers));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn load(reference: &str) -> stagediff::pipeline::Analysed {
+    stagediff::pipeline::load(reference, &LoadOptions::default(), &LoadProgress::default())
+        .unwrap_or_else(|e| panic!("{reference}: {e}"))
+}
+
+fn plan(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("plan")
+        .args(args)
+        .env(
+            "STAGEDIFF_CONFIG",
+            "/nonexistent/stagediff-test-config.toml",
+        )
+        .output()
+        .unwrap()
+}
+
+/// The regular file a hard link finally names.
+fn final_target(t: &FileTree, id: NodeId) -> Vec<u8> {
+    let mut cur = id;
+    for _ in 0..8 {
+        let n = t.node(cur);
+        if n.kind != EntryKind::HardLink {
+            break;
+        }
+        cur = t.lookup(n.link.as_deref().unwrap()).unwrap();
+    }
+    t.path_of(cur)
+}
+
+/// Every node of `want` is in `got` with the same kind, mode, owner, link
+/// target, size and content hash; returns how many were compared.
+fn assert_same_tree(want: &FileTree, got: &FileTree) -> usize {
+    let mut n = 0;
+    for id in want.iter() {
+        let path = want.path_of(id);
+        let show = String::from_utf8_lossy(&path).into_owned();
+        let w = want.node(id);
+        let g = got
+            .lookup(&path)
+            .unwrap_or_else(|| panic!("{show} missing from the export"));
+        let g_node = got.node(g);
+        assert_eq!(g_node.kind, w.kind, "{show}");
+        assert_eq!(g_node.mode, w.mode, "{show}: mode");
+        assert_eq!((g_node.uid, g_node.gid), (w.uid, w.gid), "{show}: owner");
+        assert_eq!(g_node.size, w.size, "{show}: size");
+        assert_eq!(g_node.hash, w.hash, "{show}: content");
+        if w.kind == EntryKind::HardLink {
+            assert_eq!(final_target(got, g), final_target(want, id), "{show}");
+        } else {
+            assert_eq!(g_node.link, w.link, "{show}: link");
+        }
+        n += 1;
+    }
+    let extra: Vec<String> = got
+        .iter()
+        .filter(|&id| want.lookup(&got.path_of(id)).is_none())
+        .map(|id| String::from_utf8_lossy(&got.path_of(id)).into_owned())
+        .collect();
+    assert!(extra.is_empty(), "exported but not wanted: {extra:?}");
+    n
+}
+
+fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Files left in `dir` other than `keep`.
+fn leftovers(dir: &Path, keep: &[&Path]) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !keep.contains(&p.as_path()))
+        .collect()
+}
+
+#[test]
+fn every_entry_kind_round_trips_through_the_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    let shown = out.display().to_string();
+    assert!(
+        report.contains(&format!("docker load -i {shown}")),
+        "{report}"
+    );
+    assert!(report.contains("rich/app:1-minimal"), "{report}");
+
+    let src = load(input.to_str().unwrap());
+    let exported = load(&format!("docker-archive:{}", out.display()));
+    assert!(exported.image.verified, "every digest of the export checks");
+    assert_eq!(exported.image.layers.len(), 1);
+    assert_eq!(exported.image.repo_tags, vec!["rich/app:1-minimal"]);
+    let n = assert_same_tree(&src.tree, &exported.tree);
+    assert!(n >= 25, "compared {n} nodes");
+    // What the export must have taken from where.
+    let t = &exported.tree;
+    let node = |p: &str| t.node(t.lookup(p.as_bytes()).unwrap());
+    assert_eq!(node("data/rewritten").size, 20, "the later layer's copy");
+    assert_eq!(node("data/twice").size, 20, "the last copy in a layer");
+    assert!(t.lookup(b"old/gone").is_none(), "deleted by layer 1");
+    assert_eq!(node("run/fifo").kind, EntryKind::Fifo);
+    assert_eq!(node("data/hard2").kind, EntryKind::HardLink);
+    // IMAGE's runtime config, and a history entry naming IMAGE.
+    let cfg = &exported.image.config;
+    assert_eq!(cfg.entrypoint, ["/bin/app"]);
+    assert_eq!(cfg.cmd, ["--serve"]);
+    assert_eq!(cfg.env, ["PATH=/bin:/usr/bin", "MODE=test"]);
+    assert_eq!(cfg.working_dir.as_deref(), Some("/srv"));
+    assert_eq!(cfg.user.as_deref(), Some("1000:1000"));
+    assert_eq!(cfg.exposed_ports, ["8080/tcp"]);
+    assert_eq!(
+        cfg.labels.get("org.example").map(String::as_str),
+        Some("yes")
+    );
+    let made_by = exported.image.history[0].created_by.as_deref().unwrap();
+    assert!(
+        made_by.contains(src.image.id.as_deref().unwrap()),
+        "{made_by}"
+    );
+    // The same IMAGE exported again is the same archive, byte for byte.
+    let again = dir.path().join("again.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        again.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn without_include_the_export_is_the_predicted_tree_and_exclude_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let rules = stagediff::analysis::Rules::builtin();
+    let predicted = stagediff::analysis::plan::plan(&src.image, src.tree.clone(), &rules);
+    let out = dir.path().join("out.tar");
+    let o = plan(&[input.to_str().unwrap(), "--export", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let exported = load(out.to_str().unwrap());
+    assert_same_tree(&predicted.minimal, &exported.tree);
+    assert!(exported.tree.lookup(b"bin/app").is_some());
+
+    // Include adds paths with their parents (a symlink brings its target);
+    // exclude drops closure files.
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "data/rel",
+        "--export-include",
+        "opt/secret/**",
+        "--export-exclude",
+        "bin/app",
+        "--tag",
+        "smoke/rich:min",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let t = load(out.to_str().unwrap());
+    assert_eq!(t.image.repo_tags, ["smoke/rich:min"]);
+    let has = |p: &str| t.tree.lookup(p.as_bytes()).is_some();
+    assert!(has("data/rel") && has("data/big.bin") && has("opt/secret/key"));
+    assert!(!has("bin/app") && !has("data/twice"));
+
+    // The same from the config file's [plan] table.
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[plan]\nexport-include = [\"data/twice\"]\nexport-exclude = [\"bin/**\"]\n",
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["plan", input.to_str().unwrap(), "--export"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let t = load(out.to_str().unwrap());
+    assert!(t.tree.lookup(b"data/twice").is_some());
+    assert!(t.tree.lookup(b"bin/app").is_none());
+    std::fs::write(&cfg, "[plan]\nexport-includ = [\"x\"]\n").unwrap();
+    let o = Command::new(BIN)
+        .args(["plan", input.to_str().unwrap(), "--export"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr_of(&o).contains("export-includ"), "{}", stderr_of(&o));
+}
+
+#[test]
+fn the_export_on_stdout_loads_and_the_report_goes_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let o = plan(&[input.to_str().unwrap(), "--export", "-", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(doc["export"]["path"], "-");
+    let out = dir.path().join("from-stdout.tar");
+    std::fs::write(&out, &o.stdout).unwrap();
+    let t = load(out.to_str().unwrap());
+    assert_eq!(
+        doc["export"]["id"].as_str(),
+        t.image.id.as_deref(),
+        "the JSON names the image written"
+    );
+    assert_eq!(doc["export"]["bytes"], t.image.size());
+}
+
+#[test]
+fn skopeo_accepts_the_export() {
+    if Command::new("skopeo").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "skopeo is not installed (CI installs it: scripts/ensure-docker.sh)"
+        );
+        eprintln!("SKIPPED: skopeo is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let oci = dir.path().join("oci");
+    let s = Command::new("skopeo")
+        .args(["copy", "--quiet"])
+        .arg(format!("docker-archive:{}", out.display()))
+        .arg(format!("oci:{}:min", oci.display()))
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "skopeo: {}", stderr_of(&s));
+    // What skopeo copied is the same image.
+    let src = load(input.to_str().unwrap());
+    let copied = load(&format!("oci:{}:min", oci.display()));
+    assert_same_tree(&src.tree, &copied.tree);
+}
+
+#[test]
+fn a_source_that_changed_or_vanished_after_the_load_fails_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["**".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let load_opts = LoadOptions::default();
+    let reference = input.to_str().unwrap();
+    let req = stagediff::export::Request {
+        reference,
+        load: &load_opts,
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let mut sink = Vec::new();
+    stagediff::export::write_archive(&req, &mut sink).expect("the unchanged source exports");
+
+    // One byte of the big file flipped inside the archive: the layer's
+    // digest no longer matches (the load would refuse it, so must the export).
+    let mut bytes = std::fs::read(&input).unwrap();
+    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
+    let at = bytes.windows(64).position(|w| w == needle).unwrap();
+    bytes[at] ^= 1;
+    std::fs::write(&input, &bytes).unwrap();
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("digest mismatch"), "{msg}");
+
+    std::fs::remove_file(&input).unwrap();
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("cannot read"), "{e}");
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn needs_root(what: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} needs root (mount)"
+    );
+    eprintln!("SKIPPED: {what} needs root");
+    false
+}
+
+/// Mounts a tmpfs at `dir` with `opts`; unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, opts: &str) -> Tmpfs {
+        std::fs::create_dir_all(dir).unwrap();
+        let s = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(s.success(), "mount tmpfs {opts}");
+        Tmpfs(dir.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn assert_one_line_exit_2(o: &std::process::Output, needle: &str) {
+    let err = stderr_of(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(needle), "{needle:?} in {err}");
+}
+
+#[test]
+fn unwritable_places_fail_in_one_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    // A directory that does not exist, and a "directory" that is a file.
+    for bad in [
+        dir.path().join("missing/out.tar"),
+        input.join("out.tar"),
+        dir.path().to_path_buf(),
+    ] {
+        let o = plan(&[input.to_str().unwrap(), "--export", bad.to_str().unwrap()]);
+        assert_one_line_exit_2(&o, "cannot write the export to");
+        assert!(o.stdout.is_empty(), "no report after a failed export");
+    }
+    // A read-only filesystem (root ignores directory modes, not this).
+    if needs_root("the read-only export test") {
+        let ro = dir.path().join("ro");
+        let _m = Tmpfs::mount(&ro, "ro,size=1m");
+        let target = ro.join("out.tar");
+        let o = plan(&[
+            input.to_str().unwrap(),
+            "--export",
+            target.to_str().unwrap(),
+        ]);
+        assert_one_line_exit_2(&o, "Read-only file system");
+        assert!(leftovers(&ro, &[]).is_empty());
+        drop(_m);
+        std::fs::remove_dir(&ro).unwrap();
+    }
+    // Standard input cannot be read twice.
+    let o = plan(&["-", "--export", dir.path().join("x.tar").to_str().unwrap()]);
+    assert_one_line_exit_2(&o, "standard input");
+    assert!(leftovers(dir.path(), &[&input]).is_empty());
+}
+
+#[test]
+fn a_full_disk_fails_in_one_line_and_leaves_nothing() {
+    if !needs_root("the disk-full test") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let small = dir.path().join("small");
+    let _m = Tmpfs::mount(&small, "size=1m");
+    let target = small.join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        target.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_one_line_exit_2(&o, "No space left on device");
+    assert!(
+        leftovers(&small, &[]).is_empty(),
+        "{:?}",
+        leftovers(&small, &[])
+    );
+}
+
+/// ^C while the archive is written: exit 2, one line, nothing at PATH, no
+/// temporary file.
+#[test]
+fn interrupting_the_export_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Big enough that writing takes a while: 8 files of 16 MiB.
+    let bulk: Vec<Vec<u8>> = (0..8).map(|i| noise(16 << 20, 100 + i)).collect();
+    let mut entries = vec![file("bin/app", 0o755, b"#!/bin/sh\n")];
+    for (i, b) in bulk.iter().enumerate() {
+        entries.push(file(format!("bulk/{i}"), 0o644, b));
+    }
+    let layers = vec![layer(&entries)];
+    drop(bulk);
+    let input = write_image(dir.path(), &layers, "big/app:1");
+    drop(layers);
+    let outdir = dir.path().join("out");
+    std::fs::create_dir(&outdir).unwrap();
+    let target = outdir.join("out.tar");
+    for min_written in [0u64, 1 << 20] {
+        let child = Command::new(BIN)
+            .args(["plan", input.to_str().unwrap(), "--export"])
+            .arg(&target)
+            .args(["--export-include", "bulk/**"])
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait for the temporary file to exist (and hold `min_written`
+        // bytes: mid-write), then ^C.
+        let start = std::time::Instant::now();
+        loop {
+            let temp = leftovers(&outdir, &[])
+                .into_iter()
+                .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() >= min_written));
+            if temp.is_some() {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "the export never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let o = child.wait_with_output().unwrap();
+        assert_one_line_exit_2(&o, "interrupted: nothing was written to");
+        assert!(!target.exists());
+        assert!(
+            leftovers(&outdir, &[]).is_empty(),
+            "{:?}",
+            leftovers(&outdir, &[])
+        );
+    }
+}
+
+/// ^C while the archive goes to a pipe nobody reads: deterministic (the
+/// export is blocked mid-write when the signal comes); it stops at its next
+/// write once the reader drains the pipe, says so in one line, exit 2.
+#[test]
+fn interrupting_an_export_to_a_stalled_pipe_stops_it() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = vec![file("bin/app", 0o755, b"#!/bin/sh\n")];
+    let bulk: Vec<Vec<u8>> = (0..2).map(|i| noise(8 << 20, 200 + i)).collect();
+    for (i, b) in bulk.iter().enumerate() {
+        entries.push(file(format!("bulk/{i}"), 0o644, b));
+    }
+    let input = write_image(dir.path(), &[layer(&entries)], "pipe/app:1");
+    let mut child = Command::new(BIN)
+        .args(["plan", input.to_str().unwrap(), "--export", "-"])
+        .args(["--export-include", "bulk/**"])
+        .env(
+            "STAGEDIFF_CONFIG",
+            "/nonexistent/stagediff-test-config.toml",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Read the first 2 MiB, then stop reading: the writer blocks.
+    let mut head = vec![0u8; 2 << 20];
+    stdout.read_exact(&mut head).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_one_line_exit_2(&o, "interrupted: the export is incomplete");
+    // It stopped early: not the whole archive.
+    assert!(
+        ((head.len() + rest.len()) as u64) < 16 << 20,
+        "{} bytes written",
+        head.len() + rest.len()
+    );
+}
+
+/// The export reads every kind of source again the way the load reads it:
+/// OCI layouts (compressed blobs), OCI archives, and docker archives
+/// compressed as a whole (streamed twice).
+#[test]
+fn every_source_kind_exports_the_same_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = {
+        let input = write_image(dir.path(), &layers, "rich/app:1");
+        load(input.to_str().unwrap())
+    };
+    let layout = dir.path().join("layout");
+    common::oci_dir(&layout, &layers, "v1", common::Comp::Zstd);
+    let oci_archive = dir.path().join("oci.tar");
+    std::fs::write(
+        &oci_archive,
+        common::oci_archive(&layers, "v1", common::Comp::Gzip),
+    )
+    .unwrap();
+    let gz = dir.path().join("whole.tar.gz");
+    std::fs::write(
+        &gz,
+        common::compress(
+            &common::docker_legacy_with_config(&layers, "rich/app:1", &config(&layers)),
+            common::Comp::Gzip,
+        ),
+    )
+    .unwrap();
+    for source in [
+        format!("oci:{}:v1", layout.display()),
+        format!("oci-archive:{}", oci_archive.display()),
+        format!("docker-archive:{}", gz.display()),
+    ] {
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            &source,
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+            "--tag",
+            "x/y:z",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{source}: {}", stderr_of(&o));
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified, "{source}");
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
+
+/// A cancelled read ends (it used to retry its own "cancelled" error, an
+/// `Interrupted` one, forever), whether the cancel comes before the first
+/// bytes or in the middle of the layer.
+#[test]
+fn a_cancelled_layer_read_ends() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Sets the flag once `after` bytes have been read.
+    struct SetAfter<'a> {
+        inner: std::io::Cursor<Vec<u8>>,
+        flag: &'a AtomicBool,
+        after: u64,
+    }
+    impl std::io::Read for SetAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            if self.inner.position() >= self.after {
+                self.flag.store(true, Ordering::Relaxed);
+            }
+            Ok(n)
+        }
+    }
+    for after in [0u64, 4096, 600_000] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let cancel = AtomicBool::new(after == 0);
+            let data = rich_image().remove(0);
+            let r = stagediff::image::blob::parse_layer(
+                SetAfter {
+                    inner: std::io::Cursor::new(data),
+                    flag: &cancel,
+                    after,
+                },
+                "layer",
+                None,
+                stagediff::image::blob::BlobOptions {
+                    verify: true,
+                    cancel: Some(&cancel),
+                    ..Default::default()
+                },
+            );
+            let _ = tx.send(matches!(r, Err(stagediff::error::ErrorKind::Cancelled)));
+        });
+        let cancelled = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("the read cancelled after {after} bytes never ended"));
+        assert!(cancelled, "cancelled after {after} bytes");
+    }
+}
