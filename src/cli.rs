@@ -173,6 +173,9 @@ pub struct DiffArgs {
     /// Rows per section in text and Markdown output.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// With --json: every path of both images (status, bytes, bucket, owner, layer), streamed.
+    #[arg(long, requires = "json")]
+    pub paths: bool,
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +214,7 @@ impl DiffArgs {
                 .map_err(anyhow::Error::msg)?,
             rules: self.rules.clone(),
             top: self.top,
+            paths: self.paths,
         })
     }
 }

@@ -269,3 +269,56 @@ fn go_identity_equals_go_version_m() {
         "{owner}"
     );
 }
+
+/// `diff --json --paths` lists every path: the Go pair's source is there,
+/// as source, and the eliminated rows add up to the eliminated total.
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn diff_paths_name_the_go_source() {
+    let dir = fixtures();
+    let arg = |n: &str| {
+        dir.join(format!("{n}.docker.tar"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagediff"))
+        .args([
+            "diff",
+            "--json",
+            "--paths",
+            &arg("goapp-single"),
+            &arg("goapp-multi"),
+        ])
+        .env(
+            "STAGEDIFF_CONFIG",
+            "/nonexistent/stagediff-test-config.toml",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths = d["paths"].as_array().expect("paths");
+    let main = paths
+        .iter()
+        .find(|p| p["path"] == "/src/main.go")
+        .expect("/src/main.go is listed");
+    assert_eq!(main["status"], "eliminated");
+    assert_eq!(main["bucket"], "source");
+    let eliminated: u64 = paths
+        .iter()
+        .filter(|p| p["status"] == "eliminated")
+        .map(|p| p["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        eliminated,
+        d["totals"]["eliminated"]["bytes"].as_u64().unwrap()
+    );
+    assert!(paths
+        .iter()
+        .any(|p| p["path"] == "/app" && p["status"] == "carried"));
+}

@@ -228,3 +228,55 @@ fn rules_from_a_file_and_the_config_win() {
     assert_eq!(code, 2);
     assert!(err.contains("nowhere"), "{err}");
 }
+
+#[test]
+fn paths_list_every_path_once_with_its_status() {
+    let p = pair(true);
+    let (code, out, err) = run_cli(&[
+        "diff",
+        "--json",
+        "--paths",
+        p.before.to_str().unwrap(),
+        p.after.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = d["paths"].as_array().unwrap();
+    let get = |path: &str| {
+        let hits: Vec<_> = rows.iter().filter(|r| r["path"] == path).collect();
+        assert_eq!(hits.len(), 1, "{path}: {hits:?}");
+        hits[0].clone()
+    };
+    assert_eq!(get("/src/main.go")["status"], "eliminated");
+    assert_eq!(get("/src/main.go")["bucket"], "source");
+    assert_eq!(get("/src/app")["status"], "moved");
+    assert_eq!(get("/src/app")["to"], "/app");
+    assert_eq!(get("/bin/sh")["status"], "carried");
+    assert_eq!(get("/usr/local/go/bin/go")["bucket"], "toolchain");
+    // Every BEFORE file and nothing else (AFTER adds none here).
+    assert_eq!(rows.len(), 6);
+    let eliminated: u64 = rows
+        .iter()
+        .filter(|r| r["status"] == "eliminated")
+        .map(|r| r["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        eliminated,
+        d["totals"]["eliminated"]["bytes"].as_u64().unwrap()
+    );
+    // Without --paths, no paths; --paths needs --json.
+    let (_, out, _) = run_cli(&[
+        "diff",
+        "--json",
+        p.before.to_str().unwrap(),
+        p.after.to_str().unwrap(),
+    ]);
+    assert!(!out.contains("\"paths\""));
+    let (code, _, _) = run_cli(&[
+        "diff",
+        "--paths",
+        p.before.to_str().unwrap(),
+        p.after.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+}

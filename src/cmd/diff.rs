@@ -18,6 +18,8 @@ pub struct DiffOptions {
     pub rules: Option<PathBuf>,
     /// Rows per section in text and Markdown.
     pub top: usize,
+    /// `--paths`: every path in the JSON.
+    pub paths: bool,
 }
 
 impl DiffOptions {
@@ -31,6 +33,7 @@ impl DiffOptions {
             gate: Gate::default(),
             rules: None,
             top: 10,
+            paths: false,
         }
     }
 }
@@ -57,6 +60,7 @@ pub fn run(opts: &DiffOptions, common: &Common) -> anyhow::Result<i32> {
         &failures,
         opts.top,
         style,
+        opts.paths,
     ))?;
     if failures.is_empty() {
         Ok(0)

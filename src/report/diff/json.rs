@@ -28,6 +28,81 @@ pub struct DiffDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<UnusedDoc>,
     pub gate: GateDoc<'a>,
+    /// `--paths`: every path of both images, streamed as it is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paths: Option<PathsDoc<'a>>,
+}
+
+/// Every non-directory path of BEFORE (eliminated, carried, moved,
+/// changed) and of AFTER that BEFORE lacks (added), serialized one by one
+/// from the comparison: nothing is collected first.
+pub struct PathsDoc<'a> {
+    pub cmp: &'a Comparison,
+}
+
+#[derive(Serialize)]
+struct PathRow {
+    path: String,
+    status: &'static str,
+    bytes: u64,
+    /// changed: BEFORE's bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_before: Option<u64>,
+    /// moved: where the content is in AFTER.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    bucket: &'static str,
+    owner: Option<String>,
+    /// 0-based index of the layer that wrote this version (BEFORE's, or
+    /// AFTER's for added and changed paths).
+    layer: u32,
+}
+
+impl Serialize for PathsDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let cmp = self.cmp;
+        let (b, a) = (&cmp.before, &cmp.after);
+        let row = |side: &'_ Side, id, status: Status, bytes_before, to| {
+            let f = side.facts(id);
+            PathRow {
+                path: side.display_path(id),
+                status: status.as_str(),
+                bytes: side.tree.node(id).size,
+                bytes_before,
+                to,
+                bucket: f.bucket.as_str(),
+                owner: f.owner.map(|o| cmp.owner_label(Some(o))),
+                layer: side.tree.node(id).layer,
+            }
+        };
+        let before = b
+            .tree
+            .iter()
+            .filter(|&id| !b.tree.node(id).is_dir())
+            .map(move |id| {
+                let f = b.facts(id);
+                match f.status {
+                    Status::Moved => row(
+                        b,
+                        id,
+                        Status::Moved,
+                        None,
+                        f.counterpart.map(|c| a.display_path(c)),
+                    ),
+                    Status::Changed => match f.counterpart {
+                        Some(c) => row(a, c, Status::Changed, Some(b.tree.node(id).size), None),
+                        None => row(b, id, Status::Changed, None, None),
+                    },
+                    st => row(b, id, st, None, None),
+                }
+            });
+        let added = a
+            .tree
+            .iter()
+            .filter(|&id| !a.tree.node(id).is_dir() && a.facts(id).status == Status::Added)
+            .map(move |id| row(a, id, Status::Added, None, None));
+        s.collect_seq(before.chain(added))
+    }
 }
 
 #[derive(Serialize)]
@@ -286,6 +361,7 @@ impl<'a> DiffDoc<'a> {
             changed,
             added,
             findings: &cmp.findings,
+            paths: None,
             unused: cmp.unused.as_ref().map(|u| UnusedDoc {
                 bytes: u.bytes,
                 files: u.files,

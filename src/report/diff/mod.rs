@@ -21,10 +21,12 @@ pub fn write(
     failures: &[GateFailure],
     top: usize,
     style: text::Style,
+    paths: bool,
 ) -> io::Result<()> {
     match format {
         OutputFormat::Json => {
-            let doc = json::DiffDoc::new(cmp, gate, failures);
+            let mut doc = json::DiffDoc::new(cmp, gate, failures);
+            doc.paths = paths.then_some(json::PathsDoc { cmp });
             serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
             writeln!(out)
         }
