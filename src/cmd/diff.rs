@@ -4,7 +4,7 @@
 use super::{one_line, written, Common, Config, OutputFormat};
 use crate::analysis::gate::Gate;
 use crate::pipeline;
-use crate::report::diff::{text::Style, write};
+use crate::report::diff::{text::Style, write, Shape};
 use std::path::PathBuf;
 
 /// Everything `diff` was asked, checked.
@@ -58,9 +58,11 @@ pub fn run(opts: &DiffOptions, common: &Common) -> anyhow::Result<i32> {
         &cmp,
         &opts.gate,
         &failures,
-        opts.top,
-        style,
-        opts.paths,
+        Shape {
+            top: opts.top,
+            style,
+            paths: opts.paths,
+        },
     ))?;
     if failures.is_empty() {
         Ok(0)

@@ -13,16 +13,25 @@ use std::io::{self, Write};
 
 /// Writes the report in `format` (`top` rows per section in text and
 /// Markdown; text is coloured per `style`).
+/// How much a report shows, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// Rows per section in text and Markdown.
+    pub top: usize,
+    pub style: text::Style,
+    /// Every path in the JSON (`--paths`).
+    pub paths: bool,
+}
+
 pub fn write(
     out: &mut impl Write,
     format: OutputFormat,
     cmp: &Comparison,
     gate: &Gate,
     failures: &[GateFailure],
-    top: usize,
-    style: text::Style,
-    paths: bool,
+    shape: Shape,
 ) -> io::Result<()> {
+    let Shape { top, style, paths } = shape;
     match format {
         OutputFormat::Json => {
             let mut doc = json::DiffDoc::new(cmp, gate, failures);
