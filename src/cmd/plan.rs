@@ -160,10 +160,14 @@ impl Drop for Sink {
 /// and the write stop at their next read or write, the temporary file is
 /// removed and the command says so. A second signal does not wait: the
 /// temporary file is removed and the process ends.
+/// Watching starts before the temporary file exists, so no ^C can fall
+/// between its creation and the watch: the file's path is handed over
+/// through the returned slot once it is known.
 fn cancel_on_signals(
     progress: &Arc<crate::source::LoadProgress>,
-    temp: Option<PathBuf>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Arc<std::sync::Mutex<Option<PathBuf>>>> {
+    let temp: Arc<std::sync::Mutex<Option<PathBuf>>> = Arc::default();
+    let slot = Arc::clone(&temp);
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| anyhow!("cannot watch for ^C: {e}"))?;
@@ -174,7 +178,8 @@ fn cancel_on_signals(
             progress.cancel.store(true, Ordering::SeqCst);
         }
         if seen.next().is_some() {
-            if let Some(t) = &temp {
+            let held = temp.lock().map(|t| t.clone()).unwrap_or_default();
+            if let Some(t) = held {
                 let _ = std::fs::remove_file(t);
             }
             eprintln!(
@@ -184,7 +189,7 @@ fn cancel_on_signals(
             std::process::exit(2);
         }
     });
-    Ok(())
+    Ok(slot)
 }
 
 /// Runs `plan`; returns the exit code (0 clean, 1 gate failed).
@@ -212,12 +217,11 @@ pub fn run(opts: &PlanOptions, common: &Common) -> anyhow::Result<i32> {
                      file first (docker save -o FILE IMAGE) and name the file"
                 ));
             }
+            let slot = cancel_on_signals(&progress)?;
             let sink = Sink::open(dest)?;
-            let temp = match &sink {
-                Sink::File { temp, .. } => Some(temp.clone()),
-                Sink::Stdout => None,
-            };
-            cancel_on_signals(&progress, temp)?;
+            if let (Sink::File { temp, .. }, Ok(mut held)) = (&sink, slot.lock()) {
+                *held = Some(temp.clone());
+            }
             Some(sink)
         }
         None => None,
