@@ -99,18 +99,9 @@ fn is_musl_libc(name: &[u8]) -> bool {
     name == b"libc.so" || name.starts_with(b"libc.musl-") || name.starts_with(b"ld-musl-")
 }
 
-/// musl when the program's loader is musl's (or any loader in the closure
-/// is), glibc otherwise.
+/// musl when a program to follow asks for musl's loader, glibc otherwise.
 fn flavour(cx: &Cx) -> Flavour {
-    let musl = cx.out.items.iter().any(|(id, item)| {
-        item.part == super::Part::Loader
-            && cx
-                .tree
-                .path_of(*id)
-                .rsplit(|b| *b == b'/')
-                .next()
-                .is_some_and(|n| n.starts_with(b"ld-musl-") || n.starts_with(b"libc.musl-"))
-    }) || cx
+    let musl = cx
         .pending_elf
         .iter()
         .chain(cx.out.program.iter())

@@ -470,3 +470,48 @@ fn java_brings_the_runtime_part_of_its_jdk_and_the_jar() {
         assert!(!p.iter().any(|x| x.contains(not)), "{not} in {p:?}");
     }
 }
+
+#[test]
+fn musl_libc_names_are_the_loader_only_under_musl() {
+    // Under musl, the libc names are the loader itself: none is missing
+    // even where no file has the name.
+    let musl_needs = ["libc.so", "libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1"];
+    let mut img = Img::default()
+        .elf("opt/musl/ld-musl-x86_64.so.1", dynamic(None, &[]))
+        .elf(
+            "app",
+            dynamic(Some("/opt/musl/ld-musl-x86_64.so.1"), &musl_needs),
+        );
+    img.entrypoint = vec!["/app"];
+    // The loader is there, outside the search path; no file there is
+    // named like the libc names.
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(
+        p.contains(&"/opt/musl/ld-musl-x86_64.so.1".to_string()),
+        "{p:?}"
+    );
+    let missing: Vec<&str> = c
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "missing-library")
+        .map(|g| g.detail.as_str())
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+
+    // Under glibc the same names are ordinary libraries: missing ones are
+    // reported.
+    let mut img = Img::default().elf(
+        "app",
+        dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &musl_needs),
+    );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, _) = paths(&image, &tree);
+    let missing = c
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "missing-library")
+        .count();
+    assert_eq!(missing, 3, "{:?}", c.gaps);
+}
