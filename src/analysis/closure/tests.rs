@@ -515,3 +515,31 @@ fn musl_libc_names_are_the_loader_only_under_musl() {
         .count();
     assert_eq!(missing, 3, "{:?}", c.gaps);
 }
+
+#[test]
+fn each_machine_searches_its_own_multiarch_directory() {
+    for (machine, bits, triplet) in [
+        (62, 64, "x86_64-linux-gnu"),
+        (183, 64, "aarch64-linux-gnu"),
+        (3, 32, "i386-linux-gnu"),
+        (40, 32, "arm-linux-gnueabihf"),
+        (21, 64, "powerpc64le-linux-gnu"),
+        (22, 64, "s390x-linux-gnu"),
+        (243, 64, "riscv64-linux-gnu"),
+    ] {
+        let elf = |needed: &[&str]| ElfFacts {
+            bits,
+            machine,
+            ..dynamic(None, needed)
+        };
+        let lib = format!("usr/lib/{triplet}/libm.so.6");
+        let mut img = Img::default()
+            .elf("app", elf(&["libm.so.6"]))
+            .elf(&lib, elf(&[]));
+        img.entrypoint = vec!["/app"];
+        let (image, tree) = img.build();
+        let (c, p) = paths(&image, &tree);
+        assert!(c.gaps.is_empty(), "{triplet}: {:?}", c.gaps);
+        assert!(p.contains(&format!("/{lib}")), "{triplet}: {p:?}");
+    }
+}
