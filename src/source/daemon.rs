@@ -45,6 +45,54 @@ fn connect(endpoint: &str) -> Result<Docker, bollard::errors::Error> {
     }
 }
 
+/// A negotiated connection to the daemon, and the runtime its calls block
+/// on: the caller's when there is one (the TUI loads from
+/// `spawn_blocking`), else a small one of its own.
+struct Session {
+    handle: tokio::runtime::Handle,
+    docker: Docker,
+    endpoint: String,
+    /// Kept alive while the session is used.
+    _own_rt: Option<tokio::runtime::Runtime>,
+}
+
+impl Session {
+    fn open(reference: &str, podman: bool) -> Result<Session, Error> {
+        let err = |k| Error::new(reference, k);
+        let endpoint = endpoint(podman);
+        let own_rt = match tokio::runtime::Handle::try_current() {
+            Ok(_) => None,
+            Err(_) => Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| err(ErrorKind::Daemon(e.to_string())))?,
+            ),
+        };
+        let handle = match &own_rt {
+            Some(rt) => rt.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        };
+        let unreachable = |detail: String| {
+            err(ErrorKind::DaemonUnreachable {
+                endpoint: endpoint.clone(),
+                detail: crate::error::detail(detail),
+            })
+        };
+        let docker = connect(&endpoint).map_err(|e| unreachable(e.to_string()))?;
+        let docker = handle
+            .block_on(docker.negotiate_version())
+            .map_err(|e| unreachable(e.to_string()))?;
+        Ok(Session {
+            handle,
+            docker,
+            endpoint,
+            _own_rt: own_rt,
+        })
+    }
+}
+
 pub(super) fn load(
     reference: &str,
     name: &str,
@@ -53,32 +101,19 @@ pub(super) fn load(
     progress: &LoadProgress,
 ) -> Result<Image, Error> {
     let err = |k| Error::new(reference, k);
-    let endpoint = endpoint(podman);
+    // The runtime is bound first, so it is dropped after the client.
+    let Session {
+        _own_rt,
+        handle,
+        docker,
+        endpoint,
+    } = Session::open(reference, podman)?;
     let unreachable = |detail: String| {
-        let detail = crate::error::detail(detail);
         err(ErrorKind::DaemonUnreachable {
             endpoint: endpoint.clone(),
-            detail,
+            detail: crate::error::detail(detail),
         })
     };
-    // Reuse the caller's runtime when there is one (the TUI loads from
-    // `spawn_blocking`); otherwise run a small one of our own.
-    let own_rt;
-    let handle = match tokio::runtime::Handle::try_current() {
-        Ok(h) => h,
-        Err(_) => {
-            own_rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .map_err(|e| err(ErrorKind::Daemon(e.to_string())))?;
-            own_rt.handle().clone()
-        }
-    };
-    let docker = connect(&endpoint).map_err(|e| unreachable(e.to_string()))?;
-    let docker = handle
-        .block_on(docker.negotiate_version())
-        .map_err(|e| unreachable(e.to_string()))?;
     let inspect = handle
         .block_on(docker.inspect_image(name))
         .map_err(|e| match e {
@@ -128,29 +163,12 @@ pub(super) fn reread(
     tap: &mut dyn super::reread::LayerTap,
 ) -> Result<(), Error> {
     let err = |k| Error::new(reference, k);
-    let endpoint = endpoint(podman);
-    let unreachable = |detail: String| {
-        err(ErrorKind::DaemonUnreachable {
-            endpoint: endpoint.clone(),
-            detail: crate::error::detail(detail),
-        })
-    };
-    let own_rt;
-    let handle = match tokio::runtime::Handle::try_current() {
-        Ok(h) => h,
-        Err(_) => {
-            own_rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .map_err(|e| err(ErrorKind::Daemon(e.to_string())))?;
-            own_rt.handle().clone()
-        }
-    };
-    let docker = connect(&endpoint).map_err(|e| unreachable(e.to_string()))?;
-    let docker = handle
-        .block_on(docker.negotiate_version())
-        .map_err(|e| unreachable(e.to_string()))?;
+    let Session {
+        _own_rt,
+        handle,
+        docker,
+        ..
+    } = Session::open(reference, podman)?;
     let open = || {
         let stream = docker
             .export_image(name)
