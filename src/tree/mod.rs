@@ -575,38 +575,38 @@ impl FileTree {
         n.flags = e.flags;
     }
 
+    /// The layer and path under which the pass saw a file's bytes: its own,
+    /// or for a hard link its target's (a link to a link leads nowhere).
+    fn bytes_of<'a>(&self, layers: &'a [Layer], id: NodeId) -> Option<(&'a Layer, Vec<u8>)> {
+        let mut id = id;
+        let n = &self.nodes[id as usize];
+        if n.kind == EntryKind::HardLink {
+            id = self.lookup(n.link.as_deref()?)?;
+            if self.nodes[id as usize].kind == EntryKind::HardLink {
+                return None;
+            }
+        }
+        let layer = layers.get(self.nodes[id as usize].layer as usize)?;
+        Some((layer, self.path_of(id)))
+    }
+
     /// The captured content of a file (package databases, marker files),
     /// looked up in the layer that wrote the file's current version. Hard
     /// links are followed to their target.
     pub fn content<'a>(&self, layers: &'a [Layer], id: NodeId) -> Option<&'a [u8]> {
-        let n = &self.nodes[id as usize];
-        if n.kind == EntryKind::HardLink {
-            let target = self.lookup(n.link.as_deref()?)?;
-            if self.nodes[target as usize].kind == EntryKind::HardLink {
-                return None;
-            }
-            return self.content(layers, target);
-        }
-        layers.get(n.layer as usize)?.captured(&self.path_of(id))
+        let (layer, path) = self.bytes_of(layers, id)?;
+        layer.captured(&path)
     }
 
     /// What the pass read of a file's bytes (ELF facts, `#!` line), looked
-    /// up like [`FileTree::content`]: in the layer that wrote the file,
-    /// through a hard link to its target.
+    /// up like [`FileTree::content`].
     pub fn facts<'a>(
         &self,
         layers: &'a [Layer],
         id: NodeId,
     ) -> Option<&'a crate::binary::FileFacts> {
-        let n = &self.nodes[id as usize];
-        if n.kind == EntryKind::HardLink {
-            let target = self.lookup(n.link.as_deref()?)?;
-            if self.nodes[target as usize].kind == EntryKind::HardLink {
-                return None;
-            }
-            return self.facts(layers, target);
-        }
-        layers.get(n.layer as usize)?.facts(&self.path_of(id))
+        let (layer, path) = self.bytes_of(layers, id)?;
+        layer.facts(&path)
     }
 
     /// Finishes the tree: sorts every directory's children by name and
