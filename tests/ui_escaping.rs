@@ -75,26 +75,29 @@ fn hostile_app() -> stagediff::image::Image {
     use stagediff::binary::{ElfFacts, FileFacts};
     let name = "run\u{1b}[31m";
     let mut l = layer(0, "COPY . /", vec![executable(name, 100, 1)]);
-    l.facts = vec![facts(
-        name,
-        FileFacts::Elf(Box::new(ElfFacts {
-            bits: 64,
-            machine: 62,
-            elf_type: 2,
-            interp: Some("/ld\u{1b}[31m.so".as_bytes().into()),
-            dynamic: true,
-            needed: vec!["lib\u{9b}x.so".as_bytes().into()],
-            runpath: Some("\u{1b}[2J".as_bytes().into()),
-            go: Some(Box::new(stagediff::binary::go::GoBuildInfo {
-                go_version: "go1.21\u{1b}]0;pwn\u{7}".into(),
-                path: None,
-                main: None,
-                deps: Vec::new(),
-                settings: Vec::new(),
+    attach(
+        &mut l,
+        vec![facts(
+            name,
+            FileFacts::Elf(Box::new(ElfFacts {
+                bits: 64,
+                machine: 62,
+                elf_type: 2,
+                interp: Some("/ld\u{1b}[31m.so".as_bytes().into()),
+                dynamic: true,
+                needed: vec!["lib\u{9b}x.so".as_bytes().into()],
+                runpath: Some("\u{1b}[2J".as_bytes().into()),
+                go: Some(Box::new(stagediff::binary::go::GoBuildInfo {
+                    go_version: "go1.21\u{1b}]0;pwn\u{7}".into(),
+                    path: None,
+                    main: None,
+                    deps: Vec::new(),
+                    settings: Vec::new(),
+                })),
+                ..ElfFacts::default()
             })),
-            ..ElfFacts::default()
-        })),
-    )];
+        )],
+    );
     let mut img = image("evil:app", vec![l]);
     img.config.entrypoint = vec![format!("/{name}")];
     img

@@ -798,7 +798,7 @@ fn files_the_app_may_read_are_listed_apart_and_named_in_the_details() {
             executable("bin/bash", 1_000_000, 3),
         ],
     );
-    l.facts = vec![facts("app", go_binary())];
+    attach(&mut l, vec![facts("app", go_binary())]);
     let mut img = image("go:tls", vec![l]);
     img.config.entrypoint = vec!["/app".into()];
     let mut m = planned(img, (120, 40));

@@ -540,7 +540,12 @@ impl DepNamer {
 }
 
 /// What an unowned program says it is (see `ElfFacts::identity`).
-fn binary_identity(tree: &FileTree, layers: &[Layer], id: crate::tree::NodeId) -> Option<String> {
+fn binary_identity(tree: &FileTree, layers: &[Layer], id: NodeId) -> Option<String> {
+    // The header flag first: every unowned file passes here, and looking up
+    // its facts costs a path and a search.
+    if tree.node(id).flags & crate::image::capture::flags::ELF == 0 {
+        return None;
+    }
     tree.facts(layers, id)?.elf()?.identity()
 }
 

@@ -142,7 +142,7 @@ pub fn multi_stage() -> Image {
         "COPY file:app in /app ",
         vec![file("app", 6_460_000, 31), file("etc/passwd", 40, 40)],
     );
-    l.facts = vec![facts("app", go_binary())];
+    attach(&mut l, vec![facts("app", go_binary())]);
     let mut img = image("goapp:multi", vec![l]);
     img.config.entrypoint = vec!["/app".into()];
     img
@@ -204,6 +204,22 @@ pub fn facts(path: &str, f: FileFacts) -> (stagediff::image::entry::ImagePath, F
     (path.as_bytes().into(), f)
 }
 
+/// Gives a layer the facts of its ELF files and scripts, and marks those
+/// entries with the header flags the pass sets on the same files.
+pub fn attach(l: &mut Layer, mut f: Vec<(stagediff::image::entry::ImagePath, FileFacts)>) {
+    use stagediff::image::capture::flags;
+    f.sort_by(|a, b| a.0.cmp(&b.0));
+    for e in &mut l.entries {
+        if let Ok(i) = f.binary_search_by(|(p, _)| (**p).cmp(&e.path)) {
+            e.flags |= match f[i].1 {
+                FileFacts::Elf(_) => flags::ELF,
+                FileFacts::Script(_) => flags::SCRIPT,
+            };
+        }
+    }
+    l.facts = f;
+}
+
 pub fn executable(path: &str, size: u64, hash: u128) -> Entry {
     Entry {
         mode: 0o755,
@@ -239,7 +255,7 @@ pub fn scripted() -> Image {
         e.needed.push(b"lib\x1bevil.so".as_slice().into());
         e.needed.push(b"libdl.so.2".as_slice().into());
     }
-    let mut f = vec![
+    let f = vec![
         facts("bin/bash", bash_needs),
         facts("bin/sh", dynamic_binary(&["libc.so.6"])),
         facts("usr/lib/x86_64-linux-gnu/libc.so.6", library("libc.so.6")),
@@ -248,8 +264,7 @@ pub fn scripted() -> Image {
             library("ld-linux-x86-64.so.2"),
         ),
     ];
-    f.sort_by(|a, b| a.0.cmp(&b.0));
-    base.facts = f;
+    attach(&mut base, f);
     let mut app = layer(
         1,
         "COPY . / ",
@@ -258,13 +273,16 @@ pub fn scripted() -> Image {
             executable("entrypoint.sh", 40, 32),
         ],
     );
-    app.facts = vec![
-        facts("app", go_binary()),
-        facts(
-            "entrypoint.sh",
-            script("/bin/sh", Some("#!/bin/sh\nexec /app \"$@\"\n")),
-        ),
-    ];
+    attach(
+        &mut app,
+        vec![
+            facts("app", go_binary()),
+            facts(
+                "entrypoint.sh",
+                script("/bin/sh", Some("#!/bin/sh\nexec /app \"$@\"\n")),
+            ),
+        ],
+    );
     let mut img = image("app:scripted", vec![base, app]);
     img.config.entrypoint = vec!["/entrypoint.sh".into()];
     img
