@@ -61,19 +61,24 @@ impl Script {
     /// The interpreter path and its one optional argument, split the way
     /// the kernel splits a `#!` line.
     pub fn interpreter(&self) -> Option<(&[u8], Option<&[u8]>)> {
-        let line = trim(&self.shebang);
-        if line.is_empty() {
-            return None;
-        }
-        let split = line.iter().position(|b| *b == b' ' || *b == b'\t');
-        Some(match split {
-            None => (line, None),
-            Some(i) => {
-                let arg = trim(&line[i + 1..]);
-                (&line[..i], (!arg.is_empty()).then_some(arg))
-            }
-        })
+        interpreter(&self.shebang)
     }
+}
+
+/// A `#!` line's interpreter and its one optional argument.
+fn interpreter(shebang: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    let line = trim(shebang);
+    if line.is_empty() {
+        return None;
+    }
+    let split = line.iter().position(|b| *b == b' ' || *b == b'\t');
+    Some(match split {
+        None => (line, None),
+        Some(i) => {
+            let arg = trim(&line[i + 1..]);
+            (&line[..i], (!arg.is_empty()).then_some(arg))
+        }
+    })
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -177,11 +182,7 @@ impl Sniffer {
             State::Script { line, body, .. } => {
                 let shebang: Box<[u8]> = line.into();
                 let body = body.filter(|_| {
-                    let s = Script {
-                        shebang: shebang.clone(),
-                        body: None,
-                    };
-                    s.interpreter().is_some_and(|(p, arg)| {
+                    interpreter(&shebang).is_some_and(|(p, arg)| {
                         is_shell(p) || (p.ends_with(b"/env") && arg.is_some_and(is_shell))
                     })
                 });

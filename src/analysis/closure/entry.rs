@@ -26,7 +26,8 @@ pub fn run(cx: &mut Cx) {
         );
         return;
     }
-    cx.out.shell_form = argv.len() >= 3 && is_shell_name(argv[0].as_bytes()) && argv[1] == "-c";
+    cx.out.shell_form =
+        argv.len() >= 3 && crate::binary::is_shell(argv[0].as_bytes()) && argv[1] == "-c";
     let argv: Vec<Vec<u8>> = argv.into_iter().map(String::into_bytes).collect();
     exec(cx, &argv, 0, Part::Entrypoint);
     if cx.out.kind == AppKind::Unknown && cx.out.program.is_some() {
@@ -37,10 +38,6 @@ pub fn run(cx: &mut Cx) {
 
 fn name_of(path: &[u8]) -> &[u8] {
     path.rsplit(|b| *b == b'/').next().unwrap_or(path)
-}
-
-fn is_shell_name(path: &[u8]) -> bool {
-    crate::binary::is_shell(path)
 }
 
 /// Runs `argv` inside the image: finds the program, adds it, and follows
@@ -180,7 +177,7 @@ fn follow_program(
     } else if is(&[b"gosu", b"su-exec"]) {
         // `gosu USER COMMAND…`
         exec(cx, &rest[1.min(rest.len())..], depth + 1, Part::Entrypoint);
-    } else if is_shell_name(called) || is_shell_name(real) {
+    } else if crate::binary::is_shell(called) || crate::binary::is_shell(real) {
         cx.out.kind = AppKind::Shell;
         shell(cx, rest, depth);
     } else if called.starts_with(b"python") || real.starts_with(b"python") {

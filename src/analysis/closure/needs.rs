@@ -112,9 +112,10 @@ fn nss(cx: &mut Cx, why: &str) {
     let mut services: Vec<Vec<u8>> = Vec::new();
     for line in text.split(|b| *b == b'\n') {
         let line = line.split(|b| *b == b'#').next().unwrap_or_default();
-        let Some((_, rest)) = line.split_once_byte(b':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             continue;
         };
+        let rest = &line[colon + 1..];
         for w in rest.split(|b| b.is_ascii_whitespace()) {
             if !w.is_empty()
                 && !w.starts_with(b"[")
@@ -141,17 +142,6 @@ fn nss(cx: &mut Cx, why: &str) {
         p.extend_from_slice(b".so.2");
         // `files` and `dns` are built into glibc ≥ 2.34: absent is fine.
         cx.add(&p, Part::Library, Sure::Inferred, why);
-    }
-}
-
-trait SplitOnce {
-    fn split_once_byte(&self, b: u8) -> Option<(&[u8], &[u8])>;
-}
-
-impl SplitOnce for [u8] {
-    fn split_once_byte(&self, b: u8) -> Option<(&[u8], &[u8])> {
-        let i = self.iter().position(|c| *c == b)?;
-        Some((&self[..i], &self[i + 1..]))
     }
 }
 
