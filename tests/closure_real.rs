@@ -172,7 +172,64 @@ fn prediction_within_one_percent(app: &str) {
 #[ignore = "needs the built images: scripts/e2e.sh"]
 fn static_predictions_match_the_real_multi_stage_images() {
     prediction_within_one_percent("goapp");
+    prediction_within_one_percent("capp");
     prediction_within_one_percent("rustapp");
+}
+
+/// An interpreted app's runtime on its own base: predicted from the
+/// single-stage image, against the hand-written multi-stage image that
+/// installs the interpreter on the same Debian base and copies the venv or
+/// the production node_modules. What the real image ships (its squashed
+/// filesystem, as stagediff's own squash reads it, checked against docker
+/// elsewhere) is within 20 % of the prediction, and every package the real
+/// image holds (`dpkg-query -W` inside it) is one the prediction installs.
+fn on_base_within_twenty_percent(app: &str) {
+    let single = load(&format!("{app}-single"));
+    let multi = load(&format!("{app}-multi"));
+    let rules = stagediff::analysis::Rules::builtin();
+    let plan = stagediff::analysis::plan::plan(&single.image, single.tree.clone(), &rules);
+    let on_base = plan.on_base.expect("a Debian image has a base");
+    let real = multi.tree.total_size();
+    let off = on_base.bytes.abs_diff(real) as f64 / real as f64;
+    eprintln!(
+        "{app}: on its own base {} B predicted, the real multi-stage image ships {real} B \
+         ({:+.1} %)",
+        on_base.bytes,
+        (on_base.bytes as f64 / real as f64 - 1.0) * 100.0
+    );
+    assert!(
+        off <= 0.20,
+        "{app}: predicted {} B on its own base, the real multi-stage image ships {real} B \
+         ({:.1} % off)",
+        on_base.bytes,
+        off * 100.0
+    );
+    let file = fixtures().join(format!("{app}-multi.dpkg"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+    let installed: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|p| p.split(':').next().unwrap_or(p))
+        .collect();
+    assert!(installed.len() > 50, "{app}: {file:?} lists the packages");
+    let predicted: BTreeSet<&str> = on_base
+        .base_packages
+        .iter()
+        .chain(&on_base.packages)
+        .map(String::as_str)
+        .collect();
+    let missed: Vec<&&str> = installed.difference(&predicted).collect();
+    assert!(
+        missed.is_empty(),
+        "{app}: the real runtime installs {missed:?}, which the prediction leaves out"
+    );
+}
+
+#[test]
+#[ignore = "needs the built images: scripts/e2e.sh"]
+fn interpreted_predictions_on_their_own_base_match_the_real_multi_stage_images() {
+    on_base_within_twenty_percent("pyapp");
+    on_base_within_twenty_percent("nodeapp");
 }
 
 /// A static binary on a full Debian runtime: nearly all of the image is

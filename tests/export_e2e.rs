@@ -310,12 +310,7 @@ fn every_pair_runs_from_its_minimal_image() {
     // Shown in the e2e log whether or not the test passes.
     let _ = std::io::stderr().write_all(table.as_bytes());
     for r in &rows {
-        // The C pair's single-stage binary is linked dynamically (the
-        // multi-stage build relinks it with -static): its minimal image
-        // needs glibc's loader and libc (≈ 2.2 MB), which the hand-written
-        // image does without.
-        let allowance = if r.app == "capp" { 2_500_000 } else { 0 };
-        if r.minimal > r.multi + allowance {
+        if r.minimal > r.multi {
             failures.push(format!(
                 "{}: the minimal image ({}) is bigger than the multi-stage one ({})",
                 r.app,

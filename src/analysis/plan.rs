@@ -4,10 +4,11 @@
 //! `diff` (buckets, owners), not a second one.
 
 use super::closure::{self, minimal::minimal_tree, AppKind, Closure, Part, Sure};
-use super::{compare_squashed, Comparison, OwnerKind, Rules};
+use super::{compare_squashed, Bucket, Comparison, OwnerId, OwnerKind, Rules, Side};
 use crate::image::{EntryKind, Image};
 use crate::tree::{FileTree, NodeId, ROOT};
-use std::collections::{BTreeMap, BTreeSet};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Most `COPY` lines the suggested Dockerfile lists before it stops.
@@ -26,6 +27,35 @@ pub struct Plan {
     pub base: String,
     /// A multi-stage Dockerfile whose final stage copies the closure.
     pub dockerfile: String,
+    /// The runtime on the image's own distribution, when it has a package
+    /// database.
+    pub on_base: Option<OnBase>,
+}
+
+/// The runtime a multi-stage build makes when its final stage starts from a
+/// minimal base of the image's own distribution rather than `scratch`: the
+/// base's packages, the packages the closure's files come from (each with
+/// what it depends on, as the package manager would install them), the
+/// rest of the closure copied, and the files no package owns that a base
+/// carries (configuration the packages' scripts generate, the package
+/// database). Build caches, toolchains, sources and language dependencies
+/// outside the closure do not come along.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnBase {
+    /// `dpkg`, `apk` or `rpm`.
+    pub manager: &'static str,
+    /// Packages a minimal base holds, by name (escaped): dpkg's Essential
+    /// and Priority required ones with what they depend on (apk and rpm
+    /// mark none, so their base is empty and only what the closure needs
+    /// counts).
+    pub base_packages: Vec<String>,
+    /// Packages the closure needs beyond the base, with their
+    /// dependencies, by name (escaped).
+    pub packages: Vec<String>,
+    /// Bytes of files and links the runtime would hold.
+    pub bytes: u64,
+    /// Regular files.
+    pub files: u32,
 }
 
 impl Plan {
@@ -62,6 +92,7 @@ pub fn plan(image: &Image, tree: Arc<FileTree>, rules: &Rules) -> Plan {
     os_packages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let base = "scratch".to_string();
     let dockerfile = dockerfile(image, &tree, &closure, &base);
+    let on_base = on_base(&comparison.before, &closure);
     Plan {
         closure,
         minimal,
@@ -69,7 +100,90 @@ pub fn plan(image: &Image, tree: Arc<FileTree>, rules: &Rules) -> Plan {
         os_packages,
         base,
         dockerfile,
+        on_base,
     }
+}
+
+/// [`OnBase`] for one analysed image and its closure; `None` without a
+/// package database.
+pub fn on_base(side: &Side, closure: &Closure) -> Option<OnBase> {
+    let packages = &side.packages;
+    let manager = packages.first()?.manager;
+    let index: HashMap<OwnerId, usize> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.owner, i))
+        .collect();
+    let package_of = |id: NodeId| side.facts(id).package.and_then(|p| index.get(&p).copied());
+    // What a package manager installs for `roots`: them and, transitively,
+    // what they depend on.
+    let install = |kept: &mut Vec<bool>, roots: Vec<usize>| {
+        let mut stack = roots;
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut kept[i], true) {
+                continue;
+            }
+            stack.extend(
+                packages[i]
+                    .depends
+                    .iter()
+                    .map(|&d| d as usize)
+                    .filter(|&d| d < packages.len() && !kept[d]),
+            );
+        }
+    };
+    let mut in_base = vec![false; packages.len()];
+    install(
+        &mut in_base,
+        (0..packages.len())
+            .filter(|&i| packages[i].essential)
+            .collect(),
+    );
+    let mut kept = in_base.clone();
+    install(
+        &mut kept,
+        closure
+            .required()
+            .filter_map(|(id, _)| package_of(id))
+            .collect(),
+    );
+    let tree = &side.tree;
+    let (mut bytes, mut files) = (0u64, 0u32);
+    for id in tree.iter() {
+        let node = tree.node(id);
+        if node.kind == EntryKind::Dir {
+            continue;
+        }
+        let keep = closure
+            .items
+            .get(&id)
+            .is_some_and(|i| i.sure != Sure::Optional)
+            || match package_of(id) {
+                Some(p) => kept[p],
+                // Owned by no package: what a base carries stays; what a
+                // build left (caches, sources, toolchains, dependencies
+                // outside the closure) goes.
+                None => matches!(side.facts(id).bucket, Bucket::Other | Bucket::OsPackage),
+            };
+        if keep {
+            bytes += node.size;
+            files += u32::from(node.kind == EntryKind::File);
+        }
+    }
+    // `packages` is sorted by name.
+    let names = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (0..packages.len())
+            .filter(|&i| keep(i))
+            .map(|i| packages[i].name.clone())
+            .collect()
+    };
+    Some(OnBase {
+        manager,
+        base_packages: names(&|i| in_base[i]),
+        packages: names(&|i| kept[i] && !in_base[i]),
+        bytes,
+        files,
+    })
 }
 
 /// What kind of app, in a few words ("static Go 1.19.8 binary").

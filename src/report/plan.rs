@@ -182,6 +182,15 @@ pub fn write_text(
             owners.join(", ")
         )?;
     }
+    if let Some(b) = &plan.on_base {
+        writeln!(
+            out,
+            "  on its own base        {:>10}  {:<11} {}",
+            format!("≈ {}", size(b.bytes)),
+            plural(u64::from(b.files), "file", "files"),
+            on_base_line(b)
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "Base        {}", plan.base)?;
     writeln!(out, "Dockerfile")?;
@@ -221,6 +230,34 @@ pub fn write_text(
     Ok(())
 }
 
+/// "a minimal dpkg base (95 packages) + 12 packages: a, b, c … and the rest of the closure".
+fn on_base_line(b: &crate::analysis::plan::OnBase) -> String {
+    const SHOWN: usize = 6;
+    let mut s = format!(
+        "a minimal {} base ({}) + {}",
+        b.manager,
+        plural(b.base_packages.len() as u64, "package", "packages"),
+        plural(b.packages.len() as u64, "package", "packages")
+    );
+    if !b.packages.is_empty() {
+        s.push_str(" (");
+        s.push_str(
+            &b.packages
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        if b.packages.len() > SHOWN {
+            s.push_str(&format!(", +{} more", b.packages.len() - SHOWN));
+        }
+        s.push(')');
+    }
+    s.push_str(" + the rest of the closure");
+    s
+}
+
 pub fn write_markdown(
     out: &mut impl Write,
     a: &Analysed,
@@ -243,6 +280,14 @@ pub fn write_markdown(
         percent(removable, image_bytes),
         size(plan.runtime_bytes())
     )?;
+    if let Some(b) = &plan.on_base {
+        writeln!(
+            out,
+            "On its own base (a final stage from the same distribution): ≈ **{}** — {}.\n",
+            size(b.bytes),
+            on_base_line(b)
+        )?;
+    }
     writeln!(out, "| needs | bytes | files |\n|---|---:|---:|")?;
     for (part, n, bytes) in parts(c, &a.tree) {
         writeln!(out, "| {} | {} | {} |", part.label(), size(bytes), n)?;
@@ -276,7 +321,7 @@ struct Doc<'a> {
     entrypoint: EntryDoc,
     closure: ClosureDoc,
     gaps: &'a [crate::analysis::closure::Gap],
-    prediction: PredictionDoc,
+    prediction: PredictionDoc<'a>,
     base: &'a str,
     dockerfile: &'a str,
     gate_failure: Option<&'a str>,
@@ -348,12 +393,13 @@ struct ItemDoc {
 }
 
 #[derive(Serialize)]
-struct PredictionDoc {
+struct PredictionDoc<'a> {
     image_bytes: u64,
     runtime_bytes: u64,
     removable_bytes: u64,
     removable_files: u64,
     buckets: Vec<BucketDoc>,
+    on_base: Option<&'a crate::analysis::plan::OnBase>,
 }
 
 #[derive(Serialize)]
@@ -441,6 +487,7 @@ pub fn write_json(
                     top_owners,
                 })
                 .collect(),
+            on_base: plan.on_base.as_ref(),
         },
         base: &plan.base,
         dockerfile: &plan.dockerfile,

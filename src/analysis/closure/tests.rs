@@ -543,3 +543,88 @@ fn each_machine_searches_its_own_multiarch_directory() {
         assert!(p.contains(&format!("/{lib}")), "{triplet}: {p:?}");
     }
 }
+
+/// The runtime on the image's own base: the base's packages (Essential or
+/// Priority required, with their dependencies), the packages the closure's
+/// files come from (with theirs), the closure, and what no package owns
+/// that a base carries; a toolchain, an unrelated package and build caches
+/// stay behind.
+#[test]
+fn on_its_own_base_a_runtime_installs_what_the_closure_needs() {
+    let status = "Package: base-files\nStatus: install ok installed\nPriority: required\nEssential: yes\nDepends: libbase\n\n\
+Package: libbase\nStatus: install ok installed\nPriority: optional\n\n\
+Package: libc6\nStatus: install ok installed\nPriority: optional\nDepends: libgcc-s1\n\n\
+Package: libgcc-s1\nStatus: install ok installed\nPriority: optional\n\n\
+Package: gcc\nStatus: install ok installed\nPriority: optional\nDepends: libc6\n\n\
+Package: unrelated\nStatus: install ok installed\nPriority: optional\n";
+    let mut img = glibc_base()
+        .kept("var/lib/dpkg/status", status)
+        .kept("var/lib/dpkg/info/base-files.list", "/etc\n/etc/os-release\n")
+        .file("etc/os-release")
+        .kept("var/lib/dpkg/info/libbase.list", "/usr/lib/libbase.so\n")
+        .file("usr/lib/libbase.so")
+        .kept(
+            "var/lib/dpkg/info/libc6.list",
+            "/usr/lib/x86_64-linux-gnu/libc.so.6\n/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n/usr/share/doc/libc6/copyright\n",
+        )
+        .file("usr/share/doc/libc6/copyright")
+        .kept("var/lib/dpkg/info/libgcc-s1.list", "/usr/lib/libgcc_s.so.1\n")
+        .file("usr/lib/libgcc_s.so.1")
+        .kept("var/lib/dpkg/info/gcc.list", "/usr/bin/gcc\n")
+        .file("usr/bin/gcc")
+        .kept("var/lib/dpkg/info/unrelated.list", "/usr/bin/unrelated\n")
+        .file("usr/bin/unrelated")
+        .file("etc/passwd")
+        .file("var/cache/apt/pkgcache.bin")
+        .file("src/main.c")
+        .elf(
+            "app",
+            dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+        );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let tree = std::sync::Arc::new(tree);
+    let plan = crate::analysis::plan::plan(
+        &image,
+        std::sync::Arc::clone(&tree),
+        &crate::analysis::Rules::builtin(),
+    );
+    let b = plan.on_base.expect("a dpkg image has a base");
+    assert_eq!(b.manager, "dpkg");
+    assert_eq!(b.base_packages, ["base-files", "libbase"]);
+    assert_eq!(b.packages, ["libc6", "libgcc-s1"]);
+    // Every file but gcc and unrelated (with their database records), the
+    // apt cache and the source.
+    let gone = [
+        "usr/bin/gcc",
+        "var/lib/dpkg/info/gcc.list",
+        "usr/bin/unrelated",
+        "var/lib/dpkg/info/unrelated.list",
+        "var/cache/apt/pkgcache.bin",
+        "src/main.c",
+    ];
+    let gone: u64 = gone
+        .iter()
+        .map(|p| tree.node(tree.lookup(p.as_bytes()).unwrap()).size)
+        .sum();
+    assert_eq!(b.bytes, tree.total_size() - gone);
+    let files = tree
+        .iter()
+        .filter(|&id| tree.node(id).kind == EntryKind::File)
+        .count() as u32;
+    assert_eq!(b.files, files - 6);
+
+    // Without a package database there is no base to speak of.
+    let mut img = glibc_base().elf(
+        "app",
+        dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+    );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let plan = crate::analysis::plan::plan(
+        &image,
+        std::sync::Arc::new(tree),
+        &crate::analysis::Rules::builtin(),
+    );
+    assert_eq!(plan.on_base, None);
+}
