@@ -40,12 +40,20 @@ pub fn build(plan: &Plan, image: &Image, tree: &FileTree) -> PlanViews {
         } else {
             gone as f64 * 100.0 / total as f64
         };
-        format!(
+        let mut s = format!(
             "{} of {} would go (−{pct:.1}%) · runtime {}",
             format::size(gone),
             format::size(total),
             format::size(plan.runtime_bytes())
-        )
+        );
+        if let Some(b) = &plan.on_base {
+            s.push_str(&format!(
+                " · on its own {} base {}",
+                b.manager,
+                format::size(b.bytes)
+            ));
+        }
+        s
     };
     let needs_summary = match c.program {
         Some(p) => format!(
