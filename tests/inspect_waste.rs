@@ -225,3 +225,34 @@ fn a_closed_pipe_is_quiet_other_write_errors_are_not() {
     assert!(err.contains("writing output"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// `inspect --json` is indented and leaves each layer's entries out unless
+/// asked: `--entries` lists them all, `--max-entries N` at most N.
+#[test]
+fn inspect_json_lists_entries_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tar");
+    std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
+    let p = p.to_str().unwrap();
+    let entries = |args: &[&str]| -> (String, Vec<usize>) {
+        let (code, json, err) = run_cli(args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let layers = v["layers"].as_array().unwrap();
+        for l in layers {
+            assert!(l["entry_count"].as_u64().unwrap() > 0);
+        }
+        let n = layers
+            .iter()
+            .map(|l| l["entries"].as_array().unwrap().len())
+            .collect();
+        (json, n)
+    };
+    let (json, none) = entries(&["inspect", "--json", p]);
+    assert_eq!(none, [0, 0, 0]);
+    assert!(json.lines().count() > 20, "indented: {json}");
+    let (_, all) = entries(&["inspect", "--json", "--entries", p]);
+    assert_eq!(all, [7, 2, 2]);
+    let (_, capped) = entries(&["inspect", "--json", "--max-entries", "1", p]);
+    assert_eq!(capped, [1, 1, 1]);
+}

@@ -33,7 +33,8 @@ pub fn write_text(
     Ok(())
 }
 
-/// The whole model as one line of JSON (`stagediff.inspect/v1`).
+/// The whole model as indented JSON (`stagediff.inspect/v1`); layers list
+/// their entries up to `max_entries` each (`None`: all).
 pub fn write_json(
     out: &mut impl Write,
     analysed: &Analysed,
@@ -47,7 +48,7 @@ pub fn write_json(
         failures,
         max_entries,
     );
-    serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
     writeln!(out)
 }
 
@@ -74,11 +75,11 @@ fn summary(
     writeln!(out, "Platform   {}", escape_str(&image.platform()))?;
     writeln!(
         out,
-        "Size       {} ({} bytes) in {} layers, {} files",
+        "Size       {} ({} bytes) in {}, {}",
         format::size(image.size()),
         image.size(),
-        image.layers.len(),
-        tree.file_count()
+        format::plural(image.layers.len() as u64, "layer", "layers"),
+        format::plural(u64::from(tree.file_count()), "file", "files")
     )?;
     writeln!(
         out,

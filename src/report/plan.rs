@@ -509,6 +509,6 @@ pub fn write_json(
             load_command: x.load_command(),
         }),
     };
-    serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
     writeln!(out)
 }
