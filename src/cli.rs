@@ -29,8 +29,9 @@ pub struct LoadArgs {
     /// Skip checking layer diff_ids and blob digests.
     #[arg(long, global = true)]
     pub no_verify: bool,
-    /// Platform to pick from multi-platform images (os/arch[/variant]).
-    #[arg(long, global = true, value_name = "OS/ARCH")]
+    /// Platform to pick from multi-platform images (os/arch[/variant]); an
+    /// image of another platform is refused.
+    #[arg(long, global = true, value_name = "OS/ARCH", value_parser = parse_platform)]
     pub platform: Option<String>,
     /// Config file (rules, keys).
     #[arg(long, global = true, value_name = "FILE")]
@@ -134,7 +135,11 @@ pub struct InspectArgs {
     /// Emit JSON (schema stagediff.inspect/v1).
     #[arg(long)]
     pub json: bool,
-    /// Entries per layer in the JSON output (`all` by default; 0 for none).
+    /// List every layer's entries in the JSON output (left out by default:
+    /// a big image has hundreds of thousands).
+    #[arg(long)]
+    pub entries: bool,
+    /// List at most N entries per layer in the JSON output (implies --entries).
     #[arg(long, value_name = "N")]
     pub max_entries: Option<usize>,
     /// Fail (exit 1) when the layers store more than SIZE (e.g. 20MB) that
@@ -192,12 +197,33 @@ pub struct DemoArgs {
 /// references.
 pub use crate::cmd::demo_pair;
 
+/// `os/arch[/variant]`, each part non-empty, lowercase as OCI writes them.
+fn parse_platform(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split('/').collect();
+    let ok = (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("a platform is OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm64/v8".into())
+    }
+}
+
 impl InspectArgs {
     fn options(&self) -> anyhow::Result<cmd::inspect::InspectOptions> {
         Ok(cmd::inspect::InspectOptions {
             image: self.image.clone(),
             json: self.json,
-            max_entries: self.max_entries,
+            // None lists them all.
+            max_entries: match (self.entries, self.max_entries) {
+                (_, Some(n)) => Some(n),
+                (true, None) => None,
+                (false, None) => Some(0),
+            },
             gate: WasteGate::parse(self.max_wasted.as_deref(), self.min_efficiency)
                 .map_err(anyhow::Error::msg)?,
         })

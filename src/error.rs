@@ -24,7 +24,7 @@ impl Error {
 /// What went wrong, without the image name (it is added by [`Error`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorKind {
-    #[error("cannot read {what}: {source}")]
+    #[error("cannot read {what}: {}", io_text(source))]
     Io {
         what: String,
         #[source]
@@ -60,10 +60,15 @@ pub enum ErrorKind {
     NoSuchImage(String),
     #[error("no manifest for platform {wanted} (available: {available})")]
     NoPlatform { wanted: String, available: String },
-    #[error(
-        "cannot reach the Docker daemon at {endpoint}: is it running? set DOCKER_HOST ({detail})"
-    )]
-    DaemonUnreachable { endpoint: String, detail: String },
+    #[error("cannot reach the {engine} at {endpoint}: is it running? {hint} ({detail})")]
+    DaemonUnreachable {
+        /// "Docker daemon" or "Podman API service".
+        engine: &'static str,
+        endpoint: String,
+        /// How to start it or point elsewhere.
+        hint: &'static str,
+        detail: String,
+    },
     #[error("image not found in the daemon at {endpoint}")]
     NotInDaemon { endpoint: String },
     #[error("daemon error: {0}")]
@@ -80,6 +85,31 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// whatever a message forgot to escape. Every stderr line goes through here.
 pub fn stderr_line(msg: &str) -> String {
     format!("stagediff: {}", crate::escape::line(msg))
+}
+
+/// An I/O error in the same words whichever call failed: the system's
+/// message without Rust's "(os error N)", and a bare error kind (which Rust
+/// words "entity not found") as the system would word it.
+pub(crate) fn io_text(e: &io::Error) -> String {
+    if e.get_ref().is_some() {
+        // A message of its own.
+        return e.to_string();
+    }
+    match e.kind() {
+        io::ErrorKind::NotFound => return "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => return "permission denied".into(),
+        _ => {}
+    }
+    let s = e.to_string();
+    let s = match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => &s[..i],
+        _ => &s,
+    };
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// Makes a message from a library (tar, a decoder, serde, the daemon) safe
@@ -100,6 +130,24 @@ pub(crate) fn detail(msg: impl std::fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_read_the_same_whatever_made_them() {
+        let os = io::Error::from_raw_os_error(libc::ENOENT);
+        let bare = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(io_text(&os), "no such file or directory");
+        assert_eq!(io_text(&bare), io_text(&os));
+        assert_eq!(
+            io_text(&io::Error::from_raw_os_error(libc::EACCES)),
+            "permission denied"
+        );
+        assert_eq!(
+            io_text(&io::Error::from_raw_os_error(libc::EISDIR)),
+            "is a directory"
+        );
+        let own = io::Error::new(io::ErrorKind::NotFound, "blob sha256:x is missing");
+        assert_eq!(io_text(&own), "blob sha256:x is missing");
+    }
 
     /// Every kind of load error, built with hostile names in each field,
     /// prints as one line without a raw control or bidi character.
@@ -147,7 +195,9 @@ mod tests {
                 available: s(),
             },
             ErrorKind::DaemonUnreachable {
+                engine: "Docker daemon",
                 endpoint: s(),
+                hint: "set DOCKER_HOST",
                 detail: s(),
             },
             ErrorKind::NotInDaemon { endpoint: s() },

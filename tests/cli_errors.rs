@@ -255,7 +255,7 @@ fn hostile_names_are_never_printed_raw() {
     );
     for args in [
         vec!["inspect", p.as_str()],
-        vec!["inspect", "--json", p.as_str()],
+        vec!["inspect", "--json", "--entries", p.as_str()],
     ] {
         let out = stagediff(&args);
         assert_eq!(
@@ -294,7 +294,7 @@ fn daemon_down_names_the_socket() {
     assert!(
         e.contains(
             "cannot reach the Docker daemon at unix:///nonexistent/stagediff-test/docker.sock"
-        ) && e.contains("is it running? set DOCKER_HOST"),
+        ) && e.contains("is it running? start dockerd, or set DOCKER_HOST"),
         "{e}"
     );
     assert!(
@@ -305,8 +305,18 @@ fn daemon_down_names_the_socket() {
 
 #[test]
 fn missing_path_and_bad_references() {
-    let e = fails("./no/such/archive.tar");
-    assert!(e.contains("No such file") || e.contains("not found"), "{e}");
+    // The same words whichever form names the missing file.
+    for reference in [
+        "./no/such/archive.tar",
+        "docker-archive:./no/such/archive.tar",
+    ] {
+        let e = fails(reference);
+        assert!(
+            e.trim_end()
+                .ends_with("cannot read ./no/such/archive.tar: no such file or directory"),
+            "{e}"
+        );
+    }
     let d = tempfile::tempdir().unwrap();
     let e = fails(&format!("oci:{}", d.path().join("nope").display()));
     assert!(e.contains("nope"), "{e}");
@@ -318,7 +328,7 @@ fn missing_path_and_bad_references() {
 fn reads_an_archive_from_stdin() {
     let archive = docker_legacy(&simple_layers(), "t:1");
     let mut child = Command::new(env!("CARGO_BIN_EXE_stagediff"))
-        .args(["inspect", "--json", "-"])
+        .args(["inspect", "--json", "--entries", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -342,4 +352,34 @@ fn reads_an_archive_from_stdin() {
     assert_eq!(doc["image"]["source"], "stdin");
     assert_eq!(doc["image"]["size"], 4 + 70_000);
     assert_eq!(doc["layers"][1]["entries"][0]["path"], "/app");
+}
+
+/// `--platform` is OS/ARCH[/VARIANT], and an image of another platform is
+/// refused in one line, as an index without it is.
+#[test]
+fn a_platform_the_image_lacks_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "x.tar", &docker_legacy(&simple_layers(), "x:1"));
+    let run = |platform: &str| {
+        let out = stagediff(&["inspect", "--platform", platform, &p]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    };
+    let (code, err) = run("linux/amd64");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run("linux/arm64");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no manifest for platform linux/arm64 (available: linux/amd64)"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for bad in ["linux", "linux/", "Linux/AMD64", "a/b/c/d"] {
+        let (code, err) = run(bad);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("a platform is OS/ARCH[/VARIANT]"),
+            "{bad}: {err}"
+        );
+    }
 }

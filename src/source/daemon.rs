@@ -35,6 +35,24 @@ fn endpoint(podman: bool) -> String {
         .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
 }
 
+/// What `podman://` and plain names talk to, in messages.
+fn engine_name(podman: bool) -> &'static str {
+    if podman {
+        "Podman API service"
+    } else {
+        "Docker daemon"
+    }
+}
+
+/// How to get the engine answering, in messages.
+fn engine_hint(podman: bool) -> &'static str {
+    if podman {
+        "start it with `podman system service`"
+    } else {
+        "start dockerd, or set DOCKER_HOST to the daemon to use"
+    }
+}
+
 fn connect(endpoint: &str) -> Result<Docker, bollard::errors::Error> {
     if let Some(path) = endpoint.strip_prefix("unix://") {
         Docker::connect_with_unix(path, TIMEOUT_SECS, API_DEFAULT_VERSION)
@@ -76,7 +94,9 @@ impl Session {
         };
         let unreachable = |detail: String| {
             err(ErrorKind::DaemonUnreachable {
+                engine: engine_name(podman),
                 endpoint: endpoint.clone(),
+                hint: engine_hint(podman),
                 detail: crate::error::detail(detail),
             })
         };
@@ -110,7 +130,9 @@ pub(super) fn load(
     } = Session::open(reference, podman)?;
     let unreachable = |detail: String| {
         err(ErrorKind::DaemonUnreachable {
+            engine: engine_name(podman),
             endpoint: endpoint.clone(),
+            hint: engine_hint(podman),
             detail: crate::error::detail(detail),
         })
     };
@@ -179,4 +201,34 @@ pub(super) fn reread(
         ))
     };
     archive::reread_stream(open, None, again, tap).map_err(err)
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+
+    #[test]
+    fn podman_is_not_told_about_docker() {
+        let msg = |podman| {
+            ErrorKind::DaemonUnreachable {
+                engine: engine_name(podman),
+                endpoint: endpoint(podman),
+                hint: engine_hint(podman),
+                detail: "refused".into(),
+            }
+            .to_string()
+        };
+        let p = msg(true);
+        assert!(
+            p.starts_with("cannot reach the Podman API service at unix://"),
+            "{p}"
+        );
+        assert!(
+            p.contains("podman system service") && !p.contains("DOCKER"),
+            "{p}"
+        );
+        let d = msg(false);
+        assert!(d.starts_with("cannot reach the Docker daemon at "), "{d}");
+        assert!(d.contains("DOCKER_HOST"), "{d}");
+    }
 }

@@ -187,6 +187,43 @@ pub fn load_ref(
     opts: &LoadOptions,
     progress: &LoadProgress,
 ) -> Result<Image, Error> {
+    let image = load_any(reference, r, opts, progress)?;
+    // A single-platform image is what it is: one of another platform than
+    // the one asked for is refused, as a multi-platform index without it is.
+    if let Some(wanted) = opts.platform.as_deref() {
+        let have = image.platform();
+        if !same_platform(&have, wanted) {
+            return Err(Error::new(
+                reference,
+                ErrorKind::NoPlatform {
+                    wanted: wanted.to_string(),
+                    available: have,
+                },
+            ));
+        }
+    }
+    Ok(image)
+}
+
+/// `os/arch[/variant]` against what was asked: the variant counts only
+/// when both name one (a config often leaves it out).
+fn same_platform(have: &str, wanted: &str) -> bool {
+    let mut h = have.split('/');
+    let mut w = wanted.split('/');
+    h.next() == w.next()
+        && h.next() == w.next()
+        && match (h.next(), w.next()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+}
+
+fn load_any(
+    reference: &str,
+    r: &ImageRef,
+    opts: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<Image, Error> {
     use crate::image::SourceKind as K;
     let wrap = |k: ErrorKind| Error::new(reference, k);
     match r {
@@ -223,6 +260,17 @@ pub fn load_ref(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_platform_matches_on_os_and_arch_and_a_variant_both_name() {
+        assert!(same_platform("linux/amd64", "linux/amd64"));
+        assert!(same_platform("linux/arm64/v8", "linux/arm64"));
+        assert!(same_platform("linux/arm", "linux/arm/v7"));
+        assert!(same_platform("linux/arm/v7", "linux/arm/v7"));
+        assert!(!same_platform("linux/arm/v6", "linux/arm/v7"));
+        assert!(!same_platform("linux/amd64", "linux/arm64"));
+        assert!(!same_platform("windows/amd64", "linux/amd64"));
+    }
 
     #[test]
     fn parses_reference_forms() {
