@@ -90,3 +90,26 @@ fn completions_and_the_man_page_come_from_the_same_definitions() {
     let (code, _, err) = run_cli(&["completions", "tcsh"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// With stdout not a terminal (a file, a pipe), the TUI's place is taken by
+/// the text report of `inspect` (one image) or `diff` (two), with no escape
+/// code in it, and stderr says so.
+#[test]
+fn without_a_terminal_the_tui_prints_the_report_instead() {
+    let (code, out, err) = run_cli(&[DEMO_MULTI]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Image "), "{out}");
+    assert!(
+        err.contains("`stagediff inspect`'s report instead of the TUI"),
+        "{err}"
+    );
+    let (code, out, err) = run_cli(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("BEFORE "), "{}", &out[..out.len().min(300)]);
+    assert!(out.contains("Eliminated"), "{out}");
+    assert!(
+        err.contains("`stagediff diff`'s report instead of the TUI"),
+        "{err}"
+    );
+    assert!(!out.contains('\x1b'), "an escape code in the report");
+}

@@ -1,14 +1,65 @@
 //! `stagediff [BEFORE [AFTER]]`: the TUI. A broken config stops here,
 //! before the terminal is taken, with the same message `diff` and
-//! `inspect` give.
+//! `inspect` give. With stdout not a terminal (`stagediff A B > out.txt`,
+//! `| less`) the TUI's escape codes would land in the file, so the text
+//! report goes there instead, and stderr says so.
 
-use super::{Common, Config};
+use super::{Common, Config, OutputFormat};
 
 /// Runs the TUI; returns the exit code.
 pub fn run(images: Vec<String>, common: &Common) -> anyhow::Result<i32> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return report_instead(images, common);
+    }
     let config = Config::read(common)?;
     let keys = config.keys()?;
     // Config-file rules only: `diff --rules` is a report option.
     let rules = config.rules(None)?;
     crate::ui::run(images, common.load.clone(), keys, rules).map_err(anyhow::Error::msg)
+}
+
+/// What the TUI would show, as the text report of `diff` (two images) or
+/// `inspect` (one).
+fn report_instead(images: Vec<String>, common: &Common) -> anyhow::Result<i32> {
+    let mut images = images.into_iter();
+    let (first, second) = (images.next(), images.next());
+    let (command, code) = match (first, second) {
+        (Some(image), None) => (
+            "inspect",
+            super::inspect::run(
+                &super::inspect::InspectOptions {
+                    image,
+                    json: false,
+                    max_entries: Some(0),
+                    gate: Default::default(),
+                },
+                common,
+            )?,
+        ),
+        (Some(before), Some(after)) => (
+            "diff",
+            super::diff::run(
+                &super::diff::DiffOptions {
+                    before,
+                    after,
+                    format: OutputFormat::Text,
+                    gate: Default::default(),
+                    rules: None,
+                    top: 10,
+                    paths: false,
+                },
+                common,
+            )?,
+        ),
+        (None, _) => anyhow::bail!("no image to open"),
+    };
+    eprintln!(
+        "{}",
+        crate::error::stderr_line(&format!(
+            "stdout is not a terminal, so this is `stagediff {command}`'s report \
+             instead of the TUI"
+        ))
+    );
+    Ok(code)
 }
