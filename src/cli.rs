@@ -268,10 +268,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Demo(args)) => {
             let format = OutputFormat::pick(args.json, args.markdown);
             if format == OutputFormat::Text {
-                let (before, after) = demo_pair();
+                let (before, after) = cmd::find_demo_pair()?;
                 cmd::tui::run(vec![before, after], &common)
             } else {
-                cmd::diff::run(&cmd::diff::DiffOptions::demo(format), &common)
+                cmd::diff::run(&cmd::diff::DiffOptions::demo(format)?, &common)
             }
         }
         None => {
@@ -291,7 +291,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 );
             }
             let images = if cli.images.is_empty() {
-                let (b, a) = demo_pair();
+                let (b, a) = cmd::find_demo_pair()?;
                 vec![b, a]
             } else {
                 cli.images

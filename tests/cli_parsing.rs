@@ -113,3 +113,55 @@ fn without_a_terminal_the_tui_prints_the_report_instead() {
     );
     assert!(!out.contains('\x1b'), "an escape code in the report");
 }
+
+/// The demo pair is looked for beside the binary and through
+/// STAGEDIFF_DEMO_DIR, not only where the source tree was at build time:
+/// the reference the report names says which copy was read.
+#[test]
+fn the_demo_pair_is_found_beside_the_binary_or_where_the_env_says() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(bin.join("demo")).unwrap();
+    let exe = bin.join("stagediff");
+    std::fs::copy(env!("CARGO_BIN_EXE_stagediff"), &exe).unwrap();
+    for f in ["single.docker.tar.zst", "multi.docker.tar.zst"] {
+        std::fs::copy(src.join(f), bin.join("demo").join(f)).unwrap();
+    }
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for f in ["single.docker.tar.zst", "multi.docker.tar.zst"] {
+        std::fs::copy(src.join(f), elsewhere.join(f)).unwrap();
+    }
+    let before = |env: Option<&std::path::Path>| {
+        let mut c = std::process::Command::new(&exe);
+        c.args(["demo", "--json"])
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
+            .env_remove("STAGEDIFF_DEMO_DIR");
+        if let Some(d) = env {
+            c.env("STAGEDIFF_DEMO_DIR", d);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["before"]["reference"].as_str().unwrap().to_string()
+    };
+    let beside = before(None);
+    assert!(
+        beside.starts_with(&format!("docker-archive:{}", bin.join("demo").display())),
+        "{beside}"
+    );
+    let env = before(Some(&elsewhere));
+    assert!(
+        env.starts_with(&format!("docker-archive:{}", elsewhere.display())),
+        "{env}"
+    );
+}

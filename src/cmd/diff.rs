@@ -24,9 +24,9 @@ pub struct DiffOptions {
 
 impl DiffOptions {
     /// `stagediff demo --json|--markdown`: the bundled pair, no gate.
-    pub fn demo(format: OutputFormat) -> DiffOptions {
-        let (before, after) = super::demo_pair();
-        DiffOptions {
+    pub fn demo(format: OutputFormat) -> anyhow::Result<DiffOptions> {
+        let (before, after) = super::find_demo_pair()?;
+        Ok(DiffOptions {
             before,
             after,
             format,
@@ -34,7 +34,7 @@ impl DiffOptions {
             rules: None,
             top: 10,
             paths: false,
-        }
+        })
     }
 }
 

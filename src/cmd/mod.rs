@@ -68,22 +68,75 @@ pub(crate) fn one_line(e: crate::Error) -> anyhow::Error {
     anyhow::Error::msg(e.to_string())
 }
 
+/// Where the demo pair may be, first found wins: `$STAGEDIFF_DEMO_DIR`;
+/// beside the binary (`demo/`, `../share/stagediff/demo`, as `cargo
+/// install` or a package would put it); the XDG data directories
+/// (`stagediff/demo`); and the source tree the binary was built from.
+pub fn demo_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("STAGEDIFF_DEMO_DIR") {
+        dirs.push(PathBuf::from(d));
+    }
+    if let Some(bin) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(PathBuf::from))
+    {
+        dirs.push(bin.join("demo"));
+        dirs.push(bin.join("../share/stagediff/demo"));
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        Some(d) => dirs.push(PathBuf::from(d).join("stagediff/demo")),
+        None => dirs.extend(home.map(|h| h.join(".local/share/stagediff/demo"))),
+    }
+    let data_dirs = std::env::var("XDG_DATA_DIRS")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "/usr/local/share:/usr/share".into());
+    for d in data_dirs.split(':').filter(|d| !d.is_empty()) {
+        dirs.push(PathBuf::from(d).join("stagediff/demo"));
+    }
+    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo"));
+    dirs
+}
+
+const DEMO_FILES: [&str; 2] = ["single.docker.tar.zst", "multi.docker.tar.zst"];
+
+/// The first of [`demo_dirs`] that holds both demo images, or an error that
+/// lists where it looked.
+pub fn find_demo_pair() -> anyhow::Result<(String, String)> {
+    let dirs = demo_dirs();
+    let found = dirs
+        .iter()
+        .find(|d| DEMO_FILES.iter().all(|f| d.join(f).is_file()));
+    match found {
+        Some(dir) => Ok((
+            format!("docker-archive:{}", dir.join(DEMO_FILES[0]).display()),
+            format!("docker-archive:{}", dir.join(DEMO_FILES[1]).display()),
+        )),
+        None => anyhow::bail!(
+            "the demo pair ({} and {}) is in none of: {}; set STAGEDIFF_DEMO_DIR to the \
+             directory that holds it (assets/demo in the source tree)",
+            DEMO_FILES[0],
+            DEMO_FILES[1],
+            dirs.iter()
+                .map(|d| crate::escape::escape_str(&d.display().to_string()).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Paths of the bundled demo pair (single-stage, multi-stage), as image
-/// references.
+/// references: where [`find_demo_pair`] finds it, else the source tree's.
 pub fn demo_pair() -> (String, String) {
-    let dir = std::env::var_os("STAGEDIFF_DEMO_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo"));
-    (
-        format!(
-            "docker-archive:{}",
-            dir.join("single.docker.tar.zst").display()
-        ),
-        format!(
-            "docker-archive:{}",
-            dir.join("multi.docker.tar.zst").display()
-        ),
-    )
+    find_demo_pair().unwrap_or_else(|_| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+        (
+            format!("docker-archive:{}", dir.join(DEMO_FILES[0]).display()),
+            format!("docker-archive:{}", dir.join(DEMO_FILES[1]).display()),
+        )
+    })
 }
 
 /// Writes `bytes` to stdout; `false` when the reader closed the pipe.
