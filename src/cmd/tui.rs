@@ -9,11 +9,12 @@ use super::{Common, Config, OutputFormat};
 /// Runs the TUI; returns the exit code.
 pub fn run(images: Vec<String>, common: &Common) -> anyhow::Result<i32> {
     use std::io::IsTerminal;
+    let config = Config::read(common)?;
+    // A broken key map is an error whether or not the TUI gets to draw.
+    let keys = config.keys()?;
     if !std::io::stdout().is_terminal() {
         return report_instead(images, common);
     }
-    let config = Config::read(common)?;
-    let keys = config.keys()?;
     // Config-file rules only: `diff --rules` is a report option.
     let rules = config.rules(None)?;
     crate::ui::run(images, common.load.clone(), keys, rules).map_err(anyhow::Error::msg)
