@@ -16,6 +16,8 @@ pub struct CompareViews {
     pub union: UiTree,
     pub eliminated: UiTree,
     pub audit: UiTree,
+    /// The first screen.
+    pub overview: super::overview::PairOverview,
 }
 
 pub fn mark_of(s: Status) -> Mark {
@@ -344,5 +346,6 @@ pub fn build(cmp: &Comparison) -> CompareViews {
         union: union_tree(cmp),
         eliminated: eliminated_tree(cmp),
         audit: audit_tree(cmp),
+        overview: super::overview::PairOverview::of(cmp),
     }
 }

@@ -59,6 +59,10 @@ impl Model {
                 }
             }
             Command::Filter => {
+                // The filter narrows a tree: from the overview, the tree.
+                if self.screen == Screen::Overview {
+                    self.screen = Screen::Tree;
+                }
                 self.editing_filter = true;
                 self.focus = Pane::Tree;
             }
@@ -91,6 +95,10 @@ impl Model {
                     self.scope = Some((i, self.layers[i].selected));
                     self.rescope();
                 }
+            }
+            Command::ViewOverview => {
+                self.screen = Screen::Overview;
+                self.focus = Pane::Tree;
             }
             Command::ViewTree => {
                 self.screen = Screen::Tree;

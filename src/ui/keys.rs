@@ -38,6 +38,7 @@ pub enum Command {
     Sort,
     LayerOnly,
     LayerAggregate,
+    ViewOverview,
     ViewTree,
     ViewEliminated,
     ViewAudit,
@@ -104,6 +105,12 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         "layer_aggregate",
         &["ctrl+a"],
         "tree shows everything up to the selected layer",
+    ),
+    (
+        Command::ViewOverview,
+        "view_overview",
+        &["0"],
+        "overview: the answer at a glance (the first screen)",
     ),
     (Command::ViewTree, "view_tree", &["1"], "tree view"),
     (

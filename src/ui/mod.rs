@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod model;
+pub mod overview;
 pub mod pane;
 pub mod plan;
 pub mod tree;

@@ -42,6 +42,8 @@ impl Slot {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
+    /// The first screen: the answer at a glance.
+    Overview,
     Tree,
     Eliminated,
     Audit,
@@ -82,6 +84,10 @@ pub struct Model {
     /// Screen 3: findings and what ships (comparison); what the entrypoint
     /// needs (one image).
     pub audit: Option<TreePane>,
+    /// The comparison at a glance (screen 0), once it is in.
+    pub pair_overview: Option<super::overview::PairOverview>,
+    /// One image's prediction at a glance (screen 0), once the plan is in.
+    pub plan_overview: Option<super::overview::PlanOverview>,
     pub size: (u16, u16),
     /// False under NO_COLOR: marks and modifiers only.
     pub color: bool,
@@ -109,7 +115,7 @@ impl Model {
         Model {
             slots,
             keys,
-            screen: Screen::Tree,
+            screen: Screen::Overview,
             focus: Pane::Tree,
             help: false,
             filter: String::new(),
@@ -126,6 +132,8 @@ impl Model {
             plan: None,
             eliminated: None,
             audit: None,
+            pair_overview: None,
+            plan_overview: None,
             size: (100, 30),
             color: true,
             now,
@@ -158,6 +166,7 @@ impl Model {
             Screen::Tree => self.main.as_ref(),
             Screen::Eliminated => self.eliminated.as_ref(),
             Screen::Audit => self.audit.as_ref(),
+            Screen::Overview => None,
         }
     }
 
@@ -167,6 +176,7 @@ impl Model {
             Screen::Tree => self.main.as_mut(),
             Screen::Eliminated => self.eliminated.as_mut(),
             Screen::Audit => self.audit.as_mut(),
+            Screen::Overview => None,
         }
     }
 
@@ -185,6 +195,7 @@ impl Model {
     /// explorer, and the Eliminated and Audit screens fill in.
     pub(super) fn on_compared(&mut self, c: Compared) {
         let cmp = Arc::new(c.comparison);
+        self.pair_overview = Some(c.views.overview);
         let both = Origins {
             files: [
                 Some((0, TreeRef::Before(cmp.clone()))),
@@ -254,6 +265,7 @@ impl Model {
         needs.summary = Some(views.needs_summary);
         self.eliminated = Some(would_go);
         self.audit = Some(needs);
+        self.plan_overview = Some(views.overview);
         self.plan = Some(plan);
         self.refresh_filter();
     }

@@ -3,7 +3,7 @@
 use super::{sort_name, RenderRef, Theme};
 use crate::escape::escape_str;
 use crate::ui::keys::Command;
-use crate::ui::model::Model;
+use crate::ui::model::{Model, Screen};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -44,29 +44,40 @@ impl Widget for Hints<'_> {
                     .and_then(|b| b.keys.first())
                     .map(|k| k.to_string())
             };
-            let groups: Vec<(Vec<Command>, String)> = vec![
-                (vec![Command::Quit], "quit".into()),
-                (vec![Command::Help], "help".into()),
-                (vec![Command::FocusNext], "focus".into()),
-                (vec![Command::Filter], "filter".into()),
-                (
-                    vec![Command::CycleStatus],
-                    format!("status:{}", model.status_filter.name()),
-                ),
-                (vec![Command::Sort], format!("sort:{}", sort_name(model))),
-                (
-                    vec![Command::LayerOnly, Command::LayerAggregate],
-                    "layer/all".into(),
-                ),
-                (
-                    vec![
-                        Command::ViewTree,
-                        Command::ViewEliminated,
-                        Command::ViewAudit,
-                    ],
-                    "views".into(),
-                ),
-            ];
+            let views = (
+                vec![
+                    Command::ViewOverview,
+                    Command::ViewTree,
+                    Command::ViewEliminated,
+                    Command::ViewAudit,
+                ],
+                "views".to_string(),
+            );
+            // The overview has nothing to move through, filter or sort.
+            let groups: Vec<(Vec<Command>, String)> = if model.screen == Screen::Overview {
+                vec![
+                    (vec![Command::Quit], "quit".into()),
+                    (vec![Command::Help], "help".into()),
+                    views,
+                ]
+            } else {
+                vec![
+                    (vec![Command::Quit], "quit".into()),
+                    (vec![Command::Help], "help".into()),
+                    (vec![Command::FocusNext], "focus".into()),
+                    (vec![Command::Filter], "filter".into()),
+                    (
+                        vec![Command::CycleStatus],
+                        format!("status:{}", model.status_filter.name()),
+                    ),
+                    (vec![Command::Sort], format!("sort:{}", sort_name(model))),
+                    (
+                        vec![Command::LayerOnly, Command::LayerAggregate],
+                        "layer/all".into(),
+                    ),
+                    views,
+                ]
+            };
             for (commands, label) in groups {
                 let keys: Vec<String> = commands.iter().filter_map(|&c| first(c)).collect();
                 if !keys.is_empty() {
