@@ -59,13 +59,13 @@ fn loading() {
 
 #[test]
 fn explorer() {
-    let m = loaded(vec![single_stage()], (100, 30));
+    let m = loaded_tree(vec![single_stage()], (100, 30));
     insta::assert_snapshot!(render(&m).backend());
 }
 
 #[test]
 fn explorer_layer_only() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
     key(&mut m, KeyCode::Down);
@@ -97,7 +97,7 @@ fn help_overlay() {
 
 #[test]
 fn small_terminal() {
-    let m = loaded(vec![single_stage()], (60, 20));
+    let m = loaded_tree(vec![single_stage()], (60, 20));
     insta::assert_snapshot!(render(&m).backend());
 }
 
@@ -126,7 +126,7 @@ fn file_names_are_escaped() {
 
 #[test]
 fn no_color_keeps_marks() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     m.color = false;
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
@@ -185,7 +185,7 @@ fn audit_view() {
 
 #[test]
 fn compare_small_terminal() {
-    let m = compared((60, 20));
+    let m = compared_tree((60, 20));
     insta::assert_snapshot!(render(&m).backend());
 }
 
@@ -278,5 +278,23 @@ fn details_name_binaries_and_say_why() {
         let mut m = planned(scripted(), (120, 40));
         select(&mut m, path);
         insta::assert_snapshot!(name, render(&m).backend());
+    }
+}
+
+/// The first screen of a comparison and of one image, at the smallest
+/// common terminal and a large one.
+#[test]
+fn overview() {
+    for size in [(80, 24), (200, 60)] {
+        let m = compared(size);
+        insta::assert_snapshot!(
+            format!("overview_compare_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
+        let m = planned(single_stage_app(), size);
+        insta::assert_snapshot!(
+            format!("overview_image_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
     }
 }

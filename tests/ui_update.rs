@@ -90,7 +90,7 @@ fn load_error_is_kept_for_the_screen() {
 
 #[test]
 fn moving_expanding_and_collapsing() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     assert_eq!(m.focus, Pane::Tree);
     assert_eq!(selected_path(&m), "app");
     key(&mut m, KeyCode::Char('j'));
@@ -124,7 +124,7 @@ fn moving_expanding_and_collapsing() {
 
 #[test]
 fn path_filter_opens_matches_and_esc_clears() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     let all = visible_paths(&m);
     key(&mut m, KeyCode::Char('/'));
     assert!(m.editing_filter);
@@ -179,7 +179,7 @@ fn status_filter_cycles() {
 
 #[test]
 fn sort_by_size_puts_the_biggest_first() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Char('s'));
     assert_eq!(m.sort, Sort::Size);
     assert_eq!(visible_paths(&m)[0], "usr");
@@ -189,7 +189,7 @@ fn sort_by_size_puts_the_biggest_first() {
 
 #[test]
 fn tab_cycles_focus_and_layers_scope_the_tree() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     assert_eq!(m.focus, Pane::Layers(0));
     update(
@@ -240,7 +240,7 @@ fn build(m: &mut Model) -> Action {
 
 #[test]
 fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     update(&mut m, press(KeyCode::Tab));
     // A burst of three moves (layer 3 → 2 → 1 → 0) before any result.
     update(&mut m, press(KeyCode::Up));
@@ -290,7 +290,7 @@ fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
 
 #[test]
 fn layer_only_marks_deletions() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
     key(&mut m, KeyCode::Down);
@@ -333,7 +333,7 @@ fn mark_of(m: &Model, path: &str) -> stagediff::ui::tree::Mark {
 #[test]
 fn directories_summarise_their_subtree() {
     use stagediff::ui::tree::Mark;
-    let m = compared((110, 32));
+    let m = compared_tree((110, 32));
     // Wholly eliminated subtrees read as eliminated, all the way up.
     assert_eq!(mark_of(&m, "usr"), Mark::Eliminated);
     assert_eq!(mark_of(&m, "usr/lib/go-1.19"), Mark::Eliminated);
@@ -362,7 +362,7 @@ fn directories_summarise_their_subtree() {
 
 #[test]
 fn status_filter_keeps_ancestors_of_matches_open() {
-    let mut m = compared((110, 40));
+    let mut m = compared_tree((110, 40));
     // Close everything first: the filter must open the way to matches.
     let p = m.main.as_mut().unwrap();
     p.expanded.iter_mut().skip(1).for_each(|e| *e = false);
@@ -421,7 +421,7 @@ fn help_swallows_keys_until_closed() {
 
 #[test]
 fn mouse_wheel_scrolls_and_click_selects() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     let tree = m.areas().tree.unwrap();
     let at = |kind, row| MouseEvent {
         kind,
@@ -466,7 +466,7 @@ fn keys_from_config_apply() {
 
 #[test]
 fn comparison_fills_the_views() {
-    let mut m = compared((110, 32));
+    let mut m = compared_tree((110, 32));
     assert!(m.comparison.is_some());
     assert_eq!(m.pane().unwrap().tree.sides, 2);
     // f → eliminated: only eliminated paths (and their directories) stay.
@@ -692,7 +692,7 @@ fn a_comparison_asks_for_no_plan_and_ignores_one() {
 
 #[test]
 fn the_closure_is_known_for_the_whole_tree_only() {
-    let m = planned(scripted(), (100, 30));
+    let m = planned_tree(scripted(), (100, 30));
     let origin = |p: &stagediff::ui::app::TreePane| p.origins.files[0].clone().unwrap().1;
     let whole = origin(m.main.as_ref().unwrap());
     assert!(m.closure_for(&whole).is_some());

@@ -81,7 +81,7 @@ impl Widget for Hints<'_> {
             for (commands, label) in groups {
                 let keys: Vec<String> = commands.iter().filter_map(|&c| first(c)).collect();
                 if !keys.is_empty() {
-                    spans.push(key(keys.join("/")));
+                    spans.push(key(join_keys(&keys)));
                     spans.push(text(format!(" {label}  ")));
                 }
             }
@@ -90,6 +90,23 @@ impl Widget for Hints<'_> {
             }
         }
         buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    }
+}
+
+/// `0-3` for a run of consecutive digit keys (the views), else `a/b/c`.
+fn join_keys(keys: &[String]) -> String {
+    let digits: Option<Vec<u32>> = keys
+        .iter()
+        .map(|k| match k.as_bytes() {
+            [d] => char::from(*d).to_digit(10),
+            _ => None,
+        })
+        .collect();
+    match digits {
+        Some(d) if d.len() > 2 && d.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{}-{}", keys[0], keys[keys.len() - 1])
+        }
+        _ => keys.join("/"),
     }
 }
 
@@ -148,5 +165,20 @@ impl Widget for Help<'_> {
             theme.dim(),
         ));
         Paragraph::new(lines).render_ref(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_keys;
+
+    #[test]
+    fn consecutive_digits_read_as_a_range() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_keys(&k(&["0", "1", "2", "3"])), "0-3");
+        assert_eq!(join_keys(&k(&["1", "2", "3"])), "1-3");
+        assert_eq!(join_keys(&k(&["0", "2", "3"])), "0/2/3");
+        assert_eq!(join_keys(&k(&["1", "2"])), "1/2");
+        assert_eq!(join_keys(&k(&["ctrl+l", "ctrl+a"])), "ctrl+l/ctrl+a");
     }
 }

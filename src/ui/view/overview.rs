@@ -806,3 +806,67 @@ impl Ctx<'_> {
         rows
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_cuts_with_an_ellipsis() {
+        let line = Line::from(vec![Span::raw("abc"), Span::raw("defgh")]);
+        assert_eq!(clip(line.clone(), 8).to_string(), "abcdefgh");
+        assert_eq!(clip(line.clone(), 6).to_string(), "abcde…");
+        assert_eq!(clip(line.clone(), 3).to_string(), "ab…");
+        assert_eq!(clip(line, 4).to_string(), "abc…");
+    }
+
+    #[test]
+    fn fit_drops_extra_then_spacers_bottom_first() {
+        let rows = vec![
+            Row::new(Line::raw("answer"), 0),
+            Row::new(Line::raw("extra 1"), EXTRA),
+            spacer(),
+            Row::new(Line::raw("extra 2"), EXTRA),
+            Row::new(Line::raw("detail"), 4),
+            spacer(),
+            Row::new(Line::raw("next"), 0),
+        ];
+        assert_eq!(fit(&rows, 7), vec![true; 7]);
+        assert_eq!(
+            fit(&rows, 5),
+            vec![true, false, true, false, true, true, true]
+        );
+        assert_eq!(
+            fit(&rows, 4),
+            vec![true, false, true, false, true, false, true]
+        );
+        assert_eq!(
+            fit(&rows, 2),
+            vec![true, false, false, false, false, false, true]
+        );
+        // Rows that never give way stay, even past the height (clipped).
+        assert_eq!(fit(&rows, 1).iter().filter(|&&k| k).count(), 2);
+    }
+
+    #[test]
+    fn owners_say_the_most_that_fits() {
+        let o = |label: &str, short: &str, bytes| Share {
+            label: label.into(),
+            short: short.into(),
+            bytes,
+        };
+        let owners = [
+            o("Go 1.19 (golang-1.19-go)", "Go 1.19", 2_000_000),
+            o("libc6 2.36", "libc6", 1_000_000),
+        ];
+        assert_eq!(
+            owners_text(&owners, 0, 80),
+            "Go 1.19 (golang-1.19-go) 2 MB, libc6 2.36 1 MB"
+        );
+        assert_eq!(owners_text(&owners, 0, 30), "Go 1.19 2 MB, libc6 1 MB");
+        assert_eq!(owners_text(&owners, 3, 30), "Go 1.19, libc6, +3 more");
+        assert_eq!(owners_text(&owners, 3, 21), "Go 1.19 2 MB, +4 more");
+        assert_eq!(owners_text(&owners, 3, 20), "Go 1.19, libc6, +3 …");
+        assert_eq!(owners_text(&owners, 3, 8), "Go 1.19…");
+    }
+}
