@@ -111,6 +111,8 @@ pub struct LayerBar {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageOverview {
     pub bytes: u64,
+    /// Bytes the squashed filesystem shows.
+    pub visible: u64,
     pub files: u32,
     pub platform: String,
     /// Every layer, biggest first.
@@ -375,6 +377,7 @@ impl ImageOverview {
             .collect();
         ImageOverview {
             bytes: a.image.size(),
+            visible: a.tree.total_size(),
             files: a.tree.file_count(),
             platform: escape_str(&a.image.platform()).into_owned(),
             layers,

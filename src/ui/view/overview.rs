@@ -55,8 +55,12 @@ impl Row {
 /// Spacers give way after the extra detail ([`EXTRA`]) and before
 /// anything else.
 const SPACER: u8 = 8;
-/// Rows that only add detail (more paths, small directories): first to go.
+/// Rows that only add detail (small directories and layers, the largest
+/// files gone): they go before spacers.
 const EXTRA: u8 = 9;
+/// Detail of detail (more wasted paths, the prediction's smaller buckets):
+/// the first to go.
+const EXTRA_FIRST: u8 = 10;
 
 fn spacer() -> Row {
     Row::new(Line::raw(""), SPACER)
@@ -67,7 +71,7 @@ fn spacer() -> Row {
 fn fit(rows: &[Row], height: usize) -> Vec<bool> {
     let mut keep = vec![true; rows.len()];
     let mut n = rows.len();
-    for level in (1..=EXTRA).rev() {
+    for level in (1..=EXTRA_FIRST).rev() {
         for i in (0..rows.len()).rev() {
             if n <= height {
                 return keep;
@@ -662,7 +666,7 @@ impl Ctx<'_> {
         for p in o.wasted_paths.iter().skip(1) {
             rows.push(Row::new(
                 Line::from(vec![self.label(""), Span::styled(describe(p), theme.dim())]),
-                8,
+                EXTRA_FIRST,
             ));
         }
         if o.wasted_more > 0 && o.wasted_paths.len() > 1 {
@@ -677,7 +681,7 @@ impl Ctx<'_> {
                         theme.dim(),
                     ),
                 ]),
-                EXTRA,
+                EXTRA_FIRST,
             ));
         }
         rows.push(spacer());
@@ -688,14 +692,17 @@ impl Ctx<'_> {
             .max()
             .unwrap_or(0)
             .min(self.w / 2);
-        let visible: u64 = o.dirs.iter().map(|d| d.1).sum::<u64>().max(1);
         for (i, (path, bytes)) in o.dirs.iter().enumerate() {
             let mut spans = vec![
                 self.label(if i == 0 { "Directories" } else { "" }),
                 Span::raw(format!("{:<pw$} ", format::truncate(path, pw))),
-                Span::raw(format!("{:>10}  ", format::size(*bytes))),
+                Span::raw(format!(
+                    "{:>10} {:>6} ",
+                    format::size(*bytes),
+                    format::percent(*bytes, o.visible)
+                )),
             ];
-            spans.extend(bar(theme, *bytes, visible, bw, Style::new()));
+            spans.extend(bar(theme, *bytes, o.visible, bw, Style::new()));
             let drop = match i {
                 0 => 0,
                 1 | 2 => 4,
@@ -785,7 +792,7 @@ impl Ctx<'_> {
         for (i, b) in p.buckets.iter().enumerate() {
             // Indented under the prediction.
             let label = format!("  {}", b.bucket);
-            let drop = if i == 0 { 7 } else { EXTRA };
+            let drop = if i == 0 { 7 } else { EXTRA_FIRST };
             rows.push(self.bucket_row(i, &label, b, p.removable_bytes, drop));
         }
         if let Some((manager, bytes)) = p.on_base {
@@ -800,7 +807,7 @@ impl Ctx<'_> {
                         theme.dim(),
                     ),
                 ]),
-                EXTRA,
+                EXTRA_FIRST,
             ));
         }
         rows
