@@ -274,13 +274,19 @@ impl PairOverview {
             .iter()
             .filter(|&id| !b.tree.node(id).is_dir() && b.facts(id).status == Status::Eliminated)
             .collect();
-        gone.sort_by(|&x, &y| {
+        let biggest_first = |x: &NodeId, y: &NodeId| {
             b.tree
-                .node(y)
+                .node(*y)
                 .size
-                .cmp(&b.tree.node(x).size)
-                .then(x.cmp(&y))
-        });
+                .cmp(&b.tree.node(*x).size)
+                .then(x.cmp(y))
+        };
+        // Only the first few need sorting.
+        if gone.len() > TOP_FILES {
+            gone.select_nth_unstable_by(TOP_FILES, biggest_first);
+            gone.truncate(TOP_FILES);
+        }
+        gone.sort_by(biggest_first);
         let largest_gone = gone
             .into_iter()
             .take(TOP_FILES)
