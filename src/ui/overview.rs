@@ -80,19 +80,48 @@ pub struct PairOverview {
     /// The largest eliminated files: path (escaped), bytes, and what owns
     /// it (the tree's badge: `toolchain go1.19`, `pkg libc6`, `cache`).
     pub largest_gone: Vec<(String, u64, Option<String>)>,
-    /// Packages of BEFORE gone from AFTER: how many, of how many, the
-    /// biggest (escaped names); `None` when BEFORE has no package database.
-    pub packages_gone: Option<(usize, usize, Vec<(String, u64)>)>,
+    /// `None` when BEFORE has no package database.
+    pub packages_gone: Option<PackagesGone>,
     pub moved: Tally,
     pub carried: Tally,
     pub changed: Tally,
     pub added: Tally,
     /// Audit findings by kind, in the audit's order.
     pub findings: Vec<FindingLine>,
-    /// What AFTER's entrypoint needs and never uses, when its closure is
-    /// known: needed bytes, never-used bytes and files, the biggest owners
-    /// of what is never used.
-    pub unused: Option<(u64, u64, u32, Vec<Share>)>,
+    /// When AFTER's closure is known.
+    pub unused: Option<NeverUsed>,
+}
+
+/// Packages of BEFORE gone from AFTER.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackagesGone {
+    pub gone: usize,
+    /// BEFORE's packages.
+    pub of: usize,
+    /// The biggest gone: escaped name, bytes.
+    pub biggest: Vec<(String, u64)>,
+}
+
+/// What AFTER's entrypoint needs and never uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeverUsed {
+    pub needed: u64,
+    pub bytes: u64,
+    pub files: u32,
+    /// The biggest owners of what is never used.
+    pub owners: Vec<Share>,
+}
+
+/// A path whose lower versions are hidden.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wasted {
+    /// Escaped, `/`-prefixed.
+    pub path: String,
+    pub bytes: u64,
+    /// The (lowest) layer that wrote a hidden version.
+    pub layer: u32,
+    pub hidden_by: u32,
+    pub deleted: bool,
 }
 
 /// One layer as a bar.
@@ -119,9 +148,8 @@ pub struct ImageOverview {
     pub layers: Vec<LayerBar>,
     pub wasted: u64,
     pub efficiency: f64,
-    /// The biggest wasted paths: path (escaped), bytes, the layer that
-    /// wrote it, the layer that hid it, and whether it was deleted.
-    pub wasted_paths: Vec<(String, u64, u32, u32, bool)>,
+    /// The biggest wasted paths.
+    pub wasted_paths: Vec<Wasted>,
     /// Wasted paths beyond those named.
     pub wasted_more: usize,
     /// The largest directories (escaped, `/`-prefixed), biggest first.
@@ -215,12 +243,15 @@ impl PairOverview {
         let packages_gone = (!cmp.before.packages.is_empty()).then(|| {
             let mut gone = cmp.eliminated_packages();
             gone.sort_by(|x, y| y.bytes.cmp(&x.bytes).then_with(|| x.name.cmp(&y.name)));
-            let names = gone
-                .iter()
-                .take(TOP_NAMES)
-                .map(|p| (p.name.clone(), p.bytes))
-                .collect();
-            (gone.len(), cmp.before.packages.len(), names)
+            PackagesGone {
+                gone: gone.len(),
+                of: cmp.before.packages.len(),
+                biggest: gone
+                    .iter()
+                    .take(TOP_NAMES)
+                    .map(|p| (p.name.clone(), p.bytes))
+                    .collect(),
+            }
         });
         let moved = Tally {
             bytes: t.moved_bytes,
@@ -265,8 +296,12 @@ impl PairOverview {
                     bytes: s.bytes,
                 })
                 .collect();
-            let needed = super::compare::needed_bytes(cmp).unwrap_or(0);
-            (needed, u.bytes, u.files, owners)
+            NeverUsed {
+                needed: super::compare::needed_bytes(cmp).unwrap_or(0),
+                bytes: u.bytes,
+                files: u.files,
+                owners,
+            }
         });
         let b = &cmp.before;
         let mut gone: Vec<NodeId> = b
@@ -371,14 +406,12 @@ impl ImageOverview {
             .paths
             .iter()
             .take(TOP_NAMES)
-            .map(|p| {
-                (
-                    crate::image::entry::display_path(&p.path),
-                    p.bytes,
-                    p.written_in.first().copied().unwrap_or(0),
-                    p.hidden_by,
-                    p.deleted,
-                )
+            .map(|p| Wasted {
+                path: crate::image::entry::display_path(&p.path),
+                bytes: p.bytes,
+                layer: p.written_in.first().copied().unwrap_or(0),
+                hidden_by: p.hidden_by,
+                deleted: p.deleted,
             })
             .collect();
         ImageOverview {

@@ -391,7 +391,7 @@ impl Ctx<'_> {
             rows.push(Row::new(Line::from(spans), EXTRA));
         }
         rows.push(spacer());
-        if let Some((gone, of, biggest)) = &o.packages_gone {
+        if let Some(crate::ui::overview::PackagesGone { gone, of, biggest }) = &o.packages_gone {
             let mut spans = vec![
                 self.label("Packages gone"),
                 Span::raw(format!("{gone} of BEFORE's {}", format::count(*of as u64))),
@@ -465,7 +465,13 @@ impl Ctx<'_> {
                 ));
             }
         }
-        if let Some((needed, bytes, files, owners)) = &o.unused {
+        if let Some(crate::ui::overview::NeverUsed {
+            needed,
+            bytes,
+            files,
+            owners,
+        }) = &o.unused
+        {
             let mut spans = vec![self.label("Never used")];
             if *files == 0 && *bytes == 0 {
                 spans.push(Span::styled(
@@ -649,14 +655,14 @@ impl Ctx<'_> {
             ),
             Span::raw(format!(" · {:.1} % efficient", o.efficiency * 100.0)),
         ];
-        let describe = |p: &(String, u64, u32, u32, bool)| {
+        let describe = |p: &crate::ui::overview::Wasted| {
             format!(
                 "{} {} (layer {}, {} by {})",
-                p.0,
-                format::size(p.1),
-                p.2,
-                if p.4 { "deleted" } else { "overwritten" },
-                p.3
+                p.path,
+                format::size(p.bytes),
+                p.layer,
+                if p.deleted { "deleted" } else { "overwritten" },
+                p.hidden_by
             )
         };
         if let Some(p) = o.wasted_paths.first() {
