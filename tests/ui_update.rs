@@ -754,8 +754,71 @@ fn audit_splits_after_into_needed_and_never_used() {
             })
             .collect()
     };
-    assert_eq!(under("/app"), vec!["needed by the entrypoint · 1 path"]);
-    assert_eq!(under("/etc/passwd"), vec!["never used · 1 file"]);
+    // Each file under exactly one group of the split, and once more under
+    // what ships (every file of AFTER, by bucket and owner).
+    assert_eq!(
+        under("/app"),
+        vec![
+            "ships: other · 2 files",
+            "needed by the entrypoint · 1 path"
+        ]
+    );
+    assert_eq!(
+        under("/etc/passwd"),
+        vec!["ships: other · 2 files", "never used · 1 file"]
+    );
+}
+
+#[test]
+fn audit_leaves_open_on_the_files_that_ship() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('3'));
+    let p = m.pane().unwrap();
+    let t = &p.tree;
+    let cmp = m.comparison.as_ref().unwrap();
+    let mut files = Vec::new();
+    for &g in &t.node(0).children {
+        if !t.node(g).shown_name().starts_with("ships: ") {
+            continue;
+        }
+        for &o in &t.node(g).children {
+            let owner = t.node(o);
+            assert!(
+                !owner.children.is_empty(),
+                "{} opens on its files",
+                owner.shown_name()
+            );
+            // The owner's bytes are its files' bytes.
+            let sum: u64 = owner
+                .children
+                .iter()
+                .map(|&f| t.node(f).size[0].unwrap_or(0))
+                .sum();
+            assert_eq!(Some(sum), owner.size[0], "{}", owner.shown_name());
+            for &f in &owner.children {
+                // Each leaf is a file of AFTER, whose details can be shown.
+                let id = t.node(f).origin[0].expect("a node of AFTER");
+                assert_eq!(
+                    cmp.after.display_path(id),
+                    String::from_utf8_lossy(&t.node(f).name)
+                );
+                files.push(cmp.after.display_path(id));
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(files, vec!["/app", "/etc/passwd"]);
+    // Opened with keys: the owner row expands onto its file.
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "passwd");
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        visible_paths(&m)
+            .iter()
+            .any(|p| p.starts_with("ships: ") && p.ends_with("//etc/passwd")),
+        "{:?}",
+        visible_paths(&m)
+    );
 }
 
 #[test]
