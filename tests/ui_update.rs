@@ -158,7 +158,7 @@ fn path_filter_opens_matches_and_esc_clears() {
 
 #[test]
 fn status_filter_cycles() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = compared((100, 30));
     let order: Vec<StatusFilter> = (0..5)
         .map(|_| {
             key(&mut m, KeyCode::Char('f'));
@@ -175,6 +175,57 @@ fn status_filter_cycles() {
             StatusFilter::All
         ]
     );
+}
+
+#[test]
+fn one_images_status_filter_is_for_a_layers_changes() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    let screen = |m: &Model| lines(&render(m)).join("\n");
+    // The whole tree has no statuses: f says where it works, and the hint
+    // bar does not offer it.
+    assert!(!screen(&m).contains("status:"), "{}", screen(&m));
+    let all = visible_paths(&m);
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_filter, StatusFilter::All);
+    assert_eq!(visible_paths(&m), all);
+    assert!(
+        screen(&m).contains("f filters a layer's own changes"),
+        "{}",
+        screen(&m)
+    );
+    // The next key clears the message.
+    key(&mut m, KeyCode::Char('j'));
+    assert!(!screen(&m).contains("f filters a layer's own changes"));
+    // A layer's own changes: added, changed, deleted — never moved.
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    assert!(screen(&m).contains("f status:all"), "{}", screen(&m));
+    let order: Vec<StatusFilter> = (0..4)
+        .map(|_| {
+            key(&mut m, KeyCode::Char('f'));
+            m.status_filter
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            StatusFilter::Eliminated,
+            StatusFilter::Changed,
+            StatusFilter::Added,
+            StatusFilter::All
+        ]
+    );
+    key(&mut m, KeyCode::Char('f'));
+    assert!(screen(&m).contains("status:deleted"), "{}", screen(&m));
+    assert_eq!(visible_paths(&m), vec!["tmp", "tmp/scratch.txt"]);
+    // Back to everything up to the layer: the filter goes with the statuses.
+    ctrl(&mut m, 'a');
+    assert_eq!(m.status_filter, StatusFilter::All);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.scope, None);
+    assert_eq!(visible_paths(&m), all);
 }
 
 #[test]

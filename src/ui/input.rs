@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 
 impl Model {
     pub(super) fn command(&mut self, c: Command) {
+        self.flash = None;
         if self.help {
             // The overlay swallows everything but its own close keys.
             if matches!(c, Command::Help | Command::Cancel) {
@@ -67,7 +68,19 @@ impl Model {
                 self.focus = Pane::Tree;
             }
             Command::CycleStatus => {
-                self.status_filter = self.status_filter.next();
+                if !self.status_applies() {
+                    // One image's tree has no statuses; a layer's changes do.
+                    self.flash = Some(
+                        "f filters a layer's own changes: Tab to the layers, pick one, ctrl+l"
+                            .into(),
+                    );
+                    return;
+                }
+                self.status_filter = if self.compare() {
+                    self.status_filter.next()
+                } else {
+                    self.status_filter.next_in_layer()
+                };
                 self.refresh_filter();
             }
             Command::Sort => {
@@ -112,7 +125,7 @@ impl Model {
                 self.focus = Pane::Tree;
             }
             Command::Cancel => {
-                if !self.filter.is_empty() || self.status_filter != StatusFilter::All {
+                if !self.filter.is_empty() || self.effective_status() != StatusFilter::All {
                     self.filter.clear();
                     self.status_filter = StatusFilter::All;
                     self.refresh_filter();

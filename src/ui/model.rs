@@ -97,6 +97,9 @@ pub struct Model {
     /// A one-line message for the hint bar (e.g. a comparison that is not
     /// available yet).
     pub notice: Option<String>,
+    /// A one-line answer to the last key (why it did nothing), gone at the
+    /// next key.
+    pub flash: Option<String>,
 }
 
 impl Model {
@@ -140,6 +143,7 @@ impl Model {
             quit: false,
             effects: Vec::new(),
             notice: None,
+            flash: None,
         }
     }
 
@@ -338,10 +342,35 @@ impl Model {
         }
     }
 
+    /// Whether the status filter means something for the tree on screen:
+    /// always for a comparison; for one image only on a layer's own
+    /// changes (its whole tree has no statuses).
+    pub fn status_applies(&self) -> bool {
+        self.compare() || (self.scope.is_some() && self.layer_mode == LayerMode::Only)
+    }
+
+    /// The status filter's name: a comparison's words, or a layer's
+    /// (`deleted` rather than `eliminated`).
+    pub fn status_name(&self) -> &'static str {
+        match self.status_filter {
+            StatusFilter::Eliminated if !self.compare() => "deleted",
+            s => s.name(),
+        }
+    }
+
+    /// The status filter the trees apply: none where it means nothing.
+    pub(super) fn effective_status(&self) -> StatusFilter {
+        if self.status_applies() {
+            self.status_filter
+        } else {
+            StatusFilter::All
+        }
+    }
+
     pub(super) fn refresh_filter(&mut self) {
         let (text, status, sort, h) = (
             self.filter.clone(),
-            self.status_filter,
+            self.effective_status(),
             self.sort,
             self.tree_height(),
         );
@@ -353,6 +382,12 @@ impl Model {
     /// Asks for the tree of the selected layer. The squash runs in the
     /// background; its result comes back as [`Action::Scoped`].
     pub(super) fn rescope(&mut self) {
+        // Leaving one image's layer changes: the status filter has nothing
+        // left to filter, so it goes (the whole tree shows whole).
+        if !self.status_applies() && self.status_filter != StatusFilter::All {
+            self.status_filter = StatusFilter::All;
+            self.refresh_filter();
+        }
         let Some((slot, layer)) = self.scope else {
             self.scope_job.clear();
             self.scoped = None;
@@ -402,12 +437,12 @@ impl Model {
             let mut pane = TreePane::new(s.tree, Origins::own(slot, s.files), title);
             pane.set_filter(
                 &self.filter.clone(),
-                self.status_filter,
+                self.effective_status(),
                 self.sort,
                 self.tree_height(),
             );
             if self.filter.is_empty()
-                && self.status_filter == StatusFilter::All
+                && self.effective_status() == StatusFilter::All
                 && mode == LayerMode::Only
             {
                 // A layer's changes are few: show them all.

@@ -327,6 +327,15 @@ impl StatusFilter {
         }
     }
 
+    /// The next filter for one image's layer changes, which are added,
+    /// changed or deleted, never moved.
+    pub fn next_in_layer(self) -> StatusFilter {
+        match self.next() {
+            StatusFilter::Moved => StatusFilter::All,
+            s => s,
+        }
+    }
+
     pub fn mark(self) -> Option<Mark> {
         match self {
             StatusFilter::All => None,

@@ -67,8 +67,14 @@ impl Widget for Hints<'_> {
                     (vec![Command::FocusNext], "focus".into()),
                     (vec![Command::Filter], "filter".into()),
                     (
-                        vec![Command::CycleStatus],
-                        format!("status:{}", model.status_filter.name()),
+                        // Only where statuses exist (one image: a layer's
+                        // own changes).
+                        if model.status_applies() {
+                            vec![Command::CycleStatus]
+                        } else {
+                            Vec::new()
+                        },
+                        format!("status:{}", model.status_name()),
                     ),
                     (vec![Command::Sort], format!("sort:{}", sort_name(model))),
                     (
@@ -86,6 +92,9 @@ impl Widget for Hints<'_> {
                 }
             }
             if let Some(n) = &model.notice {
+                spans.insert(0, Span::styled(format!("{n}  "), theme.fg(Color::Yellow)));
+            }
+            if let Some(n) = &model.flash {
                 spans.insert(0, Span::styled(format!("{n}  "), theme.fg(Color::Yellow)));
             }
         }
