@@ -161,6 +161,14 @@ fn the_overview_reaches_ratatui_escaped() {
     assert!(s.contains("/d\\x1b[31m "), "{s}");
     assert!(s.contains("/w\\x9bx 10 B"), "{s}");
     assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+    // The wasted list of the layer, in its details.
+    let mut m = m;
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    let s = screen(&m);
+    assert!(s.contains("deleted in 1  /w\\x9bx"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
     // A comparison: the largest files gone, the largest carried.
     let after = image(
         "evil:after",

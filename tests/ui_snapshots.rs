@@ -298,3 +298,27 @@ fn overview() {
         );
     }
 }
+
+/// One image's layers: a Wasted column, and with the layers focused the
+/// details of the selected layer — its whole command and what of it later
+/// layers hide.
+#[test]
+fn explorer_layer_details() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    let s = lines(&t).join("\n");
+    assert!(s.contains("Layers IMAGE · wasted · ctrl+a"), "{s}");
+    assert!(s.contains("wasted   932 B of it hidden by later"), "{s}");
+    assert!(s.contains("922 B rewritten in 1  /etc/passwd"), "{s}");
+    assert!(s.contains("10 B deleted in 1"), "{s}");
+    assert_eq!(style_of(&t, "932 B  ADD").fg, Some(Color::Yellow));
+    // Layer 1 wastes nothing but hides what layer 0 wrote.
+    key(&mut m, KeyCode::Down);
+    let s = lines(&render(&m)).join("\n");
+    assert!(s.contains("wasted   0 B of it"), "{s}");
+    assert!(s.contains("hides    932 B of earlier layers"), "{s}");
+    assert!(s.contains("command  RUN apt-get update && apt-get"), "{s}");
+}
