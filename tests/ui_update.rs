@@ -936,3 +936,51 @@ fn files_the_app_may_read_are_listed_apart_and_named_in_the_details() {
     assert!(s.contains("runtime  may read · data files"), "{s}");
     assert!(s.contains("why      Go, Python, Node and Java read"), "{s}");
 }
+
+#[test]
+fn a_layers_statuses_read_as_what_the_layer_did() {
+    let img = image(
+        "x:1",
+        vec![
+            layer(
+                0,
+                "ADD a",
+                vec![dir("etc"), file("etc/a", 5, 1), file("etc/old", 3, 2)],
+            ),
+            layer(
+                1,
+                "ADD b",
+                vec![dir("etc"), file("etc/b", 5, 3), whiteout("etc/old")],
+            ),
+        ],
+    );
+    let mut m = loaded_tree(vec![img], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    ctrl(&mut m, 'l');
+    assert_eq!(m.scope, Some((0, 1)));
+    update(
+        &mut m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )),
+    );
+    let status_of = |m: &mut Model, path: &str| {
+        key(m, KeyCode::Home);
+        while selected_path(m) != path {
+            key(m, KeyCode::Down);
+        }
+        let s = lines(&render(m)).join("\n");
+        s.lines()
+            .find_map(|l| l.split("status   ").nth(1))
+            .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("no status for {path}:\n{s}"))
+    };
+    assert_eq!(status_of(&mut m, "etc"), "unchanged");
+    assert_eq!(status_of(&mut m, "etc/old"), "deleted");
+    assert_eq!(status_of(&mut m, "etc/b"), "added");
+    // A comparison keeps its own words.
+    let mut c = compared_tree((110, 32));
+    key(&mut c, KeyCode::Char('f'));
+    assert!(lines(&render(&c)).join("\n").contains("status:eliminated"));
+}

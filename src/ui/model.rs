@@ -350,12 +350,18 @@ impl Model {
     }
 
     /// The status filter's name: a comparison's words, or a layer's
-    /// (`deleted` rather than `eliminated`).
+    /// (`deleted` rather than `eliminated`, `modified` not `changed`).
     pub fn status_name(&self) -> &'static str {
-        match self.status_filter {
-            StatusFilter::Eliminated if !self.compare() => "deleted",
-            s => s.name(),
+        match self.status_filter.mark() {
+            Some(m) if !self.compare() => m.layer_name(),
+            _ => self.status_filter.name(),
         }
+    }
+
+    /// Whether the tree on screen is one image's layer changes, whose
+    /// statuses read as what the layer did (`deleted`, `unchanged`).
+    pub fn layer_words(&self) -> bool {
+        !self.compare() && self.screen == Screen::Tree && self.scope.is_some()
     }
 
     /// The status filter the trees apply: none where it means nothing.

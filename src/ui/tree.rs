@@ -49,6 +49,16 @@ impl Mark {
         }
     }
 
+    /// The name in one image's layer terms: what a layer did to a path.
+    pub fn layer_name(self) -> &'static str {
+        match self {
+            Mark::Carried => "unchanged",
+            Mark::Eliminated => "deleted",
+            Mark::Changed => "modified",
+            m => m.name(),
+        }
+    }
+
     pub fn from_change(s: ChangeStatus) -> Mark {
         match s {
             ChangeStatus::Added => Mark::Added,

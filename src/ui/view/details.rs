@@ -68,7 +68,14 @@ impl Widget for Details<'_> {
         } else if n.mark != Mark::Plain {
             lines.push(Line::from(vec![
                 key("status"),
-                Span::styled(n.mark.name(), theme.mark(n.mark)),
+                Span::styled(
+                    if model.layer_words() {
+                        n.mark.layer_name()
+                    } else {
+                        n.mark.name()
+                    },
+                    theme.mark(n.mark),
+                ),
             ]));
         }
         if let Some(b) = n.shown_badge() {
