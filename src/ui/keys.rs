@@ -91,7 +91,7 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         Command::CycleStatus,
         "status_filter",
         &["f"],
-        "cycle status filter: all, eliminated, changed, added, moved",
+        "cycle the status filter (one image: a layer's own changes)",
     ),
     (Command::Sort, "sort", &["s"], "sort by name or size"),
     (
