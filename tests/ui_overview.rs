@@ -182,3 +182,19 @@ fn colours_say_what_went_and_that_the_audit_is_clean() {
     assert_eq!(style_at("toolchain").fg, Some(Color::Red));
     assert_eq!(style_at("clean").fg, Some(Color::Green));
 }
+
+#[test]
+fn nothing_eliminated_and_an_empty_image_read_plainly() {
+    // The same image twice: nothing went.
+    let m = compared_pair(multi_stage(), multi_stage(), (80, 24));
+    let s = screen(&m);
+    line_with(&s, &["Eliminated", "nothing: every file of BEFORE is in AFTER"]);
+    line_with(&s, &["Reduction", "0 B (0.0% smaller)"]);
+    line_with(&s, &["Carried", "6.46 MB in 2 files"]);
+    // An image with no layers at all.
+    let m = loaded(vec![image("empty:1", Vec::new())], (80, 24));
+    let s = screen(&m);
+    line_with(&s, &["Size", "0 B in 0 layers", "0 files"]);
+    line_with(&s, &["Wasted", "0 B"]);
+    line_with(&s, &["Prediction"]);
+}

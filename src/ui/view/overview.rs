@@ -349,21 +349,31 @@ impl Ctx<'_> {
     fn pair(&self, o: &PairOverview) -> Vec<Row> {
         let theme = self.theme;
         let mut rows = vec![self.reduction(o.before_bytes, o.after_bytes)];
-        rows.push(Row::new(
-            Line::from(vec![
-                self.label("Eliminated"),
-                Span::styled(
-                    format!(
-                        "{} in {}",
-                        format::size(o.eliminated_bytes),
-                        format::plural(u64::from(o.eliminated_files), "file", "files")
+        if o.buckets.is_empty() {
+            rows.push(Row::new(
+                Line::from(vec![
+                    self.label("Eliminated"),
+                    Span::raw("nothing: every file of BEFORE is in AFTER"),
+                ]),
+                0,
+            ));
+        } else {
+            rows.push(Row::new(
+                Line::from(vec![
+                    self.label("Eliminated"),
+                    Span::styled(
+                        format!(
+                            "{} in {}",
+                            format::size(o.eliminated_bytes),
+                            format::plural(u64::from(o.eliminated_files), "file", "files")
+                        ),
+                        theme.mark(Mark::Eliminated).add_modifier(Modifier::BOLD),
                     ),
-                    theme.mark(Mark::Eliminated).add_modifier(Modifier::BOLD),
-                ),
-                Span::styled(", by bucket and owner:", theme.dim()),
-            ]),
-            0,
-        ));
+                    Span::styled(", by bucket and owner:", theme.dim()),
+                ]),
+                0,
+            ));
+        }
         for (i, b) in o.buckets.iter().enumerate() {
             // The biggest bucket always shows; smaller ones give way last.
             let drop = if i == 0 { 0 } else { 3 };
