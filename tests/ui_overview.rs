@@ -188,7 +188,10 @@ fn nothing_eliminated_and_an_empty_image_read_plainly() {
     // The same image twice: nothing went.
     let m = compared_pair(multi_stage(), multi_stage(), (80, 24));
     let s = screen(&m);
-    line_with(&s, &["Eliminated", "nothing: every file of BEFORE is in AFTER"]);
+    line_with(
+        &s,
+        &["Eliminated", "nothing: every file of BEFORE is in AFTER"],
+    );
     line_with(&s, &["Reduction", "0 B (0.0% smaller)"]);
     line_with(&s, &["Carried", "6.46 MB in 2 files"]);
     // An image with no layers at all.
@@ -197,4 +200,27 @@ fn nothing_eliminated_and_an_empty_image_read_plainly() {
     line_with(&s, &["Size", "0 B in 0 layers", "0 files"]);
     line_with(&s, &["Wasted", "0 B"]);
     line_with(&s, &["Prediction"]);
+}
+
+#[test]
+fn largest_directories_never_count_bytes_twice() {
+    let m = loaded(vec![single_stage_app()], (80, 24));
+    let o = &m.slots[0].loaded().unwrap().overview;
+    let dirs: Vec<&str> = o.dirs.iter().map(|d| d.0.as_str()).collect();
+    assert_eq!(
+        &dirs[..3],
+        &["/usr/lib/go-1.19", "/usr/lib/x86_64-linux-gnu", "/bin"]
+    );
+    for a in &dirs {
+        for b in &dirs {
+            assert!(
+                a == b || !b.starts_with(&format!("{a}/")),
+                "{a} and {b} both listed: {dirs:?}"
+            );
+        }
+    }
+    let listed: u64 = o.dirs.iter().map(|d| d.1).sum();
+    assert!(listed <= o.visible, "{listed} > {}", o.visible);
+    // Biggest first.
+    assert!(o.dirs.windows(2).all(|w| w[0].1 >= w[1].1), "{:?}", o.dirs);
 }
