@@ -984,3 +984,32 @@ fn a_layers_statuses_read_as_what_the_layer_did() {
     key(&mut c, KeyCode::Char('f'));
     assert!(lines(&render(&c)).join("\n").contains("status:eliminated"));
 }
+
+#[test]
+fn ctrl_space_collapses_everything_and_keeps_the_place() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    // Open a deep path by hand and select it.
+    for name in ["usr", "usr/lib", "usr/lib/go-1.19", "usr/lib/go-1.19/src"] {
+        key(&mut m, KeyCode::Home);
+        while selected_path(&m) != name {
+            key(&mut m, KeyCode::Down);
+        }
+        key(&mut m, KeyCode::Right);
+    }
+    key(&mut m, KeyCode::Down);
+    assert_eq!(selected_path(&m), "usr/lib/go-1.19/src/fmt");
+    ctrl(&mut m, ' ');
+    let p = m.pane().unwrap();
+    assert!(
+        p.rows.iter().all(|r| r.depth == 0),
+        "{:?}",
+        visible_paths(&m)
+    );
+    assert_eq!(selected_path(&m), "usr");
+    // Space still opens one directory.
+    key(&mut m, KeyCode::Char(' '));
+    assert!(visible_paths(&m).contains(&"usr/lib".to_string()));
+    // ctrl+o sorts, like s.
+    ctrl(&mut m, 'o');
+    assert_eq!(m.sort, Sort::Size);
+}

@@ -54,6 +54,11 @@ impl Model {
                     p.set_expanded(true, sort, h);
                 }
             }
+            Command::CollapseAll => {
+                if let (Pane::Tree, Some(p)) = (self.focus, self.pane_mut()) {
+                    p.collapse_all(sort, h);
+                }
+            }
             Command::Toggle => {
                 if let (Pane::Tree, Some(p)) = (self.focus, self.pane_mut()) {
                     p.toggle(sort, h);
