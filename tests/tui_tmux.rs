@@ -1,5 +1,5 @@
-//! The real binary in a real terminal (tmux): it opens the demo pair,
-//! navigates, filters, switches views and quits, and the terminal comes
+//! The real binary in a real terminal (tmux): it opens the demo pair on
+//! the overview, navigates, filters, switches views and quits, and the terminal comes
 //! back (main screen, shell prompt). Also: q quits mid-load, SIGTERM and a
 //! panic restore the terminal, and the first frame is drawn at once.
 //!
@@ -176,8 +176,25 @@ fn navigate_filter_and_quit_restores_the_terminal() {
     };
     t.send_literal(&cmd);
     t.send(&["Enter"]);
-    let screen = t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(60));
+    // The first screen answers without a keypress: the overview, with
+    // each bucket, its top owner and the audit verdict.
+    let screen = t.wait_for("Audit ", Duration::from_secs(60));
     assert!(t.alternate_on(), "the TUI runs on the alternate screen");
+    assert!(screen.contains("Overview"), "{screen}");
+    let line = |parts: &[&str]| {
+        screen
+            .lines()
+            .find(|l| parts.iter().all(|p| l.contains(p)))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no line holds {parts:?}:\n{screen}"))
+    };
+    line(&["os-package", "18.34 MB", "libssl3"]);
+    line(&["toolchain", "9.28 MB", "Development headers"]);
+    line(&["Audit", "clean"]);
+    line(&["Next", "2 what went"]);
+    // One key away: the tree.
+    t.send(&["1"]);
+    let screen = t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(5));
     assert!(screen.contains("eliminated"), "{screen}");
     assert!(screen.contains("Layers BEFORE"), "{screen}");
     // Navigate: down twice, open, Tab to the layers and back.
@@ -243,7 +260,7 @@ fn sigterm_restores_the_terminal() {
     };
     t.send_literal(&cmd);
     t.send(&["Enter"]);
-    t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(60));
+    t.wait_for("Audit ", Duration::from_secs(60));
     let shell = t.pane_pid().expect("pane pid");
     // The TUI is the shell's only child.
     let out = Command::new("ps")
@@ -280,7 +297,7 @@ fn panic_restores_the_terminal() {
     };
     t.send_literal(&cmd);
     t.send(&["Enter"]);
-    t.wait_for("Layers BEFORE", Duration::from_secs(5));
+    t.wait_for("Overview", Duration::from_secs(5));
     assert!(t.alternate_on(), "the TUI is up before it panics");
     let screen = t.wait_for("exit=101", Duration::from_secs(30));
     assert!(!t.alternate_on(), "alternate screen left:\n{screen}");

@@ -30,7 +30,7 @@ fn screen(m: &stagediff::ui::Model) -> String {
 
 #[test]
 fn names_commands_and_link_targets_reach_ratatui_escaped() {
-    let mut m = loaded(vec![hostile()], (200, 50));
+    let mut m = loaded_tree(vec![hostile()], (200, 50));
     settle(&mut m);
     let s = screen(&m);
     // The layer's command in the layers pane, the file name in the tree.
@@ -130,4 +130,58 @@ fn the_plan_views_and_binary_details_reach_ratatui_escaped() {
     key(&mut m, KeyCode::Char('3'));
     let s = screen(&m);
     assert!(s.contains("/gone\\x1b[31m"), "{s}");
+}
+
+/// An image whose layer command, directory and deleted file carry controls.
+fn hostile_layers() -> stagediff::image::Image {
+    image(
+        "evil:layers",
+        vec![
+            layer(
+                0,
+                CMD,
+                vec![
+                    dir("d\u{1b}[31m"),
+                    file("d\u{1b}[31m/x", 50, 1),
+                    file("w\u{9b}x", 10, 2),
+                ],
+            ),
+            layer(1, "RUN rm /w*", vec![whiteout("w\u{9b}x")]),
+        ],
+    )
+}
+
+#[test]
+fn the_overview_reaches_ratatui_escaped() {
+    // One image: the largest layer's command, a directory, a wasted path.
+    let m = loaded(vec![hostile_layers()], (200, 50));
+    let s = screen(&m);
+    assert!(s.contains("Layers"), "the overview is on screen: {s}");
+    assert!(s.contains("echo \\x1b]0;pwned\\x07\\x9b31m"), "{s}");
+    assert!(s.contains("/d\\x1b[31m "), "{s}");
+    assert!(s.contains("/w\\x9bx 10 B"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+    // The wasted list of the layer, in its details.
+    let mut m = m;
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    let s = screen(&m);
+    assert!(s.contains("deleted in 1  /w\\x9bx"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+    // A comparison: the largest files gone, the largest carried.
+    let after = image(
+        "evil:after",
+        vec![layer(0, "COPY", vec![file("k\u{1b}[2J", 40, 9)])],
+    );
+    let mut before = hostile_layers();
+    before
+        .layers
+        .push(layer(2, "COPY", vec![file("k\u{1b}[2J", 40, 9)]));
+    let m = compared_pair(before, after, (200, 50));
+    let s = screen(&m);
+    assert!(s.contains("Largest gone"), "{s}");
+    assert!(s.contains("/d\\x1b[31m/x"), "{s}");
+    assert!(s.contains("largest /k\\x1b[2J"), "{s}");
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
 }

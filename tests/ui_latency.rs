@@ -34,26 +34,111 @@ fn spawn_build(m: &mut Model) -> Option<std::thread::JoinHandle<Action>> {
     Some(std::thread::spawn(job))
 }
 
-#[test]
-#[ignore = "needs the Go image of scripts/build-test-images.sh; run by scripts/e2e.sh"]
-fn layer_moves_do_not_block_the_ui_thread() {
+/// The cached Go image `name` (`goapp-single`), or `None` (said, and a
+/// failure under `CI=true`) when it is not built.
+fn go_image(name: &str, test: &str) -> Option<(String, stagediff::image::Image)> {
     let dir = std::env::var_os("STAGEDIFF_FIXTURES")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures-cache").into());
-    let path = dir.join("goapp-single.docker.tar");
-    let path = path.to_str().expect("a UTF-8 fixtures path");
-    if !std::path::Path::new(path).exists() {
+    let path = dir.join(format!("{name}.docker.tar"));
+    let path = path.to_str().expect("a UTF-8 fixtures path").to_string();
+    if !std::path::Path::new(&path).exists() {
         // CI runs this from scripts/e2e.sh after building the images: a
         // missing image there is a broken pipeline, not a skip.
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "{path} is not built, and CI=true: run scripts/e2e.sh (it builds the images)"
         );
-        eprintln!("SKIPPED layer_moves_do_not_block_the_ui_thread: {path} is not built");
-        return;
+        eprintln!("SKIPPED {test}: {path} is not built");
+        return None;
     }
-    let image = stagediff::source::load(path, &Default::default(), &Default::default())
+    let image = stagediff::source::load(&path, &Default::default(), &Default::default())
         .expect("the cached Go image loads");
+    Some((path, image))
+}
+
+/// The screen that appears once the real Go pair is compared (no key
+/// pressed) names the Go toolchain and its size; one image's names its
+/// largest layer. 80×24, the smallest usual terminal.
+#[test]
+#[ignore = "needs the Go images of scripts/build-test-images.sh; run by scripts/e2e.sh"]
+fn the_real_go_pair_opens_on_its_answer() {
+    let test = "the_real_go_pair_opens_on_its_answer";
+    let Some((before_path, before)) = go_image("goapp-single", test) else {
+        return;
+    };
+    let Some((after_path, after)) = go_image("goapp-multi", test) else {
+        return;
+    };
+    let screen = |m: &Model| fixture::lines(&fixture::render(m));
+    let holds = |s: &[String], parts: &[&str]| {
+        assert!(
+            s.iter().any(|l| parts.iter().all(|p| l.contains(p))),
+            "no line holds {parts:?}:\n{}",
+            s.join("\n")
+        );
+    };
+    let mut m = Model::new(
+        vec![before_path.clone(), after_path],
+        KeyMap::default(),
+        Instant::now(),
+    );
+    update(&mut m, Action::Resize(80, 24));
+    for (slot, image) in [before.clone(), after].into_iter().enumerate() {
+        update(
+            &mut m,
+            Action::Loaded {
+                slot,
+                result: Ok(Box::new(Loaded::new(image))),
+            },
+        );
+    }
+    let rules = Arc::new(stagediff::analysis::Rules::builtin());
+    let i = m.effects.iter().position(|e| matches!(e, Effect::Compare));
+    let compare = m.effects.remove(i.expect("a comparison is asked for"));
+    let compared = job(&m, &compare, &rules).expect("a job")();
+    update(&mut m, compared);
+    let cmp = m.comparison.clone().expect("compared");
+    let toolchain = cmp.eliminated_in(stagediff::analysis::Bucket::Toolchain);
+    let go = cmp.owner(toolchain.owners[0].owner.expect("the Go toolchain"));
+    assert!(go.name.starts_with("Go"), "{go:?}");
+    let s = screen(&m);
+    holds(
+        &s,
+        &["toolchain", &stagediff::format::size(toolchain.bytes), "█"],
+    );
+    holds(&s, &[&go.name_version()]);
+    println!("{}", s.join("\n"));
+
+    let mut m = Model::new(vec![before_path], KeyMap::default(), Instant::now());
+    update(&mut m, Action::Resize(80, 24));
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Ok(Box::new(Loaded::new(before))),
+        },
+    );
+    let l = m.slots[0].loaded().expect("loaded").clone();
+    let largest = l
+        .image
+        .layers
+        .iter()
+        .max_by_key(|l| l.size)
+        .expect("layers");
+    let s = screen(&m);
+    holds(&s, &["Layers", &stagediff::format::size(largest.size)]);
+    println!("{}", s.join("\n"));
+}
+
+#[test]
+#[ignore = "needs the Go image of scripts/build-test-images.sh; run by scripts/e2e.sh"]
+fn layer_moves_do_not_block_the_ui_thread() {
+    let Some((path, image)) = go_image("goapp-single", "layer_moves_do_not_block_the_ui_thread")
+    else {
+        return;
+    };
+    let path = path.as_str();
     let n = image.layers.len();
     assert!(n > 2, "a multi-layer image");
     let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
@@ -65,6 +150,8 @@ fn layer_moves_do_not_block_the_ui_thread() {
             result: Ok(Box::new(Loaded::new(image))),
         },
     );
+    // The TUI opens on the overview: the layers are on the tree screen.
+    update(&mut m, press(KeyCode::Char('1')));
     update(&mut m, press(KeyCode::Tab));
 
     let (mut key_times, mut apply_times, mut settle_times) = (vec![], vec![], vec![]);

@@ -59,13 +59,13 @@ fn loading() {
 
 #[test]
 fn explorer() {
-    let m = loaded(vec![single_stage()], (100, 30));
+    let m = loaded_tree(vec![single_stage()], (100, 30));
     insta::assert_snapshot!(render(&m).backend());
 }
 
 #[test]
 fn explorer_layer_only() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
     key(&mut m, KeyCode::Down);
@@ -97,7 +97,7 @@ fn help_overlay() {
 
 #[test]
 fn small_terminal() {
-    let m = loaded(vec![single_stage()], (60, 20));
+    let m = loaded_tree(vec![single_stage()], (60, 20));
     insta::assert_snapshot!(render(&m).backend());
 }
 
@@ -126,7 +126,7 @@ fn file_names_are_escaped() {
 
 #[test]
 fn no_color_keeps_marks() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     m.color = false;
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
@@ -185,7 +185,7 @@ fn audit_view() {
 
 #[test]
 fn compare_small_terminal() {
-    let m = compared((60, 20));
+    let m = compared_tree((60, 20));
     insta::assert_snapshot!(render(&m).backend());
 }
 
@@ -279,4 +279,46 @@ fn details_name_binaries_and_say_why() {
         select(&mut m, path);
         insta::assert_snapshot!(name, render(&m).backend());
     }
+}
+
+/// The first screen of a comparison and of one image, at the smallest
+/// common terminal and a large one.
+#[test]
+fn overview() {
+    for size in [(80, 24), (200, 60)] {
+        let m = compared(size);
+        insta::assert_snapshot!(
+            format!("overview_compare_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
+        let m = planned(single_stage_app(), size);
+        insta::assert_snapshot!(
+            format!("overview_image_{}x{}", size.0, size.1),
+            render(&m).backend()
+        );
+    }
+}
+
+/// One image's layers: a Wasted column, and with the layers focused the
+/// details of the selected layer — its whole command and what of it later
+/// layers hide.
+#[test]
+fn explorer_layer_details() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    let s = lines(&t).join("\n");
+    assert!(s.contains("Layers IMAGE · wasted · ctrl+a"), "{s}");
+    assert!(s.contains("wasted   932 B of it hidden by later"), "{s}");
+    assert!(s.contains("922 B rewritten in 1  /etc/passwd"), "{s}");
+    assert!(s.contains("10 B deleted in 1"), "{s}");
+    assert_eq!(style_of(&t, "932 B  ADD").fg, Some(Color::Yellow));
+    // Layer 1 wastes nothing but hides what layer 0 wrote.
+    key(&mut m, KeyCode::Down);
+    let s = lines(&render(&m)).join("\n");
+    assert!(s.contains("wasted   0 B of it"), "{s}");
+    assert!(s.contains("hides    932 B of earlier layers"), "{s}");
+    assert!(s.contains("command  RUN apt-get update && apt-get"), "{s}");
 }

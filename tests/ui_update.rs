@@ -90,7 +90,7 @@ fn load_error_is_kept_for_the_screen() {
 
 #[test]
 fn moving_expanding_and_collapsing() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     assert_eq!(m.focus, Pane::Tree);
     assert_eq!(selected_path(&m), "app");
     key(&mut m, KeyCode::Char('j'));
@@ -124,7 +124,7 @@ fn moving_expanding_and_collapsing() {
 
 #[test]
 fn path_filter_opens_matches_and_esc_clears() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     let all = visible_paths(&m);
     key(&mut m, KeyCode::Char('/'));
     assert!(m.editing_filter);
@@ -158,7 +158,7 @@ fn path_filter_opens_matches_and_esc_clears() {
 
 #[test]
 fn status_filter_cycles() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = compared((100, 30));
     let order: Vec<StatusFilter> = (0..5)
         .map(|_| {
             key(&mut m, KeyCode::Char('f'));
@@ -178,8 +178,59 @@ fn status_filter_cycles() {
 }
 
 #[test]
+fn one_images_status_filter_is_for_a_layers_changes() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    let screen = |m: &Model| lines(&render(m)).join("\n");
+    // The whole tree has no statuses: f says where it works, and the hint
+    // bar does not offer it.
+    assert!(!screen(&m).contains("status:"), "{}", screen(&m));
+    let all = visible_paths(&m);
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_filter, StatusFilter::All);
+    assert_eq!(visible_paths(&m), all);
+    assert!(
+        screen(&m).contains("f filters a layer's own changes"),
+        "{}",
+        screen(&m)
+    );
+    // The next key clears the message.
+    key(&mut m, KeyCode::Char('j'));
+    assert!(!screen(&m).contains("f filters a layer's own changes"));
+    // A layer's own changes: added, changed, deleted — never moved.
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    assert!(screen(&m).contains("f status:all"), "{}", screen(&m));
+    let order: Vec<StatusFilter> = (0..4)
+        .map(|_| {
+            key(&mut m, KeyCode::Char('f'));
+            m.status_filter
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            StatusFilter::Eliminated,
+            StatusFilter::Changed,
+            StatusFilter::Added,
+            StatusFilter::All
+        ]
+    );
+    key(&mut m, KeyCode::Char('f'));
+    assert!(screen(&m).contains("status:deleted"), "{}", screen(&m));
+    assert_eq!(visible_paths(&m), vec!["tmp", "tmp/scratch.txt"]);
+    // Back to everything up to the layer: the filter goes with the statuses.
+    ctrl(&mut m, 'a');
+    assert_eq!(m.status_filter, StatusFilter::All);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.scope, None);
+    assert_eq!(visible_paths(&m), all);
+}
+
+#[test]
 fn sort_by_size_puts_the_biggest_first() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Char('s'));
     assert_eq!(m.sort, Sort::Size);
     assert_eq!(visible_paths(&m)[0], "usr");
@@ -189,7 +240,7 @@ fn sort_by_size_puts_the_biggest_first() {
 
 #[test]
 fn tab_cycles_focus_and_layers_scope_the_tree() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     assert_eq!(m.focus, Pane::Layers(0));
     update(
@@ -240,7 +291,7 @@ fn build(m: &mut Model) -> Action {
 
 #[test]
 fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     update(&mut m, press(KeyCode::Tab));
     // A burst of three moves (layer 3 → 2 → 1 → 0) before any result.
     update(&mut m, press(KeyCode::Up));
@@ -290,7 +341,7 @@ fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
 
 #[test]
 fn layer_only_marks_deletions() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
     key(&mut m, KeyCode::Down);
@@ -333,7 +384,7 @@ fn mark_of(m: &Model, path: &str) -> stagediff::ui::tree::Mark {
 #[test]
 fn directories_summarise_their_subtree() {
     use stagediff::ui::tree::Mark;
-    let m = compared((110, 32));
+    let m = compared_tree((110, 32));
     // Wholly eliminated subtrees read as eliminated, all the way up.
     assert_eq!(mark_of(&m, "usr"), Mark::Eliminated);
     assert_eq!(mark_of(&m, "usr/lib/go-1.19"), Mark::Eliminated);
@@ -362,7 +413,7 @@ fn directories_summarise_their_subtree() {
 
 #[test]
 fn status_filter_keeps_ancestors_of_matches_open() {
-    let mut m = compared((110, 40));
+    let mut m = compared_tree((110, 40));
     // Close everything first: the filter must open the way to matches.
     let p = m.main.as_mut().unwrap();
     p.expanded.iter_mut().skip(1).for_each(|e| *e = false);
@@ -421,7 +472,7 @@ fn help_swallows_keys_until_closed() {
 
 #[test]
 fn mouse_wheel_scrolls_and_click_selects() {
-    let mut m = loaded(vec![single_stage()], (100, 30));
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
     let tree = m.areas().tree.unwrap();
     let at = |kind, row| MouseEvent {
         kind,
@@ -466,7 +517,7 @@ fn keys_from_config_apply() {
 
 #[test]
 fn comparison_fills_the_views() {
-    let mut m = compared((110, 32));
+    let mut m = compared_tree((110, 32));
     assert!(m.comparison.is_some());
     assert_eq!(m.pane().unwrap().tree.sides, 2);
     // f → eliminated: only eliminated paths (and their directories) stay.
@@ -692,7 +743,7 @@ fn a_comparison_asks_for_no_plan_and_ignores_one() {
 
 #[test]
 fn the_closure_is_known_for_the_whole_tree_only() {
-    let m = planned(scripted(), (100, 30));
+    let m = planned_tree(scripted(), (100, 30));
     let origin = |p: &stagediff::ui::app::TreePane| p.origins.files[0].clone().unwrap().1;
     let whole = origin(m.main.as_ref().unwrap());
     assert!(m.closure_for(&whole).is_some());
@@ -754,8 +805,71 @@ fn audit_splits_after_into_needed_and_never_used() {
             })
             .collect()
     };
-    assert_eq!(under("/app"), vec!["needed by the entrypoint · 1 path"]);
-    assert_eq!(under("/etc/passwd"), vec!["never used · 1 file"]);
+    // Each file under exactly one group of the split, and once more under
+    // what ships (every file of AFTER, by bucket and owner).
+    assert_eq!(
+        under("/app"),
+        vec![
+            "ships: other · 2 files",
+            "needed by the entrypoint · 1 path"
+        ]
+    );
+    assert_eq!(
+        under("/etc/passwd"),
+        vec!["ships: other · 2 files", "never used · 1 file"]
+    );
+}
+
+#[test]
+fn audit_leaves_open_on_the_files_that_ship() {
+    let mut m = compared((110, 32));
+    key(&mut m, KeyCode::Char('3'));
+    let p = m.pane().unwrap();
+    let t = &p.tree;
+    let cmp = m.comparison.as_ref().unwrap();
+    let mut files = Vec::new();
+    for &g in &t.node(0).children {
+        if !t.node(g).shown_name().starts_with("ships: ") {
+            continue;
+        }
+        for &o in &t.node(g).children {
+            let owner = t.node(o);
+            assert!(
+                !owner.children.is_empty(),
+                "{} opens on its files",
+                owner.shown_name()
+            );
+            // The owner's bytes are its files' bytes.
+            let sum: u64 = owner
+                .children
+                .iter()
+                .map(|&f| t.node(f).size[0].unwrap_or(0))
+                .sum();
+            assert_eq!(Some(sum), owner.size[0], "{}", owner.shown_name());
+            for &f in &owner.children {
+                // Each leaf is a file of AFTER, whose details can be shown.
+                let id = t.node(f).origin[0].expect("a node of AFTER");
+                assert_eq!(
+                    cmp.after.display_path(id),
+                    String::from_utf8_lossy(&t.node(f).name)
+                );
+                files.push(cmp.after.display_path(id));
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(files, vec!["/app", "/etc/passwd"]);
+    // Opened with keys: the owner row expands onto its file.
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "passwd");
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        visible_paths(&m)
+            .iter()
+            .any(|p| p.starts_with("ships: ") && p.ends_with("//etc/passwd")),
+        "{:?}",
+        visible_paths(&m)
+    );
 }
 
 #[test]
@@ -821,4 +935,81 @@ fn files_the_app_may_read_are_listed_apart_and_named_in_the_details() {
     let s = screen_text(&m);
     assert!(s.contains("runtime  may read · data files"), "{s}");
     assert!(s.contains("why      Go, Python, Node and Java read"), "{s}");
+}
+
+#[test]
+fn a_layers_statuses_read_as_what_the_layer_did() {
+    let img = image(
+        "x:1",
+        vec![
+            layer(
+                0,
+                "ADD a",
+                vec![dir("etc"), file("etc/a", 5, 1), file("etc/old", 3, 2)],
+            ),
+            layer(
+                1,
+                "ADD b",
+                vec![dir("etc"), file("etc/b", 5, 3), whiteout("etc/old")],
+            ),
+        ],
+    );
+    let mut m = loaded_tree(vec![img], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    ctrl(&mut m, 'l');
+    assert_eq!(m.scope, Some((0, 1)));
+    update(
+        &mut m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )),
+    );
+    let status_of = |m: &mut Model, path: &str| {
+        key(m, KeyCode::Home);
+        while selected_path(m) != path {
+            key(m, KeyCode::Down);
+        }
+        let s = lines(&render(m)).join("\n");
+        s.lines()
+            .find_map(|l| l.split("status   ").nth(1))
+            .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("no status for {path}:\n{s}"))
+    };
+    assert_eq!(status_of(&mut m, "etc"), "unchanged");
+    assert_eq!(status_of(&mut m, "etc/old"), "deleted");
+    assert_eq!(status_of(&mut m, "etc/b"), "added");
+    // A comparison keeps its own words.
+    let mut c = compared_tree((110, 32));
+    key(&mut c, KeyCode::Char('f'));
+    assert!(lines(&render(&c)).join("\n").contains("status:eliminated"));
+}
+
+#[test]
+fn ctrl_space_collapses_everything_and_keeps_the_place() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    // Open a deep path by hand and select it.
+    for name in ["usr", "usr/lib", "usr/lib/go-1.19", "usr/lib/go-1.19/src"] {
+        key(&mut m, KeyCode::Home);
+        while selected_path(&m) != name {
+            key(&mut m, KeyCode::Down);
+        }
+        key(&mut m, KeyCode::Right);
+    }
+    key(&mut m, KeyCode::Down);
+    assert_eq!(selected_path(&m), "usr/lib/go-1.19/src/fmt");
+    ctrl(&mut m, ' ');
+    let p = m.pane().unwrap();
+    assert!(
+        p.rows.iter().all(|r| r.depth == 0),
+        "{:?}",
+        visible_paths(&m)
+    );
+    assert_eq!(selected_path(&m), "usr");
+    // Space still opens one directory.
+    key(&mut m, KeyCode::Char(' '));
+    assert!(visible_paths(&m).contains(&"usr/lib".to_string()));
+    // ctrl+o sorts, like s.
+    ctrl(&mut m, 'o');
+    assert_eq!(m.sort, Sort::Size);
 }

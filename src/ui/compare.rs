@@ -16,6 +16,8 @@ pub struct CompareViews {
     pub union: UiTree,
     pub eliminated: UiTree,
     pub audit: UiTree,
+    /// The first screen.
+    pub overview: super::overview::PairOverview,
 }
 
 pub fn mark_of(s: Status) -> Mark {
@@ -245,7 +247,7 @@ pub(super) fn bucket_groups(
 
 /// What AFTER still ships: audit findings by kind; when AFTER's closure is
 /// known, what its entrypoint needs and what it never uses; then AFTER's
-/// bytes by bucket and owner.
+/// bytes by bucket, owner and file.
 pub fn audit_tree(cmp: &Comparison) -> UiTree {
     let mut b = UiTreeBuilder::new(1);
     let mut kinds: Vec<_> = cmp.findings.iter().map(|f| f.kind).collect();
@@ -292,21 +294,18 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
             "",
         );
     }
-    for total in &cmp.shipped {
-        if total.bytes == 0 && total.files == 0 {
-            continue;
-        }
-        let label = format!("ships: {} · {}", total.bucket, count_files(total.files));
-        let g = group(&mut b, 0, &label, total.bytes, Mark::Plain);
-        for share in &total.owners {
-            let name = format!(
-                "{} · {}",
-                cmp.owner_label(share.owner),
-                count_files(share.files)
-            );
-            group(&mut b, g, &name, share.bytes, Mark::Plain);
-        }
-    }
+    // What ships, by bucket → owner → file: each owner opens on its files,
+    // as the Eliminated view's do.
+    bucket_groups(
+        &mut b,
+        0,
+        cmp,
+        &cmp.after,
+        &cmp.shipped,
+        |_, _| true,
+        Mark::Plain,
+        "ships: ",
+    );
     finish_groups(b)
 }
 
@@ -344,5 +343,6 @@ pub fn build(cmp: &Comparison) -> CompareViews {
         union: union_tree(cmp),
         eliminated: eliminated_tree(cmp),
         audit: audit_tree(cmp),
+        overview: super::overview::PairOverview::of(cmp),
     }
 }

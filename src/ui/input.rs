@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 
 impl Model {
     pub(super) fn command(&mut self, c: Command) {
+        self.flash = None;
         if self.help {
             // The overlay swallows everything but its own close keys.
             if matches!(c, Command::Help | Command::Cancel) {
@@ -53,17 +54,38 @@ impl Model {
                     p.set_expanded(true, sort, h);
                 }
             }
+            Command::CollapseAll => {
+                if let (Pane::Tree, Some(p)) = (self.focus, self.pane_mut()) {
+                    p.collapse_all(sort, h);
+                }
+            }
             Command::Toggle => {
                 if let (Pane::Tree, Some(p)) = (self.focus, self.pane_mut()) {
                     p.toggle(sort, h);
                 }
             }
             Command::Filter => {
+                // The filter narrows a tree: from the overview, the tree.
+                if self.screen == Screen::Overview {
+                    self.screen = Screen::Tree;
+                }
                 self.editing_filter = true;
                 self.focus = Pane::Tree;
             }
             Command::CycleStatus => {
-                self.status_filter = self.status_filter.next();
+                if !self.status_applies() {
+                    // One image's tree has no statuses; a layer's changes do.
+                    self.flash = Some(
+                        "f filters a layer's own changes: Tab to the layers, pick one, ctrl+l"
+                            .into(),
+                    );
+                    return;
+                }
+                self.status_filter = if self.compare() {
+                    self.status_filter.next()
+                } else {
+                    self.status_filter.next_in_layer()
+                };
                 self.refresh_filter();
             }
             Command::Sort => {
@@ -92,6 +114,10 @@ impl Model {
                     self.rescope();
                 }
             }
+            Command::ViewOverview => {
+                self.screen = Screen::Overview;
+                self.focus = Pane::Tree;
+            }
             Command::ViewTree => {
                 self.screen = Screen::Tree;
             }
@@ -104,7 +130,7 @@ impl Model {
                 self.focus = Pane::Tree;
             }
             Command::Cancel => {
-                if !self.filter.is_empty() || self.status_filter != StatusFilter::All {
+                if !self.filter.is_empty() || self.effective_status() != StatusFilter::All {
                     self.filter.clear();
                     self.status_filter = StatusFilter::All;
                     self.refresh_filter();

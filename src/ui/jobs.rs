@@ -86,6 +86,8 @@ impl<R> Latest<R> {
 pub struct Loaded {
     pub analysed: Analysed,
     pub tree: UiTree,
+    /// What the first screen says about it alone.
+    pub overview: super::overview::ImageOverview,
     /// The filesystem after the first `n` layers, for the last layer tree
     /// built: the next one applies only the layers in between when it is
     /// further up the stack (walking down the layer list), instead of
@@ -110,9 +112,11 @@ impl Loaded {
     /// Arranges an analysed image for the TUI.
     pub fn from_analysed(analysed: Analysed) -> Loaded {
         let tree = UiTree::from_file_tree(&analysed.tree);
+        let overview = super::overview::ImageOverview::of(&analysed);
         Loaded {
             analysed,
             tree,
+            overview,
             layer_state: std::sync::Mutex::new(None),
         }
     }

@@ -33,11 +33,13 @@ pub enum Command {
     Collapse,
     Expand,
     Toggle,
+    CollapseAll,
     Filter,
     CycleStatus,
     Sort,
     LayerOnly,
     LayerAggregate,
+    ViewOverview,
     ViewTree,
     ViewEliminated,
     ViewAudit,
@@ -85,14 +87,25 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         &["space", "enter"],
         "expand or collapse",
     ),
+    (
+        Command::CollapseAll,
+        "collapse_all",
+        &["ctrl+space"],
+        "collapse everything to the first level",
+    ),
     (Command::Filter, "filter", &["/", "ctrl+f"], "filter paths"),
     (
         Command::CycleStatus,
         "status_filter",
         &["f"],
-        "cycle status filter: all, eliminated, changed, added, moved",
+        "cycle the status filter (one image: a layer's own changes)",
     ),
-    (Command::Sort, "sort", &["s"], "sort by name or size"),
+    (
+        Command::Sort,
+        "sort",
+        &["s", "ctrl+o"],
+        "sort by name or size",
+    ),
     (
         Command::LayerOnly,
         "layer_only",
@@ -104,6 +117,12 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         "layer_aggregate",
         &["ctrl+a"],
         "tree shows everything up to the selected layer",
+    ),
+    (
+        Command::ViewOverview,
+        "view_overview",
+        &["0"],
+        "overview: the answer at a glance (the first screen)",
     ),
     (Command::ViewTree, "view_tree", &["1"], "tree view"),
     (
@@ -415,6 +434,20 @@ mod tests {
             Some(Command::Expand)
         );
         assert_eq!(m.command(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        // dive's habits as aliases: ctrl+space collapses all, ctrl+o sorts;
+        // space alone still toggles.
+        assert_eq!(
+            m.command(&ev(KeyCode::Char(' '), KeyModifiers::CONTROL)),
+            Some(Command::CollapseAll)
+        );
+        assert_eq!(
+            m.command(&ev(KeyCode::Char(' '), KeyModifiers::NONE)),
+            Some(Command::Toggle)
+        );
+        assert_eq!(
+            m.command(&ev(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+            Some(Command::Sort)
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The TUI: `stagediff BEFORE AFTER` compares, `stagediff IMAGE` explores
-//! one image's layers. The Elm Architecture: [`app::Model`],
+//! one image's layers; both open on an overview (screen 0) that answers
+//! first, the trees one key away. The Elm Architecture: [`app::Model`],
 //! [`app::Action`], [`app::update`] and a pure [`view::view`]; this module
 //! only runs the loop (terminal events, background loads, signals) and
 //! keeps the terminal sane on every way out.
@@ -11,6 +12,7 @@ pub mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod model;
+pub mod overview;
 pub mod pane;
 pub mod plan;
 pub mod tree;

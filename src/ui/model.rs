@@ -42,6 +42,8 @@ impl Slot {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
+    /// The first screen: the answer at a glance.
+    Overview,
     Tree,
     Eliminated,
     Audit,
@@ -82,6 +84,10 @@ pub struct Model {
     /// Screen 3: findings and what ships (comparison); what the entrypoint
     /// needs (one image).
     pub audit: Option<TreePane>,
+    /// The comparison at a glance (screen 0), once it is in.
+    pub pair_overview: Option<super::overview::PairOverview>,
+    /// One image's prediction at a glance (screen 0), once the plan is in.
+    pub plan_overview: Option<super::overview::PlanOverview>,
     pub size: (u16, u16),
     /// False under NO_COLOR: marks and modifiers only.
     pub color: bool,
@@ -91,6 +97,9 @@ pub struct Model {
     /// A one-line message for the hint bar (e.g. a comparison that is not
     /// available yet).
     pub notice: Option<String>,
+    /// A one-line answer to the last key (why it did nothing), gone at the
+    /// next key.
+    pub flash: Option<String>,
 }
 
 impl Model {
@@ -109,7 +118,7 @@ impl Model {
         Model {
             slots,
             keys,
-            screen: Screen::Tree,
+            screen: Screen::Overview,
             focus: Pane::Tree,
             help: false,
             filter: String::new(),
@@ -126,12 +135,15 @@ impl Model {
             plan: None,
             eliminated: None,
             audit: None,
+            pair_overview: None,
+            plan_overview: None,
             size: (100, 30),
             color: true,
             now,
             quit: false,
             effects: Vec::new(),
             notice: None,
+            flash: None,
         }
     }
 
@@ -158,6 +170,7 @@ impl Model {
             Screen::Tree => self.main.as_ref(),
             Screen::Eliminated => self.eliminated.as_ref(),
             Screen::Audit => self.audit.as_ref(),
+            Screen::Overview => None,
         }
     }
 
@@ -167,6 +180,7 @@ impl Model {
             Screen::Tree => self.main.as_mut(),
             Screen::Eliminated => self.eliminated.as_mut(),
             Screen::Audit => self.audit.as_mut(),
+            Screen::Overview => None,
         }
     }
 
@@ -185,6 +199,7 @@ impl Model {
     /// explorer, and the Eliminated and Audit screens fill in.
     pub(super) fn on_compared(&mut self, c: Compared) {
         let cmp = Arc::new(c.comparison);
+        self.pair_overview = Some(c.views.overview);
         let both = Origins {
             files: [
                 Some((0, TreeRef::Before(cmp.clone()))),
@@ -254,6 +269,7 @@ impl Model {
         needs.summary = Some(views.needs_summary);
         self.eliminated = Some(would_go);
         self.audit = Some(needs);
+        self.plan_overview = Some(views.overview);
         self.plan = Some(plan);
         self.refresh_filter();
     }
@@ -326,10 +342,41 @@ impl Model {
         }
     }
 
+    /// Whether the status filter means something for the tree on screen:
+    /// always for a comparison; for one image only on a layer's own
+    /// changes (its whole tree has no statuses).
+    pub fn status_applies(&self) -> bool {
+        self.compare() || (self.scope.is_some() && self.layer_mode == LayerMode::Only)
+    }
+
+    /// The status filter's name: a comparison's words, or a layer's
+    /// (`deleted` rather than `eliminated`, `modified` not `changed`).
+    pub fn status_name(&self) -> &'static str {
+        match self.status_filter.mark() {
+            Some(m) if !self.compare() => m.layer_name(),
+            _ => self.status_filter.name(),
+        }
+    }
+
+    /// Whether the tree on screen is one image's layer changes, whose
+    /// statuses read as what the layer did (`deleted`, `unchanged`).
+    pub fn layer_words(&self) -> bool {
+        !self.compare() && self.screen == Screen::Tree && self.scope.is_some()
+    }
+
+    /// The status filter the trees apply: none where it means nothing.
+    pub(super) fn effective_status(&self) -> StatusFilter {
+        if self.status_applies() {
+            self.status_filter
+        } else {
+            StatusFilter::All
+        }
+    }
+
     pub(super) fn refresh_filter(&mut self) {
         let (text, status, sort, h) = (
             self.filter.clone(),
-            self.status_filter,
+            self.effective_status(),
             self.sort,
             self.tree_height(),
         );
@@ -341,6 +388,12 @@ impl Model {
     /// Asks for the tree of the selected layer. The squash runs in the
     /// background; its result comes back as [`Action::Scoped`].
     pub(super) fn rescope(&mut self) {
+        // Leaving one image's layer changes: the status filter has nothing
+        // left to filter, so it goes (the whole tree shows whole).
+        if !self.status_applies() && self.status_filter != StatusFilter::All {
+            self.status_filter = StatusFilter::All;
+            self.refresh_filter();
+        }
         let Some((slot, layer)) = self.scope else {
             self.scope_job.clear();
             self.scoped = None;
@@ -390,12 +443,12 @@ impl Model {
             let mut pane = TreePane::new(s.tree, Origins::own(slot, s.files), title);
             pane.set_filter(
                 &self.filter.clone(),
-                self.status_filter,
+                self.effective_status(),
                 self.sort,
                 self.tree_height(),
             );
             if self.filter.is_empty()
-                && self.status_filter == StatusFilter::All
+                && self.effective_status() == StatusFilter::All
                 && mode == LayerMode::Only
             {
                 // A layer's changes are few: show them all.

@@ -233,6 +233,23 @@ impl TreePane {
         }
     }
 
+    /// Folds everything to the first level; the selection moves to its
+    /// top-level ancestor.
+    pub(super) fn collapse_all(&mut self, sort: Sort, height: usize) {
+        let mut top = self.selected_id();
+        while let Some(id) = top.filter(|&id| self.tree.node(id).parent != 0) {
+            top = Some(self.tree.node(id).parent);
+        }
+        self.expanded.iter_mut().for_each(|e| *e = false);
+        self.expanded[0] = true;
+        self.saved_expanded = None;
+        self.rows = flatten(&self.tree, &self.expanded, self.keep.as_deref(), sort);
+        if let Some(i) = top.and_then(|t| self.rows.iter().position(|r| r.id == t)) {
+            self.cursor.selected = i;
+        }
+        self.cursor = self.cursor.visible(self.rows.len(), height);
+    }
+
     pub(super) fn toggle(&mut self, sort: Sort, height: usize) {
         if let Some(id) = self.selected_id() {
             let open = !self.expanded[id as usize];

@@ -26,6 +26,8 @@ pub struct PlanViews {
     pub would_go_summary: String,
     /// "/app · static binary · Go 1.19.8 · 1 file · 6.5 MB", escaped.
     pub needs_summary: String,
+    /// The prediction for the first screen.
+    pub overview: super::overview::PlanOverview,
 }
 
 pub fn build(plan: &Plan, image: &Image, tree: &FileTree) -> PlanViews {
@@ -79,6 +81,14 @@ pub fn build(plan: &Plan, image: &Image, tree: &FileTree) -> PlanViews {
     PlanViews {
         would_go: eliminated_tree(&plan.comparison),
         needs: needs_tree(c, tree),
+        overview: super::overview::PlanOverview::of(
+            plan,
+            if c.program.is_some() {
+                needs_summary.clone()
+            } else {
+                would_go_summary.clone()
+            },
+        ),
         would_go_summary,
         needs_summary,
     }

@@ -49,6 +49,16 @@ impl Mark {
         }
     }
 
+    /// The name in one image's layer terms: what a layer did to a path.
+    pub fn layer_name(self) -> &'static str {
+        match self {
+            Mark::Carried => "unchanged",
+            Mark::Eliminated => "deleted",
+            Mark::Changed => "modified",
+            m => m.name(),
+        }
+    }
+
     pub fn from_change(s: ChangeStatus) -> Mark {
         match s {
             ChangeStatus::Added => Mark::Added,
@@ -324,6 +334,15 @@ impl StatusFilter {
             StatusFilter::Changed => StatusFilter::Added,
             StatusFilter::Added => StatusFilter::Moved,
             StatusFilter::Moved => StatusFilter::All,
+        }
+    }
+
+    /// The next filter for one image's layer changes, which are added,
+    /// changed or deleted, never moved.
+    pub fn next_in_layer(self) -> StatusFilter {
+        match self.next() {
+            StatusFilter::Moved => StatusFilter::All,
+            s => s,
         }
     }
 

@@ -135,6 +135,15 @@ pub fn single_stage() -> Image {
     )
 }
 
+/// [`single_stage`] whose entrypoint is its static Go `/app`, so a plan
+/// has something to run.
+pub fn single_stage_app() -> Image {
+    let mut img = single_stage();
+    attach(&mut img.layers[3], vec![facts("app", go_binary())]);
+    img.config.entrypoint = vec!["/app".into()];
+    img
+}
+
 /// Its multi-stage twin: the binary on scratch, its entrypoint.
 pub fn multi_stage() -> Image {
     let mut l = layer(
@@ -377,7 +386,12 @@ pub fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
 /// A comparison model with both fixture images loaded and compared, the
 /// comparison built from the loaded images as the TUI builds it.
 pub fn compared(size: (u16, u16)) -> Model {
-    let mut m = loaded(vec![single_stage(), multi_stage()], size);
+    compared_pair(single_stage(), multi_stage(), size)
+}
+
+/// A comparison model of any two images (see [`compared`]).
+pub fn compared_pair(before: Image, after: Image, size: (u16, u16)) -> Model {
+    let mut m = loaded(vec![before, after], size);
     m.effects.clear();
     let side = |slot: usize| m.slots[slot].loaded().expect("loaded").clone();
     let (before, after) = (side(0), side(1));
@@ -405,5 +419,26 @@ pub fn plan(m: &mut Model) {
 pub fn planned(img: Image, size: (u16, u16)) -> Model {
     let mut m = loaded(vec![img], size);
     plan(&mut m);
+    m
+}
+
+/// [`loaded`], then `1`: the tree (the TUI opens on the overview).
+pub fn loaded_tree(images: Vec<Image>, size: (u16, u16)) -> Model {
+    let mut m = loaded(images, size);
+    key(&mut m, crossterm::event::KeyCode::Char('1'));
+    m
+}
+
+/// [`compared`], then `1`: the aligned tree.
+pub fn compared_tree(size: (u16, u16)) -> Model {
+    let mut m = compared(size);
+    key(&mut m, crossterm::event::KeyCode::Char('1'));
+    m
+}
+
+/// [`planned`], then `1`: the tree.
+pub fn planned_tree(img: Image, size: (u16, u16)) -> Model {
+    let mut m = planned(img, size);
+    key(&mut m, crossterm::event::KeyCode::Char('1'));
     m
 }

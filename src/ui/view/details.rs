@@ -8,12 +8,14 @@ use crate::escape::escape_bytes;
 use crate::format;
 use crate::image::{EntryKind, Layer};
 use crate::tree::{FileTree, NodeId};
+use crate::ui::jobs::Loaded;
+use crate::ui::layout::Pane;
 use crate::ui::model::Model;
 use crate::ui::model::Screen;
 use crate::ui::tree::Mark;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -33,6 +35,15 @@ impl Widget for Details<'_> {
         );
         let inner = block.inner(area);
         block.render_ref(area, buf);
+        if let Pane::Layers(slot) = model.focus {
+            if let Some(l) = model.slots.get(slot).and_then(|s| s.loaded()) {
+                let i = model.layers[slot].selected;
+                Paragraph::new(layer_lines(theme, l, i))
+                    .wrap(Wrap { trim: false })
+                    .render_ref(inner, buf);
+                return;
+            }
+        }
         let Some(pane) = model.pane() else { return };
         let Some(id) = pane.selected_id() else { return };
         let n = pane.tree.node(id);
@@ -57,7 +68,14 @@ impl Widget for Details<'_> {
         } else if n.mark != Mark::Plain {
             lines.push(Line::from(vec![
                 key("status"),
-                Span::styled(n.mark.name(), theme.mark(n.mark)),
+                Span::styled(
+                    if model.layer_words() {
+                        n.mark.layer_name()
+                    } else {
+                        n.mark.name()
+                    },
+                    theme.mark(n.mark),
+                ),
             ]));
         }
         if let Some(b) = n.shown_badge() {
@@ -177,6 +195,84 @@ impl Widget for Details<'_> {
             .wrap(Wrap { trim: false })
             .render_ref(inner, buf);
     }
+}
+
+/// Wasted paths a layer's details list before "+N more".
+const WASTED_SHOWN: usize = 12;
+
+/// The details of layer `i`: its whole command, sizes, and what of it a
+/// later layer hides (dive's wasted list, for this layer).
+fn layer_lines(theme: Theme, l: &Loaded, i: usize) -> Vec<Line<'static>> {
+    let key = |k: &str| Span::styled(format!("{k:<9}"), theme.dim());
+    let Some(layer) = l.image.layers.get(i) else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("layer {i}"),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            " · {} · {}",
+            format::size(layer.size),
+            format::plural(layer.entries.len() as u64, "entry", "entries")
+        )),
+    ])];
+    let command = match layer.created_by.as_deref() {
+        Some(c) => format::created_by(Some(c)),
+        None => "(no history)".into(),
+    };
+    lines.push(Line::from(vec![key("command"), Span::raw(command)]));
+    let wasted = l.waste.wasted_in_layer.get(i).copied().unwrap_or(0);
+    let hides = l.waste.hidden_by_layer.get(i).copied().unwrap_or(0);
+    lines.push(Line::from(vec![
+        key("wasted"),
+        Span::styled(
+            format!("{} of it hidden by later layers", format::size(wasted)),
+            if wasted > 0 {
+                theme.fg(Color::Yellow)
+            } else {
+                Style::new()
+            },
+        ),
+    ]));
+    if hides > 0 {
+        lines.push(Line::from(vec![
+            key("hides"),
+            Span::raw(format!("{} of earlier layers", format::size(hides))),
+        ]));
+    }
+    let here: Vec<_> = l
+        .waste
+        .paths
+        .iter()
+        .filter(|p| p.written_in.contains(&(i as u32)))
+        .collect();
+    for p in here.iter().take(WASTED_SHOWN) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>9} ", format::size(p.bytes)), theme.dim()),
+            Span::styled(
+                format!(
+                    "{} {}  ",
+                    if p.deleted {
+                        "deleted in"
+                    } else {
+                        "rewritten in"
+                    },
+                    p.hidden_by
+                ),
+                theme.dim(),
+            ),
+            Span::raw(crate::image::entry::display_path(&p.path)),
+        ]));
+    }
+    if here.len() > WASTED_SHOWN {
+        lines.push(Line::styled(
+            format!("… {} more", here.len() - WASTED_SHOWN),
+            theme.dim(),
+        ));
+    }
+    lines
 }
 
 /// Most needed libraries the pane lists before "+N more".

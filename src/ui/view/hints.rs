@@ -3,7 +3,7 @@
 use super::{sort_name, RenderRef, Theme};
 use crate::escape::escape_str;
 use crate::ui::keys::Command;
-use crate::ui::model::Model;
+use crate::ui::model::{Model, Screen};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -44,41 +44,78 @@ impl Widget for Hints<'_> {
                     .and_then(|b| b.keys.first())
                     .map(|k| k.to_string())
             };
-            let groups: Vec<(Vec<Command>, String)> = vec![
-                (vec![Command::Quit], "quit".into()),
-                (vec![Command::Help], "help".into()),
-                (vec![Command::FocusNext], "focus".into()),
-                (vec![Command::Filter], "filter".into()),
-                (
-                    vec![Command::CycleStatus],
-                    format!("status:{}", model.status_filter.name()),
-                ),
-                (vec![Command::Sort], format!("sort:{}", sort_name(model))),
-                (
-                    vec![Command::LayerOnly, Command::LayerAggregate],
-                    "layer/all".into(),
-                ),
-                (
-                    vec![
-                        Command::ViewTree,
-                        Command::ViewEliminated,
-                        Command::ViewAudit,
-                    ],
-                    "views".into(),
-                ),
-            ];
+            let views = (
+                vec![
+                    Command::ViewOverview,
+                    Command::ViewTree,
+                    Command::ViewEliminated,
+                    Command::ViewAudit,
+                ],
+                "views".to_string(),
+            );
+            // The overview has nothing to move through, filter or sort.
+            let groups: Vec<(Vec<Command>, String)> = if model.screen == Screen::Overview {
+                vec![
+                    (vec![Command::Quit], "quit".into()),
+                    (vec![Command::Help], "help".into()),
+                    views,
+                ]
+            } else {
+                vec![
+                    (vec![Command::Quit], "quit".into()),
+                    (vec![Command::Help], "help".into()),
+                    (vec![Command::FocusNext], "focus".into()),
+                    (vec![Command::Filter], "filter".into()),
+                    (
+                        // Only where statuses exist (one image: a layer's
+                        // own changes).
+                        if model.status_applies() {
+                            vec![Command::CycleStatus]
+                        } else {
+                            Vec::new()
+                        },
+                        format!("status:{}", model.status_name()),
+                    ),
+                    (vec![Command::Sort], format!("sort:{}", sort_name(model))),
+                    (
+                        vec![Command::LayerOnly, Command::LayerAggregate],
+                        "layer/all".into(),
+                    ),
+                    views,
+                ]
+            };
             for (commands, label) in groups {
                 let keys: Vec<String> = commands.iter().filter_map(|&c| first(c)).collect();
                 if !keys.is_empty() {
-                    spans.push(key(keys.join("/")));
+                    spans.push(key(join_keys(&keys)));
                     spans.push(text(format!(" {label}  ")));
                 }
             }
             if let Some(n) = &model.notice {
                 spans.insert(0, Span::styled(format!("{n}  "), theme.fg(Color::Yellow)));
             }
+            if let Some(n) = &model.flash {
+                spans.insert(0, Span::styled(format!("{n}  "), theme.fg(Color::Yellow)));
+            }
         }
         buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    }
+}
+
+/// `0-3` for a run of consecutive digit keys (the views), else `a/b/c`.
+fn join_keys(keys: &[String]) -> String {
+    let digits: Option<Vec<u32>> = keys
+        .iter()
+        .map(|k| match k.as_bytes() {
+            [d] => char::from(*d).to_digit(10),
+            _ => None,
+        })
+        .collect();
+    match digits {
+        Some(d) if d.len() > 2 && d.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{}-{}", keys[0], keys[keys.len() - 1])
+        }
+        _ => keys.join("/"),
     }
 }
 
@@ -137,5 +174,20 @@ impl Widget for Help<'_> {
             theme.dim(),
         ));
         Paragraph::new(lines).render_ref(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_keys;
+
+    #[test]
+    fn consecutive_digits_read_as_a_range() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_keys(&k(&["0", "1", "2", "3"])), "0-3");
+        assert_eq!(join_keys(&k(&["1", "2", "3"])), "1-3");
+        assert_eq!(join_keys(&k(&["0", "2", "3"])), "0/2/3");
+        assert_eq!(join_keys(&k(&["1", "2"])), "1/2");
+        assert_eq!(join_keys(&k(&["ctrl+l", "ctrl+a"])), "ctrl+l/ctrl+a");
     }
 }

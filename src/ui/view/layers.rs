@@ -7,7 +7,7 @@ use crate::ui::layout::Pane;
 use crate::ui::model::Model;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -34,13 +34,23 @@ impl Widget for Layers<'_> {
             LayerMode::Aggregated => "ctrl+a aggregated",
             LayerMode::Only => "ctrl+l layer only",
         };
-        let title = Line::from(vec![
-            Span::styled(
-                format!(" Layers {} ", side_name(model, slot)),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(format!("· {mode} "), theme.dim()),
-        ]);
+        // A column of what each layer wastes, when any does (the title
+        // says what the yellow figures are).
+        // One image only: a comparison is about what went, not what each
+        // build wasted.
+        let wastes = !model.compare() && l.waste.wasted > 0;
+        let mut title = Line::from(vec![Span::styled(
+            format!(" Layers {} ", side_name(model, slot)),
+            Style::new().add_modifier(Modifier::BOLD),
+        )]);
+        if wastes {
+            title
+                .spans
+                .push(Span::styled("· wasted ", theme.fg(Color::Yellow)));
+        }
+        title
+            .spans
+            .push(Span::styled(format!("· {mode} "), theme.dim()));
         let block = pane_block(theme, title, focused);
         let inner = block.inner(area);
         block.render_ref(area, buf);
@@ -56,12 +66,24 @@ impl Widget for Layers<'_> {
                 .created_by
                 .as_deref()
                 .map(|c| format::created_by(Some(c)));
-            let line = Line::from(vec![
+            let mut spans = vec![
                 Span::raw(if scoped == Some(i) { "▶" } else { " " }),
                 Span::styled(format!("{i:>2} "), theme.dim()),
                 Span::raw(format!("{:>9}  ", format::size(layer.size))),
-                Span::raw(created.unwrap_or_else(|| "(no history)".into())),
-            ]);
+            ];
+            if wastes {
+                let w = l.waste.wasted_in_layer.get(i).copied().unwrap_or(0);
+                spans.push(Span::styled(
+                    if w > 0 {
+                        format!("{:>9}  ", format::size(w))
+                    } else {
+                        " ".repeat(11)
+                    },
+                    theme.fg(Color::Yellow),
+                ));
+            }
+            spans.push(Span::raw(created.unwrap_or_else(|| "(no history)".into())));
+            let line = Line::from(spans);
             buf.set_line(inner.x, y, &line, inner.width);
             if i == cursor.selected && (focused || scoped == Some(i)) {
                 buf.set_style(

@@ -8,6 +8,7 @@ mod header;
 mod hints;
 mod layers;
 mod loading;
+mod overview;
 mod tree;
 
 use super::layout::MIN;
@@ -18,6 +19,7 @@ use header::Header;
 use hints::{Help, Hints};
 use layers::Layers;
 use loading::Loading;
+use overview::OverviewView;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -128,6 +130,11 @@ pub fn view(model: &Model, frame: &mut Frame) {
         .render(area, buf);
     } else {
         match model.screen {
+            Screen::Overview => {
+                if let Some(r) = areas.tree {
+                    OverviewView { model, theme }.render(r, buf);
+                }
+            }
             Screen::Tree => {
                 for slot in 0..2 {
                     if let Some(r) = areas.layers[slot] {

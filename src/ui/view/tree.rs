@@ -50,9 +50,9 @@ impl Widget for TreeView<'_> {
                 theme.fg(Color::Yellow),
             ));
         }
-        if model.status_filter != StatusFilter::All {
+        if model.status_applies() && model.status_filter != StatusFilter::All {
             title.push(Span::styled(
-                format!("· status {} ", model.status_filter.name()),
+                format!("· status {} ", model.status_name()),
                 theme.fg(Color::Yellow),
             ));
         }
@@ -103,7 +103,7 @@ impl Widget for TreeView<'_> {
             ..inner
         };
         if pane.rows.is_empty() {
-            let msg = if model.filter.is_empty() && model.status_filter == StatusFilter::All {
+            let msg = if model.filter.is_empty() && model.effective_status() == StatusFilter::All {
                 "(empty)"
             } else {
                 "no paths match the filter · Esc clears it"
