@@ -30,6 +30,12 @@ pub fn count(n: u64) -> String {
 }
 
 /// `1 layer`, `2 layers`, `1,024 files`.
+/// A layer as people number it: from 1, bottom first, in every screen and
+/// text report (JSON keeps 0-based array positions).
+pub fn layer_number(index: impl Into<u64>) -> u64 {
+    index.into() + 1
+}
+
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }

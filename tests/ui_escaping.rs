@@ -167,7 +167,7 @@ fn the_overview_reaches_ratatui_escaped() {
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Home);
     let s = screen(&m);
-    assert!(s.contains("deleted in 1  /w\\x9bx"), "{s}");
+    assert!(s.contains("deleted in 2  /w\\x9bx"), "{s}");
     assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
     // A comparison: the largest files gone, the largest carried.
     let after = image(

@@ -77,7 +77,10 @@ fn one_image_opens_on_its_overview_naming_its_largest_layer() {
             .unwrap();
         let command = format::created_by(largest.created_by.as_deref());
         let row = line_with(&s, &["Layers", &format::size(largest.size)]);
-        assert!(row.contains(&format!("{i:>3} ")), "{row}");
+        assert!(
+            row.contains(&format!("{:>3} ", i + 1)),
+            "numbered from 1: {row}"
+        );
         assert!(row.contains(&command[..20]), "the command names it: {row}");
         line_with(&s, &["Size", "45.98 MB in 4 layers", "14 files"]);
         line_with(&s, &["Wasted", "932 B", "/etc/passwd"]);

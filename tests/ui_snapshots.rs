@@ -312,10 +312,10 @@ fn explorer_layer_details() {
     let s = lines(&t).join("\n");
     assert!(s.contains("Layers IMAGE · wasted · ctrl+a"), "{s}");
     assert!(s.contains("wasted   932 B of it hidden by later"), "{s}");
-    assert!(s.contains("922 B rewritten in 1  /etc/passwd"), "{s}");
-    assert!(s.contains("10 B deleted in 1"), "{s}");
+    assert!(s.contains("922 B rewritten in 2  /etc/passwd"), "{s}");
+    assert!(s.contains("10 B deleted in 2"), "{s}");
     assert_eq!(style_of(&t, "932 B  ADD").fg, Some(Color::Yellow));
-    // Layer 1 wastes nothing but hides what layer 0 wrote.
+    // The second layer wastes nothing but hides what the first wrote.
     key(&mut m, KeyCode::Down);
     let s = lines(&render(&m)).join("\n");
     assert!(s.contains("wasted   0 B of it"), "{s}");

@@ -133,7 +133,7 @@ fn summary(
         writeln!(
             out,
             "{:>3}  {:>10}  {:>6}  {:>10}  {}",
-            l.index + 1,
+            format::layer_number(l.index as u64),
             format::size(l.size),
             files,
             wasted,
@@ -145,12 +145,16 @@ fn summary(
         writeln!(out, "Wasted space (in a layer, hidden by a later one)")?;
         let shown = 10.min(waste.paths.len());
         for w in &waste.paths[..shown] {
-            let layers: Vec<String> = w.written_in.iter().map(|l| (l + 1).to_string()).collect();
+            let layers: Vec<String> = w
+                .written_in
+                .iter()
+                .map(|&l| format::layer_number(l).to_string())
+                .collect();
             let what = if w.deleted { "deleted" } else { "overwritten" };
             let tail = format!(
                 "  from layer {} {what} by {}",
                 layers.join(","),
-                w.hidden_by + 1
+                format::layer_number(w.hidden_by)
             );
             let mut path = display_path(&w.path);
             if w.dir {

@@ -439,7 +439,10 @@ impl Model {
             } else {
                 "image"
             };
-            let title = format!("{side} · {what} layer {layer}");
+            let title = format!(
+                "{side} · {what} layer {}",
+                crate::format::layer_number(layer as u64)
+            );
             let mut pane = TreePane::new(s.tree, Origins::own(slot, s.files), title);
             pane.set_filter(
                 &self.filter.clone(),

@@ -132,7 +132,7 @@ impl Widget for Details<'_> {
                 .unwrap_or_else(|| "(no history)".into());
             lines.push(Line::from(vec![
                 key("layer"),
-                Span::raw(format!("{} · {created}", f.layer)),
+                Span::raw(format!("{} · {created}", format::layer_number(f.layer))),
             ]));
             if let Some(l) = model.slots[*slot].loaded() {
                 // What the file's bytes say it is, and whether the app uses it.
@@ -209,7 +209,7 @@ fn layer_lines(theme: Theme, l: &Loaded, i: usize) -> Vec<Line<'static>> {
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(
-            format!("layer {i}"),
+            format!("layer {}", format::layer_number(i as u64)),
             Style::new().add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(
@@ -259,7 +259,7 @@ fn layer_lines(theme: Theme, l: &Loaded, i: usize) -> Vec<Line<'static>> {
                     } else {
                         "rewritten in"
                     },
-                    p.hidden_by
+                    format::layer_number(p.hidden_by)
                 ),
                 theme.dim(),
             ),

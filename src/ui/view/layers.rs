@@ -68,7 +68,10 @@ impl Widget for Layers<'_> {
                 .map(|c| format::created_by(Some(c)));
             let mut spans = vec![
                 Span::raw(if scoped == Some(i) { "▶" } else { " " }),
-                Span::styled(format!("{i:>2} "), theme.dim()),
+                Span::styled(
+                    format!("{:>2} ", format::layer_number(i as u64)),
+                    theme.dim(),
+                ),
                 Span::raw(format!("{:>9}  ", format::size(layer.size))),
             ];
             if wastes {

@@ -610,7 +610,10 @@ impl Ctx<'_> {
         for (i, l) in o.layers.iter().take(MAX_LAYERS).enumerate() {
             let mut spans = vec![
                 self.label(if i == 0 { "Layers" } else { "" }),
-                Span::styled(format!("{:>3} ", l.index), theme.dim()),
+                Span::styled(
+                    format!("{:>3} ", format::layer_number(l.index as u64)),
+                    theme.dim(),
+                ),
                 Span::raw(format!(
                     "{:>10} {:>6} ",
                     format::size(l.bytes),
@@ -670,9 +673,9 @@ impl Ctx<'_> {
                 "{} {} (layer {}, {} by {})",
                 p.path,
                 format::size(p.bytes),
-                p.layer,
+                format::layer_number(p.layer),
                 if p.deleted { "deleted" } else { "overwritten" },
-                p.hidden_by
+                format::layer_number(p.hidden_by)
             )
         };
         if let Some(p) = o.wasted_paths.first() {

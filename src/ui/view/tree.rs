@@ -46,7 +46,7 @@ impl Widget for TreeView<'_> {
             (model.screen, model.computing(), model.scope)
         {
             title.push(Span::styled(
-                format!("· computing layer {layer}… "),
+                format!("· computing layer {}… ", format::layer_number(layer as u64)),
                 theme.fg(Color::Yellow),
             ));
         }
