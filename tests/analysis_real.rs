@@ -101,10 +101,80 @@ pub fn check_exact_sum(cmp: &Comparison) {
     );
 }
 
+/// Files the packages' scripts write (`[[generated]]` in the rules, and
+/// the alternatives system's links) are their package's on a real Debian
+/// image: each rule's package has the maintainer script that writes them,
+/// each file a rule matches is labelled with that package, and each link
+/// in /etc/alternatives with the package of the program it ends at.
+pub fn check_generated_files(cmp: &Comparison) {
+    let b = &cmp.before;
+    let rules = Rules::builtin();
+    let mut checked = 0;
+    for g in &rules.generated {
+        let Some(pkg) = b.package(&g.package) else {
+            continue;
+        };
+        let info = |ext: &str| {
+            [
+                format!("var/lib/dpkg/info/{}.{ext}", pkg.name),
+                format!("var/lib/dpkg/info/{}:{}.{ext}", pkg.name, pkg.architecture),
+            ]
+            .iter()
+            .any(|p| b.tree.lookup(p.as_bytes()).is_some())
+        };
+        assert!(
+            info("postinst") || info("triggers"),
+            "{}: no maintainer script, yet a rule says {}",
+            g.package,
+            g.why
+        );
+        for id in b.tree.iter() {
+            let node = b.tree.node(id);
+            let path = b.tree.path_of(id);
+            if node.is_dir() || b.facts(id).package.is_some() || !g.paths.matches(&path) {
+                continue;
+            }
+            let label = cmp.owner_label(b.facts(id).owner);
+            assert!(
+                label.starts_with(&format!("{} ", g.package)),
+                "{}: {label}, not {}",
+                b.display_path(id),
+                g.package
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} generated files checked");
+    let alternatives = b
+        .tree
+        .lookup(b"etc/alternatives")
+        .expect("/etc/alternatives");
+    let mut links = 0;
+    for &id in b.tree.children(alternatives) {
+        let Some(end) = b.tree.resolve(&b.tree.path_of(id)) else {
+            continue;
+        };
+        if end == id || b.facts(end).package.is_none() {
+            continue;
+        }
+        // The link is the program's: same bucket, same owner.
+        assert_eq!(
+            (b.facts(id).bucket, b.facts(id).owner),
+            (b.facts(end).bucket, b.facts(end).owner),
+            "{} and {}",
+            b.display_path(id),
+            b.display_path(end)
+        );
+        links += 1;
+    }
+    assert!(links > 0, "no alternatives link checked");
+}
+
 pub fn check_go_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "goapp");
     check_eliminated_packages(dir, "goapp", &cmp);
     check_exact_sum(&cmp);
+    check_generated_files(&cmp);
     let tc = cmp.eliminated_in(Bucket::Toolchain);
     assert!(
         tc.bytes > 400_000_000,
@@ -159,6 +229,7 @@ pub fn check_go_pair(dir: &std::path::Path) {
 pub fn check_c_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "capp");
     check_eliminated_packages(dir, "capp", &cmp);
+    check_generated_files(&cmp);
     check_exact_sum(&cmp);
     let tc = cmp.eliminated_in(Bucket::Toolchain);
     let labels: Vec<String> = tc.owners.iter().map(|o| cmp.owner_label(o.owner)).collect();

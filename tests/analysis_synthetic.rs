@@ -879,3 +879,88 @@ fn symlinks_are_carried_by_target() {
     }
     common::assert_exact_sums(&c);
 }
+
+/// Files a package's scripts write are that package's: the CA bundle by a
+/// `[[generated]]` rule (only when the package is installed), the links of
+/// the alternatives system by the program they end at; a user's
+/// `[[generated]]` rule adds to the built-in ones.
+#[test]
+fn files_written_by_maintainer_scripts_go_to_their_package() {
+    let mawk: &[u8] =
+        b"Package: mawk\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.3.4\n\n";
+    let both = [
+        &b"Package: ca-certificates\nStatus: install ok installed\nArchitecture: all\nVersion: 20230311\n\n"[..],
+        mawk,
+    ]
+    .concat();
+    let img = |with_ca: bool| {
+        let mut entries = vec![
+            f(
+                "var/lib/dpkg/status",
+                if with_ca { &both[..] } else { mawk },
+            ),
+            f(
+                "var/lib/dpkg/info/mawk.list",
+                b"/usr\n/usr/bin\n/usr/bin/mawk\n",
+            ),
+            f("usr/bin/mawk", b"\x7fELF mawk"),
+            Link("etc/alternatives/awk", "/usr/bin/mawk"),
+            Link("usr/bin/awk", "/etc/alternatives/awk"),
+            f("etc/ssl/certs/ca-certificates.crt", &[b'C'; 500]),
+            Link("etc/ssl/certs/1234abcd.0", "ca-certificates.crt"),
+            f("etc/our-generated.conf", b"x"),
+        ];
+        if with_ca {
+            entries.push(f(
+                "var/lib/dpkg/info/ca-certificates.list",
+                b"/usr\n/usr/sbin\n/usr/sbin/update-ca-certificates\n",
+            ));
+            entries.push(f("usr/sbin/update-ca-certificates", b"#!/bin/sh\n"));
+        }
+        image("gen", vec![layer(0, &entries)])
+    };
+    let after = image("empty", vec![layer(0, &[f("app", b"x")])]);
+    let user: toml::Table = r#"
+        [[generated]]
+        package = "mawk"
+        paths = ["etc/our-generated.conf"]
+        why = "a test"
+    "#
+    .parse()
+    .unwrap();
+    let rules = Rules::from_tables(&[("test", &user)]).unwrap();
+    let c = compare(&img(true), &after, &rules);
+    let b = &c.before;
+    for p in [
+        "etc/ssl/certs/ca-certificates.crt",
+        "etc/ssl/certs/1234abcd.0",
+    ] {
+        assert_eq!(facts(b, p).bucket, Bucket::OsPackage, "{p}");
+        assert_eq!(label(&c, b, p), "ca-certificates 20230311", "{p}");
+        // Written by a script, not listed: the database's own claim stays empty.
+        assert_eq!(facts(b, p).package, None, "{p}");
+    }
+    for p in [
+        "etc/alternatives/awk",
+        "usr/bin/awk",
+        "etc/our-generated.conf",
+    ] {
+        assert_eq!(label(&c, b, p), "mawk 1.3.4", "{p}");
+    }
+    // Without the package, the bundle is nobody's.
+    let c = compare(&img(false), &after, &Rules::builtin());
+    let b = &c.before;
+    assert_eq!(
+        facts(b, "etc/ssl/certs/ca-certificates.crt").bucket,
+        Bucket::Other
+    );
+    assert_eq!(facts(b, "etc/our-generated.conf").bucket, Bucket::Other);
+    assert_eq!(label(&c, b, "usr/bin/awk"), "mawk 1.3.4");
+
+    // A rule without its reason is refused.
+    let bad: toml::Table = "[[generated]]\npackage = \"x\"\npaths = [\"a\"]\n"
+        .parse()
+        .unwrap();
+    let e = Rules::from_tables(&[("test", &bad)]).unwrap_err();
+    assert!(e.contains("generated[0].why is required"), "{e}");
+}

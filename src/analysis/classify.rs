@@ -72,6 +72,16 @@ pub(crate) fn classify(
         })
         .collect();
 
+    // `[[generated]]` rules whose package is installed: (paths, package).
+    let generated: Vec<(&super::glob::GlobSet, usize)> = rules
+        .generated
+        .iter()
+        .filter_map(|g| {
+            let p = own.packages.iter().position(|p| p.name == g.package)?;
+            Some((&g.paths, p))
+        })
+        .collect();
+
     let mut groups: HashMap<usize, OwnerId> = HashMap::new();
     // (rule, package index) → bytes, for toolchain member lists.
     let mut members: HashMap<(usize, usize), u64> = HashMap::new();
@@ -82,7 +92,9 @@ pub(crate) fn classify(
     walk_paths(tree, |id, path| {
         let node = tree.node(id);
         let listed = own.package_index(id);
-        let pkg = listed.or_else(|| compiled_from_package(tree, own, path, node.kind));
+        let pkg = listed
+            .or_else(|| compiled_from_package(tree, own, path, node.kind))
+            .or_else(|| written_by_scripts(tree, own, &generated, id, path));
         let hit = match pkg {
             Some(p) => pkg_hit[p].map(Hit::Package),
             None => {
@@ -317,6 +329,37 @@ fn compiled_from_package(
         source.extend_from_slice(&path[..path.len() - 1]);
     }
     own.package_index(tree.lookup(&source)?)
+}
+
+/// The package whose maintainer scripts made an unlisted file: a
+/// `[[generated]]` rule's, or for a link of the alternatives system
+/// (`/etc/alternatives/NAME` and the links to it), the package of the
+/// program it ends at.
+fn written_by_scripts(
+    tree: &FileTree,
+    own: &Ownership,
+    generated: &[(&super::glob::GlobSet, usize)],
+    id: NodeId,
+    path: &[u8],
+) -> Option<usize> {
+    let node = tree.node(id);
+    if node.kind == EntryKind::Dir {
+        return None;
+    }
+    if let Some(&(_, p)) = generated.iter().find(|(g, _)| g.matches(path)) {
+        return Some(p);
+    }
+    let alternative = node.kind == EntryKind::Symlink
+        && (path.starts_with(b"etc/alternatives/")
+            || node
+                .link
+                .as_deref()
+                .is_some_and(|l| l.starts_with(b"/etc/alternatives/")));
+    if !alternative {
+        return None;
+    }
+    let end = tree.resolve(path)?;
+    (end != id).then(|| own.package_index(end)).flatten()
 }
 
 /// Nodes matching a glob of literal and `*`/`?` components (no `**`).

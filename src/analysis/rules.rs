@@ -173,6 +173,22 @@ pub struct AuditRules {
 pub struct Rules {
     pub rules: Vec<Rule>,
     pub audit: AuditRules,
+    /// Files a package's maintainer scripts write, which its file list
+    /// does not name.
+    pub generated: Vec<Generated>,
+}
+
+/// `[[generated]]`: files that belong to `package` though no package
+/// database lists them, because its maintainer scripts (or triggers) write
+/// them at install time: the CA bundle, the loader's cache, `/etc/passwd`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// The package's exact name.
+    pub package: String,
+    /// Globs on paths (no leading `/`).
+    pub paths: GlobSet,
+    /// Which script writes them.
+    pub why: String,
 }
 
 impl Default for Rules {
@@ -216,6 +232,13 @@ impl Rules {
             user_rules.extend(parse_rules(table, what, true)?);
             audit.extend(table, what)?;
         }
+        let mut generated = Vec::new();
+        for (what, table) in user.iter().rev() {
+            generated.extend(parse_generated(table, what)?);
+        }
+        if keep_defaults {
+            generated.extend(parse_generated(&defaults, "built-in rules")?);
+        }
         let mut rules = user_rules;
         if keep_defaults {
             rules.extend(
@@ -235,6 +258,7 @@ impl Rules {
         }
         Ok(Rules {
             rules,
+            generated,
             audit: AuditRules {
                 shells: GlobSet::new(&base.shells),
                 package_managers: GlobSet::new(&base.package_managers),
@@ -318,6 +342,45 @@ fn string_list(v: Option<&toml::Value>, what: &str, key: &str) -> Result<Vec<Str
             .collect(),
         _ => Err(bad()),
     }
+}
+
+fn parse_generated(table: &toml::Table, what: &str) -> Result<Vec<Generated>, String> {
+    let Some(v) = table.get("generated") else {
+        return Ok(Vec::new());
+    };
+    let arr = v
+        .as_array()
+        .ok_or_else(|| format!("{what}: generated must be an array of tables ([[generated]])"))?;
+    let mut out = Vec::with_capacity(arr.len());
+    for (i, g) in arr.iter().enumerate() {
+        let t = g
+            .as_table()
+            .ok_or_else(|| format!("{what}: generated[{i}] must be a table"))?;
+        let text = |key: &str| -> Result<String, String> {
+            t.get(key)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .ok_or_else(|| format!("{what}: generated[{i}].{key} is required (a string)"))
+        };
+        for key in t.keys() {
+            if !matches!(key.as_str(), "package" | "paths" | "why") {
+                return Err(format!("{what}: unknown key generated[{i}].{key}"));
+            }
+        }
+        let paths = string_list(t.get("paths"), what, &format!("generated[{i}].paths"))?;
+        if paths.is_empty() {
+            return Err(format!(
+                "{what}: generated[{i}].paths must list at least one glob"
+            ));
+        }
+        out.push(Generated {
+            package: text("package")?,
+            paths: GlobSet::new(&paths),
+            why: text("why")?,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_rules(table: &toml::Table, what: &str, user: bool) -> Result<Vec<Rule>, String> {
