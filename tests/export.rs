@@ -131,7 +131,11 @@ fn config(layers: &[Vec<u8>]) -> Vec<u8> {
             "WorkingDir": "/srv",
             "User": "1000:1000",
             "ExposedPorts": {"8080/tcp": {}},
-            "Labels": {"org.example": "yes"}
+            "Labels": {"org.example": "yes"},
+            "Volumes": {"/var/data": {}},
+            "StopSignal": "SIGQUIT",
+            "Healthcheck": {"Test": ["CMD", "/bin/app", "--check"], "Interval": 30_000_000_000u64},
+            "Shell": ["/bin/sh", "-ec"]
         },
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [
@@ -315,6 +319,18 @@ fn every_entry_kind_round_trips_through_the_loader() {
     assert_eq!(
         cfg.labels.get("org.example").map(String::as_str),
         Some("yes")
+    );
+    assert_eq!(cfg.volumes, ["/var/data"]);
+    assert_eq!(cfg.stop_signal.as_deref(), Some("SIGQUIT"));
+    assert_eq!(
+        cfg.extra.get("Healthcheck"),
+        Some(
+            &serde_json::json!({"Test": ["CMD", "/bin/app", "--check"], "Interval": 30000000000u64})
+        )
+    );
+    assert_eq!(
+        cfg.extra.get("Shell"),
+        Some(&serde_json::json!(["/bin/sh", "-ec"]))
     );
     let made_by = exported.image.history[0].created_by.as_deref().unwrap();
     assert!(

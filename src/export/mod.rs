@@ -241,6 +241,18 @@ fn config_json(image: &Image, diff_id: &str) -> Vec<u8> {
     if !c.labels.is_empty() {
         cfg.insert("Labels".into(), json!(c.labels));
     }
+    if !c.volumes.is_empty() {
+        let volumes: Map<String, Value> =
+            c.volumes.iter().map(|v| (v.clone(), json!({}))).collect();
+        cfg.insert("Volumes".into(), Value::Object(volumes));
+    }
+    if let Some(s) = &c.stop_signal {
+        cfg.insert("StopSignal".into(), json!(s));
+    }
+    // Healthcheck, Shell: as IMAGE's config holds them.
+    for (k, v) in &c.extra {
+        cfg.insert(k.clone(), v.clone());
+    }
     let from = image.id.as_deref().unwrap_or(&image.reference);
     let mut history = Map::new();
     if let Some(t) = &image.created {

@@ -108,6 +108,12 @@ pub struct RuntimeConfig {
     pub working_dir: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub exposed_ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub stop_signal: Option<String>,
+    /// `Healthcheck` and `Shell` as the config holds them (Docker's; not
+    /// in the OCI config type). Carried by an export, not reported.
+    #[serde(skip)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -11,6 +11,7 @@ use crate::image::{
 };
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::io::Read;
 
 /// Largest JSON document we accept (manifests, configs, indexes).
@@ -57,6 +58,9 @@ pub(crate) struct LayerPlan {
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub config: ImageConfiguration,
+    /// Runtime settings the OCI config type leaves out (Docker's
+    /// `Healthcheck`, `Shell`), as the config holds them.
+    pub config_extra: BTreeMap<String, serde_json::Value>,
     /// The config's digest, when the format names it (then it was checked
     /// while verifying).
     pub config_digest: Option<String>,
@@ -187,6 +191,7 @@ fn plan_docker(store: &dyn Store, bytes: &[u8], sel: &Selector<'_>) -> Result<Pl
         )?;
     }
     let config = parse_config(&config_bytes, &config_member)?;
+    let config_extra = config_extra(&config_bytes);
     let mut layers = chosen
         .layers
         .iter()
@@ -204,6 +209,7 @@ fn plan_docker(store: &dyn Store, bytes: &[u8], sel: &Selector<'_>) -> Result<Pl
     diff_id_algorithms(&mut layers, &config);
     Ok(Plan {
         config,
+        config_extra,
         config_digest,
         manifest_digest: None,
         repo_tags: chosen.repo_tags.clone().unwrap_or_default(),
@@ -224,6 +230,21 @@ fn parse_config(bytes: &[u8], what: &str) -> Result<ImageConfiguration, ErrorKin
         what: format!("config {what}"),
         detail: crate::error::detail(e),
     })
+}
+
+/// The runtime keys of `config` the OCI type does not read: Docker's
+/// `Healthcheck` and `Shell` (what an export must carry across as they are).
+fn config_extra(bytes: &[u8]) -> BTreeMap<String, serde_json::Value> {
+    #[derive(serde::Deserialize)]
+    struct Outer {
+        config: Option<BTreeMap<String, serde_json::Value>>,
+    }
+    let Ok(Outer { config: Some(c) }) = serde_json::from_slice::<Outer>(bytes) else {
+        return BTreeMap::new();
+    };
+    c.into_iter()
+        .filter(|(k, v)| matches!(k.as_str(), "Healthcheck" | "Shell") && !v.is_null())
+        .collect()
 }
 
 pub(crate) fn normalize_member(m: &str) -> String {
@@ -447,6 +468,7 @@ fn plan_manifest(
         sel.verify,
     )?;
     let config = parse_config(&config_bytes, &config_digest)?;
+    let config_extra = config_extra(&config_bytes);
     let mut layers = manifest
         .layers()
         .iter()
@@ -465,6 +487,7 @@ fn plan_manifest(
     diff_id_algorithms(&mut layers, &config);
     Ok(Plan {
         config,
+        config_extra,
         config_digest: Some(config_digest),
         manifest_digest,
         repo_tags,
@@ -580,6 +603,9 @@ pub(crate) fn build_image(
             working_dir: c.working_dir().clone().filter(|w| !w.is_empty()),
             labels: c.labels().clone().unwrap_or_default().into_iter().collect(),
             exposed_ports: c.exposed_ports().clone().unwrap_or_default(),
+            volumes: c.volumes().clone().unwrap_or_default(),
+            stop_signal: c.stop_signal().clone().filter(|s| !s.is_empty()),
+            extra: plan.config_extra.clone(),
         })
         .unwrap_or_default();
     Ok(Image {
