@@ -484,8 +484,13 @@ fn help_overlay_scrolls_to_its_last_key_at_80x24() {
             b.description
         );
     }
+    // The last note, wrapped inside the border rather than cut by it.
     assert!(bottom.contains("mouse: the wheel scrolls"), "{bottom}");
+    assert!(bottom.contains("toggles"), "{bottom}");
     assert!(!bottom.contains("more below"), "{bottom}");
+    // Paging past the end stops there: one ↑ moves back at once.
+    key(&mut m, KeyCode::Up);
+    assert_ne!(lines(&render(&m)).join("\n"), bottom);
     // Home goes back to the top, End to the bottom, ↑/↓ by a line.
     key(&mut m, KeyCode::Home);
     assert_eq!(lines(&render(&m)).join("\n"), top);
@@ -495,7 +500,21 @@ fn help_overlay_scrolls_to_its_last_key_at_80x24() {
     assert_ne!(lines(&render(&m)).join("\n"), bottom);
     key(&mut m, KeyCode::Down);
     assert_eq!(lines(&render(&m)).join("\n"), bottom);
-    // The keys did not reach the panes, and Esc closes the overlay.
+    // The wheel scrolls the overlay too (not the panes under it).
+    let wheel = |kind| {
+        Action::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: 40,
+            row: 12,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        })
+    };
+    key(&mut m, KeyCode::Home);
+    update(&mut m, wheel(crossterm::event::MouseEventKind::ScrollDown));
+    assert_eq!(m.help_scroll, 1);
+    update(&mut m, wheel(crossterm::event::MouseEventKind::ScrollUp));
+    assert_eq!(lines(&render(&m)).join("\n"), top);
+    // Esc closes the overlay.
     key(&mut m, KeyCode::Esc);
     assert!(!m.help);
 }
