@@ -193,7 +193,7 @@ fn rpm_toolchains_are_grouped_and_named() {
     let badge = stagediff::ui::compare::badge(&c, facts(&c.after, lib));
     assert_eq!(badge.as_deref(), Some("pkg libstdc++"));
     let badge = stagediff::ui::compare::badge(&c, facts(b, cc1));
-    assert_eq!(badge.as_deref(), Some("toolchain gcc12.2"));
+    assert_eq!(badge.as_deref(), Some("toolchain GCC 12.2"));
 }
 
 #[test]

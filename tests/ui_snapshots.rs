@@ -322,3 +322,282 @@ fn explorer_layer_details() {
     assert!(s.contains("hides    932 B of earlier layers"), "{s}");
     assert!(s.contains("command  RUN apt-get update && apt-get"), "{s}");
 }
+
+/// The tree pane's rows below its column header: the text between its
+/// borders, found by its title.
+fn pane_rows(screen: &[String], title: &str) -> Vec<String> {
+    let cells: Vec<Vec<char>> = screen.iter().map(|l| l.chars().collect()).collect();
+    let (top, left) = cells
+        .iter()
+        .enumerate()
+        .find_map(|(y, l)| {
+            let s: String = l.iter().collect();
+            let at = s.find(title)?;
+            let x = s[..at].chars().count();
+            // The corner left of the title.
+            (0..x).rev().find(|&i| l[i] == '┌').map(|x| (y, x))
+        })
+        .unwrap_or_else(|| panic!("no pane titled {title:?}:\n{}", screen.join("\n")));
+    let right = (left + 1..cells[top].len())
+        .find(|&i| cells[top][i] == '┐')
+        .expect("the pane's top right corner");
+    let bottom = (top + 1..cells.len())
+        .find(|&y| cells[y][left] == '└')
+        .expect("the pane's bottom left corner");
+    // Skip the column header line.
+    (top + 2..bottom)
+        .map(|y| cells[y][left + 1..right].iter().collect())
+        .collect()
+}
+
+/// The aligned tree of a pair whose rows carry a long toolchain badge,
+/// filtered to those rows.
+fn headers_tree(size: (u16, u16)) -> Model {
+    let mut m = compared_pair(single_stage_headers(), multi_stage(), size);
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "usr/");
+    key(&mut m, KeyCode::Enter);
+    m
+}
+
+/// Every drawn row ends with its AFTER size at the pane's right border,
+/// the BEFORE size in the same column on every row.
+fn assert_sizes_at_the_right_edge(rows: &[String], screen: &str) {
+    let drawn: Vec<&String> = rows.iter().filter(|r| !r.trim().is_empty()).collect();
+    assert!(drawn.len() >= 5, "too few rows:\n{screen}");
+    for r in &drawn {
+        let c: Vec<char> = r.chars().collect();
+        let n = c.len();
+        // `… 31 kB          —`: AFTER ends on the last cell; BEFORE's
+        // column ends 11 cells earlier, followed by a space.
+        assert!(
+            matches!(c[n - 1], 'B' | '—'),
+            "AFTER is not at the right edge in {r:?}:\n{screen}"
+        );
+        assert!(
+            matches!(c[n - 12], 'B' | '—') && c[n - 11] == ' ',
+            "BEFORE is out of its column in {r:?}:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn long_badges_keep_names_and_sizes_in_the_pane() {
+    for (w, h) in [(80, 24), (110, 30), (200, 60)] {
+        let m = headers_tree((w, h));
+        let t = render(&m);
+        let ls = lines(&t);
+        let screen = ls.join("\n");
+        insta::assert_snapshot!(format!("long_badges_{w}x{h}"), t.backend());
+        let rows = pane_rows(&ls, "BEFORE ⇄ AFTER");
+        assert_sizes_at_the_right_edge(&rows, &screen);
+        // The column names end where the sizes do.
+        let head = ls
+            .iter()
+            .find(|l| l.contains("BEFORE      AFTER"))
+            .expect("the column header");
+        assert!(
+            head.contains("AFTER│") || head.contains("AFTER┃"),
+            "{screen}"
+        );
+        // The badge keeps the owner's real name, spaces and case.
+        assert!(!screen.contains("headersandstatic"), "{screen}");
+        let badge = rows
+            .iter()
+            .find(|r| r.contains("stdio.h"))
+            .unwrap_or_else(|| panic!("stdio.h is not shown whole:\n{screen}"));
+        assert!(badge.contains("[toolchain Headers "), "{screen}");
+        // The name comes before the badge: whole wherever it fits (the
+        // last rows, at the end of the list on a small terminal).
+        let mut m = m;
+        key(&mut m, KeyCode::End);
+        let end = lines(&render(&m));
+        let end_screen = end.join("\n");
+        assert_sizes_at_the_right_edge(&pane_rows(&end, "BEFORE ⇄ AFTER"), &end_screen);
+        assert!(
+            end_screen.contains("libc_nonshared.a"),
+            "a file name gave way to a badge:\n{end_screen}"
+        );
+        if w >= 200 {
+            assert!(
+                badge.contains("[toolchain Headers and static libraries]"),
+                "{screen}"
+            );
+        }
+        assert!(!screen.contains("[]"), "an empty badge:\n{screen}");
+    }
+}
+
+#[test]
+fn audit_rows_draw_no_empty_badge() {
+    // Findings without a detail (a cache or a source file no rule owns):
+    // every detail blanked, as the analysis leaves them for such files.
+    let rules = stagediff::analysis::Rules::builtin();
+    for size in [(80, 24), (110, 30), (200, 60)] {
+        let mut comparison =
+            stagediff::analysis::compare(&single_stage_headers(), &single_stage(), &rules);
+        assert!(!comparison.findings.is_empty(), "no findings to draw");
+        for f in &mut comparison.findings {
+            f.detail.clear();
+        }
+        let views = stagediff::ui::compare::build(&comparison);
+        let mut m = loaded(vec![single_stage_headers(), single_stage()], size);
+        m.effects.clear();
+        let c = stagediff::ui::app::Compared { comparison, views };
+        update(&mut m, Action::Compared(Box::new(c)));
+        key(&mut m, KeyCode::Char('3'));
+        // Open every group so every finding row is drawn.
+        key(&mut m, KeyCode::Char('/'));
+        chars(&mut m, "/");
+        key(&mut m, KeyCode::Enter);
+        let mut seen = String::new();
+        for _ in 0..8 {
+            seen.push_str(&screen_of(&m));
+            key(&mut m, KeyCode::PageDown);
+        }
+        assert!(seen.contains("finding: "), "no finding rows:\n{seen}");
+        assert!(!seen.contains("[]"), "an empty badge:\n{seen}");
+    }
+}
+
+#[test]
+fn help_overlay_scrolls_to_its_last_key_at_80x24() {
+    let mut m = loaded(vec![single_stage()], (80, 24));
+    key(&mut m, KeyCode::Char('?'));
+    let first = render(&m);
+    insta::assert_snapshot!("help_overlay_80x24", first.backend());
+    let top = lines(&first).join("\n");
+    assert!(top.contains("more below"), "no sign of more:\n{top}");
+    let mut seen = top.clone();
+    // PgDn until the window stops moving; every key is then seen.
+    for _ in 0..10 {
+        key(&mut m, KeyCode::PageDown);
+        seen.push_str(&lines(&render(&m)).join("\n"));
+    }
+    let bottom = lines(&render(&m)).join("\n");
+    insta::assert_snapshot!("help_overlay_80x24_end", render(&m).backend());
+    for b in &m.keys.bindings {
+        assert!(
+            seen.contains(&b.description),
+            "{:?} never shows:\n{seen}",
+            b.description
+        );
+    }
+    // The last note, wrapped inside the border rather than cut by it.
+    assert!(bottom.contains("mouse: the wheel scrolls"), "{bottom}");
+    assert!(bottom.contains("toggles"), "{bottom}");
+    assert!(!bottom.contains("more below"), "{bottom}");
+    // Paging past the end stops there: one ↑ moves back at once.
+    key(&mut m, KeyCode::Up);
+    assert_ne!(lines(&render(&m)).join("\n"), bottom);
+    // Home goes back to the top, End to the bottom, ↑/↓ by a line.
+    key(&mut m, KeyCode::Home);
+    assert_eq!(lines(&render(&m)).join("\n"), top);
+    key(&mut m, KeyCode::End);
+    assert_eq!(lines(&render(&m)).join("\n"), bottom);
+    key(&mut m, KeyCode::Up);
+    assert_ne!(lines(&render(&m)).join("\n"), bottom);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(lines(&render(&m)).join("\n"), bottom);
+    // The wheel scrolls the overlay too (not the panes under it).
+    let wheel = |kind| {
+        Action::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: 40,
+            row: 12,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        })
+    };
+    key(&mut m, KeyCode::Home);
+    update(&mut m, wheel(crossterm::event::MouseEventKind::ScrollDown));
+    assert_eq!(m.help_scroll, 1);
+    update(&mut m, wheel(crossterm::event::MouseEventKind::ScrollUp));
+    assert_eq!(lines(&render(&m)).join("\n"), top);
+    // Esc closes the overlay.
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.help);
+}
+
+/// `1 layers`, `1 files`…: a count of one with a plural noun, anywhere
+/// on the screen (`21 files` and `0.1 files` do not count).
+fn one_plural(screen: &str) -> Option<String> {
+    const NOUNS: [&str; 11] = [
+        "layers", "files", "entries", "rows", "paths", "packages", "findings", "deps", "owners",
+        "dirs", "lines",
+    ];
+    let c: Vec<char> = screen.chars().collect();
+    for i in 0..c.len() {
+        let starts = i == 0 || !(c[i - 1].is_ascii_digit() || matches!(c[i - 1], ',' | '.'));
+        if c[i] != '1' || !starts || c.get(i + 1) != Some(&' ') {
+            continue;
+        }
+        let rest: String = c[i + 2..].iter().take(12).collect();
+        if let Some(n) = NOUNS.iter().find(|n| {
+            rest.starts_with(**n)
+                && !rest[n.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|x| x.is_alphanumeric())
+        }) {
+            return Some(format!("1 {n}"));
+        }
+    }
+    None
+}
+
+/// One layer holding one file.
+fn one_of_each(reference: &str) -> stagediff::image::Image {
+    let mut l = layer(
+        0,
+        "COPY file:app in /app ",
+        vec![file("app", 6_460_000, 31)],
+    );
+    attach(&mut l, vec![facts("app", go_binary())]);
+    let mut img = image(reference, vec![l]);
+    img.config.entrypoint = vec!["/app".into()];
+    img
+}
+
+#[test]
+fn a_count_of_one_is_singular_everywhere() {
+    assert_eq!(one_plural("x · 1 layers"), Some("1 layers".into()));
+    assert_eq!(
+        one_plural("21 files, 0.1 files, 1 file, 1 filesystem"),
+        None
+    );
+    let mut screens = Vec::new();
+    for size in [(80, 24), (200, 60)] {
+        let models = [
+            planned(one_of_each("one:image"), size),
+            compared_pair(one_of_each("one:before"), one_of_each("one:after"), size),
+            compared_pair(single_stage_headers(), multi_stage(), size),
+        ];
+        for mut m in models {
+            for view in ['0', '1', '2', '3'] {
+                key(&mut m, KeyCode::Char(view));
+                key(&mut m, KeyCode::Char('/'));
+                chars(&mut m, "/");
+                key(&mut m, KeyCode::Enter);
+                for _ in 0..3 {
+                    screens.push(screen_of(&m));
+                    key(&mut m, KeyCode::Tab);
+                }
+                key(&mut m, KeyCode::Esc);
+            }
+            key(&mut m, KeyCode::Char('?'));
+            screens.push(screen_of(&m));
+            key(&mut m, KeyCode::End);
+            screens.push(screen_of(&m));
+        }
+    }
+    for s in &screens {
+        if let Some(bad) = one_plural(s) {
+            panic!("{bad:?} on screen:\n{s}");
+        }
+    }
+    // The screens did show counts of one.
+    let all = screens.join("\n");
+    assert!(all.contains("1 layer "), "{all}");
+    assert!(all.contains("1 file"), "{all}");
+}

@@ -300,7 +300,8 @@ fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
     // Nothing was squashed on the UI thread: the tree is still the whole image.
     assert!(visible_paths(&m).contains(&"app".to_string()));
     let screen = lines(&render(&m)).join("\n");
-    assert!(screen.contains("computing layer 2…"), "{screen}");
+    // Index 2 is the third layer: people count from 1.
+    assert!(screen.contains("computing layer 3…"), "{screen}");
     update(&mut m, press(KeyCode::Up));
     update(&mut m, press(KeyCode::Up));
     assert_eq!(m.scope, Some((0, 0)));
@@ -322,7 +323,8 @@ fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
     update(&mut m, fresh);
     assert!(!m.computing());
     assert!(scope_requests(&m).is_empty());
-    assert_eq!(m.pane().unwrap().title, "image · up to layer 0");
+    // Index 0, the first layer as people number it.
+    assert_eq!(m.pane().unwrap().title, "image · up to layer 1");
     assert!(!visible_paths(&m).contains(&"src".to_string()));
     let screen = lines(&render(&m)).join("\n");
     assert!(!screen.contains("computing"), "{screen}");

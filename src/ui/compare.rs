@@ -30,38 +30,43 @@ pub fn mark_of(s: Status) -> Mark {
     }
 }
 
-/// A short badge: `toolchain go1.19`, `pkg libc6-dev`, `dep left-pad`,
-/// `src`, `cache`, `docs`; `None` for unowned "other" paths.
+/// The most characters of an owner's name a badge carries; the row may
+/// shorten it further to keep the name and the sizes on screen.
+pub const BADGE_OWNER_MAX: usize = 40;
+
+/// A short badge: `toolchain Go 1.19`, `pkg libc6-dev`, `dep left-pad`,
+/// `src`, `cache`, `docs`; `None` for unowned "other" paths. Owners keep
+/// their real (escaped) names, spaces and case included, shortened with
+/// `…` past [`BADGE_OWNER_MAX`] characters.
 pub fn badge(cmp: &Comparison, f: &PathFacts) -> Option<String> {
     let owner = f.owner.map(|o| cmp.owner(o));
     let package = f.package.map(|o| cmp.owner(o));
+    let short = |s: &str| crate::format::truncate(s, BADGE_OWNER_MAX);
     match f.bucket {
         Bucket::Toolchain => Some(match owner {
             Some(o) => {
-                let mut s = o.name.to_lowercase().replace(' ', "");
-                if let Some(v) = &o.version {
-                    if !s.ends_with(v.as_str()) {
-                        s.push_str(v);
-                    }
-                }
-                format!("toolchain {s}")
+                let name = match &o.version {
+                    Some(v) if !o.name.ends_with(v.as_str()) => o.name_version(),
+                    _ => o.name.clone(),
+                };
+                format!("toolchain {}", short(&name))
             }
             None => "toolchain".into(),
         }),
         Bucket::OsPackage => Some(match owner.or(package) {
-            Some(o) => format!("pkg {}", o.name),
+            Some(o) => format!("pkg {}", short(&o.name)),
             None => "pkg".into(),
         }),
         Bucket::LanguageDeps => Some(match owner {
-            Some(o) => format!("dep {}", o.name),
+            Some(o) => format!("dep {}", short(&o.name)),
             None => "dep".into(),
         }),
         Bucket::Source => Some("src".into()),
         Bucket::BuildCache => Some("cache".into()),
         Bucket::Docs => Some("docs".into()),
         Bucket::Other => match (owner, package) {
-            (Some(o), _) if o.kind == OwnerKind::Package => Some(format!("pkg {}", o.name)),
-            (_, Some(p)) => Some(format!("pkg {}", p.name)),
+            (Some(o), _) if o.kind == OwnerKind::Package => Some(format!("pkg {}", short(&o.name))),
+            (_, Some(p)) => Some(format!("pkg {}", short(&p.name))),
             _ => None,
         },
     }
@@ -163,6 +168,8 @@ fn finish_node(cmp: &Comparison, node: &mut UiNode) {
         node.badge = facts
             .and_then(|f| badge(cmp, f))
             .map(String::into_boxed_str);
+        // Owner names are the analysis' escaped text.
+        node.badge_escaped = true;
     }
 }
 
@@ -268,7 +275,9 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
             n.size[0] = Some(f.bytes);
             n.mark = Mark::Changed;
             n.origin[0] = Some(f.node);
-            n.badge = Some(f.detail.clone().into_boxed_str());
+            // No detail, no badge (an empty `[]` says nothing).
+            n.badge = (!f.detail.trim().is_empty()).then(|| f.detail.clone().into_boxed_str());
+            n.badge_escaped = true;
         }
     }
     if let (Some(unused), Some(closure)) = (&cmp.unused, &cmp.after_closure) {
@@ -331,11 +340,7 @@ pub(super) fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
 }
 
 pub(super) fn count_files(n: u32) -> String {
-    if n == 1 {
-        "1 file".into()
-    } else {
-        format!("{n} files")
-    }
+    crate::format::plural(u64::from(n), "file", "files")
 }
 
 pub fn build(cmp: &Comparison) -> CompareViews {

@@ -17,6 +17,8 @@ impl Model {
                 self.help = false;
             } else if c == Command::Quit {
                 self.quit = true;
+            } else {
+                self.scroll_help(c);
             }
             return;
         }
@@ -24,7 +26,10 @@ impl Model {
         let sort = self.sort;
         match c {
             Command::Quit => self.quit = true,
-            Command::Help => self.help = true,
+            Command::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             Command::FocusNext | Command::FocusPrev => {
                 let ring = self.focus_ring();
                 let i = ring.iter().position(|p| *p == self.focus).unwrap_or(0);
@@ -224,7 +229,33 @@ impl Model {
         }
     }
 
+    /// ↑/↓/PgUp/PgDn/Home/End move the help overlay's text while it is
+    /// open (it does not fit on small terminals).
+    fn scroll_help(&mut self, c: Command) {
+        let (shown, total) = super::view::help_page(&self.keys, self.size);
+        let last = total.saturating_sub(shown);
+        let page = shown.saturating_sub(1).max(1);
+        self.help_scroll = match c {
+            Command::Up => self.help_scroll.saturating_sub(1),
+            Command::Down => self.help_scroll + 1,
+            Command::PageUp => self.help_scroll.saturating_sub(page),
+            Command::PageDown => self.help_scroll + page,
+            Command::Home => 0,
+            Command::End => last,
+            _ => self.help_scroll,
+        }
+        .min(last);
+    }
+
     pub(super) fn mouse(&mut self, m: MouseEvent) {
+        if self.help {
+            match m.kind {
+                MouseEventKind::ScrollUp => self.scroll_help(Command::Up),
+                MouseEventKind::ScrollDown => self.scroll_help(Command::Down),
+                _ => {}
+            }
+            return;
+        }
         let areas = self.areas();
         let at = Position::new(m.column, m.row);
         let hit = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));

@@ -57,6 +57,8 @@ pub struct Model {
     pub screen: Screen,
     pub focus: Pane,
     pub help: bool,
+    /// The help overlay's first shown line (the view clamps it).
+    pub help_scroll: usize,
     pub filter: String,
     pub editing_filter: bool,
     pub status_filter: StatusFilter,
@@ -121,6 +123,7 @@ impl Model {
             screen: Screen::Overview,
             focus: Pane::Tree,
             help: false,
+            help_scroll: 0,
             filter: String::new(),
             editing_filter: false,
             status_filter: StatusFilter::All,

@@ -78,7 +78,7 @@ pub struct PairOverview {
     /// Buckets with eliminated bytes, biggest first.
     pub buckets: Vec<BucketBar>,
     /// The largest eliminated files: path (escaped), bytes, and what owns
-    /// it (the tree's badge: `toolchain go1.19`, `pkg libc6`, `cache`).
+    /// it (the tree's badge: `toolchain Go 1.19`, `pkg libc6`, `cache`).
     pub largest_gone: Vec<(String, u64, Option<String>)>,
     /// `None` when BEFORE has no package database.
     pub packages_gone: Option<PackagesGone>,

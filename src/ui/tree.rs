@@ -80,7 +80,7 @@ pub struct UiNode {
     /// Rolled-up bytes per side; `None` where the path does not exist.
     pub size: [Option<u64>; 2],
     pub mark: Mark,
-    /// Bucket and owner, e.g. `toolchain go1.19`.
+    /// Bucket and owner, e.g. `toolchain Go 1.19`.
     pub badge: Option<Box<str>>,
     /// The node in each side's engine tree, for the details pane.
     pub origin: [Option<NodeId>; 2],
@@ -106,9 +106,9 @@ impl UiNode {
         }
     }
 
-    /// The badge, safe for the terminal.
+    /// The badge, safe for the terminal; `None` when it would be blank.
     pub fn shown_badge(&self) -> Option<std::borrow::Cow<'_, str>> {
-        let b = self.badge.as_deref()?;
+        let b = self.badge.as_deref().filter(|b| !b.trim().is_empty())?;
         Some(if self.badge_escaped {
             crate::escape::line(b)
         } else {
@@ -510,6 +510,22 @@ mod tests {
             b.nodes[id as usize].mark = m;
         }
         b.finish()
+    }
+
+    #[test]
+    fn a_blank_badge_is_no_badge() {
+        let mut t = sample();
+        let n = &mut t.nodes[1];
+        for (b, escaped) in [("", false), ("  ", true)] {
+            n.badge = Some(b.into());
+            n.badge_escaped = escaped;
+            assert_eq!(n.shown_badge(), None, "{b:?}");
+        }
+        n.badge = Some("toolchain Headers and static libraries".into());
+        assert_eq!(
+            n.shown_badge().as_deref(),
+            Some("toolchain Headers and static libraries")
+        );
     }
 
     #[test]

@@ -135,6 +135,27 @@ pub fn single_stage() -> Image {
     )
 }
 
+/// [`single_stage`] with C headers and a static library installed: rows
+/// whose badge names a long toolchain owner with spaces
+/// ("Headers and static libraries"), one of them with a long file name.
+pub fn single_stage_headers() -> Image {
+    let mut img = single_stage();
+    img.layers.push(layer(
+        4,
+        "/bin/sh -c apt-get install -y libc6-dev",
+        vec![
+            file("usr/include/stdio.h", 31_000, 50),
+            file(
+                "usr/include/x86_64-linux-gnu/bits/types/struct_FILE_with_a_rather_long_name.h",
+                4_100,
+                51,
+            ),
+            file("usr/lib/x86_64-linux-gnu/libc_nonshared.a", 55_000, 52),
+        ],
+    ));
+    img
+}
+
 /// [`single_stage`] whose entrypoint is its static Go `/app`, so a plan
 /// has something to run.
 pub fn single_stage_app() -> Image {

@@ -6,6 +6,7 @@
 mod details;
 mod header;
 mod hints;
+pub(crate) use hints::help_page;
 mod layers;
 mod loading;
 mod overview;

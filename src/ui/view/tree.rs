@@ -69,12 +69,13 @@ impl Widget for TreeView<'_> {
             return;
         }
         // Column header on the first inner line.
-        let size_w: u16 = if two { 22 } else { 10 };
         let head_text = if two {
             format!("{:>10} {:>10}", "BEFORE", "AFTER")
         } else {
             format!("{:>10}", "size")
         };
+        // The column names end at the right border, as the rows' sizes do.
+        let size_w = head_text.chars().count() as u16;
         // A list's summary sits left of the column header.
         let room = inner.width.saturating_sub(size_w + 1) as usize;
         let summary = pane
@@ -206,27 +207,38 @@ fn tree_row(
     } else {
         format!(" {:>10}", format::opt_size(n.size[0]))
     };
-    let mut badge = n
-        .shown_badge()
-        .map(|b| format!(" [{b}]"))
-        .unwrap_or_default();
-    if let Some(total) = bar_total {
+    let bar = bar_total.map(|total| {
         // Groups: a bar of this row's share of everything, one glance.
-        const BAR: usize = 20;
         let cells = if total == 0 {
             0
         } else {
             ((n.weight() as f64 / total as f64) * BAR as f64).ceil() as usize
         }
         .min(BAR);
-        badge.push(' ');
-        badge.push_str(&"█".repeat(cells));
-        badge.push_str(&"·".repeat(BAR - cells));
+        format!(" {}{}", "█".repeat(cells), "·".repeat(BAR - cells))
+    });
+    let badge = n.shown_badge();
+    let fit = fit_row(
+        width as usize,
+        cells(&guides),
+        cells(&sizes),
+        cells(&name),
+        badge.as_deref().map(cells),
+        bar.is_some(),
+    );
+    let guides = keep_right(&guides, fit.guides);
+    let name = shorten(&name, fit.name);
+    let mut badge = match (badge, fit.badge) {
+        (Some(b), w) if w > 0 => format!(" [{}]", shorten(&b, w - 3)),
+        _ => String::new(),
+    };
+    if fit.bar {
+        badge.push_str(bar.as_deref().unwrap_or_default());
     }
-    let fixed = 2 + guides.chars().count() + sizes.chars().count() + badge.chars().count();
-    let room = (width as usize).saturating_sub(fixed);
-    let name = format::truncate(&name, room);
-    let pad = room.saturating_sub(name.chars().count());
+    // From what was drawn, so a wide character cut short cannot shift
+    // the sizes off the right edge.
+    let pad = (width as usize)
+        .saturating_sub(2 + cells(&guides) + cells(&name) + cells(&badge) + cells(&sizes));
     *text = guides;
     Line::from(vec![
         Span::styled(format!("{} ", n.mark.symbol()), style),
@@ -250,4 +262,145 @@ fn tree_row(
         Span::styled(badge, theme.fg(Color::Magenta)),
         Span::styled(sizes, style),
     ])
+}
+
+/// The share bar of a group row: cells, plus the space before it.
+const BAR: usize = 20;
+/// A name keeps at least this many cells before guides are cut.
+const NAME_MIN: usize = 12;
+/// The narrowest badge worth drawing: ` [ab…]`.
+const BADGE_MIN: usize = 6;
+
+/// How a row's `width` cells are shared: the mark (2) and the sizes are
+/// fixed at the right edge; then the name; the badge shrinks, then goes,
+/// before the name is shortened; the bars of group rows stay while the
+/// pane is wide enough, so they line up from row to row.
+#[derive(Debug, PartialEq, Eq)]
+struct RowFit {
+    guides: usize,
+    name: usize,
+    /// Cells of ` [badge]`, 0 when dropped.
+    badge: usize,
+    bar: bool,
+}
+
+fn fit_row(
+    width: usize,
+    guides: usize,
+    sizes: usize,
+    name: usize,
+    badge: Option<usize>,
+    bar: bool,
+) -> RowFit {
+    let left = width.saturating_sub(2 + sizes);
+    // Deep trees give up guides (from the left) before the name does.
+    let guides = guides.min(left.saturating_sub(NAME_MIN.min(name)));
+    let mut room = left - guides;
+    let bar = bar && room >= BAR + 1 + 2 * NAME_MIN;
+    if bar {
+        room -= BAR + 1;
+    }
+    let badge = match badge {
+        Some(b) => {
+            let full = b + 3;
+            let spare = room.saturating_sub(name);
+            if spare >= full {
+                full
+            } else if spare >= BADGE_MIN {
+                spare
+            } else {
+                0
+            }
+        }
+        None => 0,
+    };
+    RowFit {
+        guides,
+        name: name.min(room - badge),
+        badge,
+        bar,
+    }
+}
+
+/// Terminal cells of `s` (wide characters take two).
+fn cells(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// At most `max` cells of `s`, the last one `…` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if cells(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let w = cells(c.encode_utf8(&mut buf));
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The last `max` cells of the guides (one cell per character).
+fn keep_right(guides: &str, max: usize) -> String {
+    let n = guides.chars().count();
+    guides.chars().skip(n.saturating_sub(max)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fit_row, shorten, RowFit};
+
+    #[test]
+    fn the_badge_gives_way_before_the_name() {
+        // Room for everything: the badge whole, the rest padding.
+        let f = fit_row(80, 6, 22, 10, Some(30), false);
+        assert_eq!(
+            f,
+            RowFit {
+                guides: 6,
+                name: 10,
+                badge: 33,
+                bar: false
+            }
+        );
+        // Less room: the badge shrinks, the name stays whole.
+        let f = fit_row(50, 6, 22, 10, Some(30), false);
+        assert_eq!((f.name, f.badge), (10, 10));
+        // Less still: the badge goes, then the name is shortened.
+        let f = fit_row(40, 6, 22, 10, Some(30), false);
+        assert_eq!((f.name, f.badge), (10, 0));
+        let f = fit_row(38, 2, 22, 20, Some(30), false);
+        assert_eq!((f.guides, f.name, f.badge), (2, 12, 0));
+        // Never wider than the row.
+        for w in 0..120 {
+            let f = fit_row(w, 9, 22, 40, Some(50), true);
+            let bar = if f.bar { 21 } else { 0 };
+            assert!(
+                2 + f.guides + f.name + f.badge + bar + 22 <= w.max(24),
+                "{w}: {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_guides_give_way_to_a_name() {
+        let f = fit_row(60, 45, 22, 20, None, false);
+        assert_eq!((f.guides, f.name), (24, 12));
+    }
+
+    #[test]
+    fn shortening_counts_cells() {
+        assert_eq!(shorten("Headers and static libraries", 12), "Headers and…");
+        assert_eq!(shorten("short", 12), "short");
+        assert_eq!(shorten("日本語のファイル", 7), "日本語…");
+    }
 }
