@@ -151,15 +151,13 @@ pub(crate) fn parse_layer_tapped<'a>(
         });
     }
     let compression = Compression::sniff(&head);
-    // The worker digests the uncompressed stream. For a plain layer that is
-    // also the blob digest (when both use one algorithm), so the reading
-    // thread only reads: the read and the digest then run on two cores
-    // instead of one after the other.
+    // For a plain layer the blob digest is also the diff_id (when both use
+    // one algorithm): the reading thread computes it as it reads, and the
+    // worker only parses. Parsing a tar of many small files costs as much
+    // as the digest, so the two then share the cores; with one digest on
+    // each side (compressed layers) the reader also inflates.
     let blob_is_tar = compression == Compression::None && algs.blob == algs.diff_id;
-    if blob_is_tar {
-        src.sha = None;
-    }
-    let hash_uncompressed = opts.verify;
+    let hash_uncompressed = opts.verify && !blob_is_tar;
 
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
@@ -230,11 +228,11 @@ pub(crate) fn parse_layer_tapped<'a>(
             }
             Err(TarError::Stopped) => return Err(ErrorKind::Cancelled),
         };
-        let diff_id = tar_sha;
-        let raw_digest = if blob_is_tar {
-            diff_id.clone()
+        let raw_digest = src.sha.take().map(Hasher::finish);
+        let diff_id = if blob_is_tar {
+            raw_digest.clone()
         } else {
-            src.sha.take().map(Hasher::finish)
+            tar_sha
         };
         Ok(ParsedLayer {
             compression,
