@@ -87,9 +87,13 @@ pub enum ChangeStatus {
 }
 
 /// One path one layer touched.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerChange {
-    pub path: Box<[u8]>,
+    /// The node the change is about, in the tree that recorded it: the
+    /// node's path is the changed path ([`FileTree::path_of`]; a node keeps
+    /// its name and parent even once deleted, and ids are never reused), so
+    /// a million changes hold no path strings.
+    pub node: NodeId,
     pub status: ChangeStatus,
     pub kind: EntryKind,
     /// New bytes for added/modified entries; the bytes removed (whole
@@ -268,6 +272,24 @@ impl FileTree {
         out
     }
 
+    /// Whether a node is part of the filesystem: every node on its way up
+    /// sits in its parent's children (a deleted node keeps its parent and
+    /// slot, but the parent no longer holds it there). O(depth).
+    pub fn is_live(&self, id: NodeId) -> bool {
+        let mut cur = id;
+        while cur != ROOT {
+            let Some(n) = self.nodes.get(cur as usize) else {
+                return false;
+            };
+            let siblings = &self.nodes[n.parent as usize].children;
+            if siblings.get(n.slot as usize) != Some(&cur) {
+                return false;
+            }
+            cur = n.parent;
+        }
+        true
+    }
+
     /// Live nodes below `from` (excluded) in depth-first, name order.
     pub fn descendants(&self, from: NodeId) -> Descendants<'_> {
         let mut stack: Vec<NodeId> = self.nodes[from as usize].children.clone();
@@ -402,9 +424,7 @@ impl FileTree {
         if parent_path.is_empty() {
             return ROOT;
         }
-        let mut end = 0;
         for comp in parent_path.split(|&b| b == b'/') {
-            end += comp.len() + 1;
             if comp.is_empty() {
                 continue;
             }
@@ -421,7 +441,7 @@ impl FileTree {
                         n.mode = 0o755;
                         n.layer = layer;
                         out.push(LayerChange {
-                            path: parent_path[..end - 1].into(),
+                            node: id,
                             status: ChangeStatus::Modified,
                             kind: EntryKind::Dir,
                             size: old,
@@ -434,7 +454,7 @@ impl FileTree {
                 (hash, None) => {
                     let id = self.new_node(cur, comp, hash, layer);
                     out.push(LayerChange {
-                        path: parent_path[..(end - 1).min(parent_path.len())].into(),
+                        node: id,
                         status: ChangeStatus::Added,
                         kind: EntryKind::Dir,
                         size: 0,
@@ -472,7 +492,7 @@ impl FileTree {
                 }
                 let size = self.subtree_size(id);
                 out.push(LayerChange {
-                    path: e.path.clone(),
+                    node: id,
                     status: ChangeStatus::Deleted,
                     kind: self.nodes[id as usize].kind,
                     size,
@@ -485,14 +505,9 @@ impl FileTree {
                 let mut kids = self.detach_children(id);
                 self.sort_by_name(&mut kids);
                 for k in kids {
-                    let mut path = e.path.to_vec();
-                    if !path.is_empty() {
-                        path.push(b'/');
-                    }
-                    path.extend_from_slice(&self.nodes[k as usize].name);
                     let size = self.subtree_size(k);
                     out.push(LayerChange {
-                        path: path.into(),
+                        node: k,
                         status: ChangeStatus::Deleted,
                         kind: self.nodes[k as usize].kind,
                         size,
@@ -517,11 +532,11 @@ impl FileTree {
                 }
             }
             let mut shadowed = (0, None);
-            let status = match self.find(parent, name) {
+            let (id, status) = match self.find(parent, name) {
                 (key, None) => {
                     let id = self.new_node(parent, name, key, layer_index);
                     self.set(id, e, hash, layer_index);
-                    ChangeStatus::Added
+                    (id, ChangeStatus::Added)
                 }
                 (_, Some(id)) => {
                     let n = &self.nodes[id as usize];
@@ -543,15 +558,16 @@ impl FileTree {
                         self.detach_children(id);
                     }
                     self.set(id, e, hash, layer_index);
-                    if same {
+                    let status = if same {
                         ChangeStatus::Unchanged
                     } else {
                         ChangeStatus::Modified
-                    }
+                    };
+                    (id, status)
                 }
             };
             out.push(LayerChange {
-                path: e.path.clone(),
+                node: id,
                 status,
                 kind: e.kind,
                 size: e.size,
