@@ -28,7 +28,7 @@ pub struct Node {
     /// ([`FileTree::rollup`]), in arrival order while layers are applied.
     pub children: Vec<NodeId>,
     /// This node's position in its parent's `children` (O(1) removal).
-    /// Fits in what was padding: a node stays 144 bytes.
+    /// Fits in what was padding: a node stays 128 bytes.
     slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
@@ -517,12 +517,20 @@ impl FileTree {
                 }
             }
         }
+        // Tars list a directory's entries together: an entry with the same
+        // parent as the one before finds it without a walk from the root.
+        // Applying an entry never changes its parent, so the id stays good.
+        let mut last_parent: Option<(&[u8], NodeId)> = None;
         for e in entries.iter().filter(|e| !e.kind.is_whiteout()) {
             if e.path.is_empty() {
                 continue;
             }
             let (parent_path, name) = split_parent(&e.path);
-            let parent = self.ensure_parents(parent_path, layer_index, &mut out);
+            let parent = match last_parent {
+                Some((p, id)) if p == parent_path => id,
+                _ => self.ensure_parents(parent_path, layer_index, &mut out),
+            };
+            last_parent = Some((parent_path, parent));
             let mut hash = e.hash;
             if e.kind == EntryKind::HardLink {
                 // A hard link shares its target's content (its bytes are
