@@ -19,16 +19,64 @@ pub type NodeId = u32;
 /// The root directory's id.
 pub const ROOT: NodeId = 0;
 
+/// A node's name (one path component): kept inside the node up to 22
+/// bytes, as nearly every name is, so a million nodes are not a million
+/// small heap blocks (each 32 bytes and a malloc). Reads as `[u8]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Name(NameRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum NameRepr {
+    Inline(u8, [u8; INLINE_NAME]),
+    Heap(Box<[u8]>),
+}
+
+const INLINE_NAME: usize = 22;
+
+impl Name {
+    pub fn new(bytes: &[u8]) -> Name {
+        if bytes.len() <= INLINE_NAME {
+            let mut inline = [0u8; INLINE_NAME];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            Name(NameRepr::Inline(bytes.len() as u8, inline))
+        } else {
+            Name(NameRepr::Heap(bytes.into()))
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            NameRepr::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            NameRepr::Heap(b) => b,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Name {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::escape::escape_bytes(self))
+    }
+}
+
 /// One path of the squashed filesystem.
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub name: Box<[u8]>,
+    pub name: Name,
     pub parent: NodeId,
     /// Live children; sorted by name once the tree is finished
     /// ([`FileTree::rollup`]), in arrival order while layers are applied.
     pub children: Vec<NodeId>,
     /// This node's position in its parent's `children` (O(1) removal).
-    /// Fits in what was padding: a node stays 128 bytes.
+    /// Fits in what was padding: a node stays 136 bytes.
     slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
@@ -52,7 +100,7 @@ impl Node {
     /// A directory with default attributes, as implied parents are created.
     fn dir(name: &[u8], parent: NodeId, layer: u32) -> Node {
         Node {
-            name: name.into(),
+            name: Name::new(name),
             parent,
             children: Vec::new(),
             slot: 0,

@@ -510,12 +510,21 @@ fn layers_applied_after_a_rollup_keep_the_tree_consistent() {
 #[test]
 fn a_node_stays_small() {
     // The tree holds one node per path; the scale target is < 200 bytes a
-    // file overall, so a node must not grow unnoticed.
+    // file overall, so a node must not grow unnoticed. Names of up to 22
+    // bytes are inside it (no heap block).
     assert!(
-        std::mem::size_of::<Node>() <= 128,
+        std::mem::size_of::<Node>() <= 136,
         "{}",
         std::mem::size_of::<Node>()
     );
+    assert_eq!(std::mem::size_of::<Name>(), 24);
+    for len in [0, 1, 21, 22, 23, 255, 4096] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let name = Name::new(&bytes);
+        assert_eq!(&*name, &bytes[..], "{len} bytes");
+        assert_eq!(name.clone(), name);
+    }
+    assert_ne!(Name::new(b"ab"), Name::new(b"abc"));
 }
 
 #[test]
