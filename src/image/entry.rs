@@ -48,7 +48,7 @@ impl EntryKind {
 /// 16-aligned and its `Option` 32 bytes instead of 24 (a million files
 /// carry two of them).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(packed(8))]
+#[repr(C, packed(8))]
 pub struct ContentHash(pub u128);
 
 impl fmt::Display for ContentHash {

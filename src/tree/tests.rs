@@ -599,7 +599,11 @@ fn records_stay_compact() {
     // these sizes are most of its memory (issue: under 200 bytes a file).
     use std::mem::size_of;
     assert_eq!(size_of::<Option<ContentHash>>(), 24);
-    assert!(size_of::<Entry>() <= 96, "Entry is {} bytes", size_of::<Entry>());
+    assert!(
+        size_of::<Entry>() <= 96,
+        "Entry is {} bytes",
+        size_of::<Entry>()
+    );
     assert!(
         size_of::<LayerChange>() <= 32,
         "LayerChange is {} bytes",
@@ -613,7 +617,13 @@ fn live_nodes_are_the_ones_lookups_find() {
     // directory a file replaced, created again: a node is live exactly
     // when its path leads back to it.
     let (t, _) = apply(&[
-        vec![dir("o"), file("o/a", b"1"), dir("r"), file("r/a", b"22"), file("w", b"3")],
+        vec![
+            dir("o"),
+            file("o/a", b"1"),
+            dir("r"),
+            file("r/a", b"22"),
+            file("w", b"3"),
+        ],
         vec![
             special("o", EntryKind::OpaqueWhiteout, None),
             file("o/a", b"333"),
@@ -625,7 +635,12 @@ fn live_nodes_are_the_ones_lookups_find() {
     let mut dead = 0;
     for id in 0..t.nodes.len() as NodeId {
         let found = t.lookup(&t.path_of(id)) == Some(id);
-        assert_eq!(t.is_live(id), found, "{}", String::from_utf8_lossy(&t.path_of(id)));
+        assert_eq!(
+            t.is_live(id),
+            found,
+            "{}",
+            String::from_utf8_lossy(&t.path_of(id))
+        );
         dead += usize::from(!found);
     }
     assert_eq!(dead, 3, "the first o/a, r/a and w");
