@@ -138,7 +138,7 @@ fn squashed_tree_follows_oci_rules() {
     let status = |layer: usize, path: &[u8]| {
         sq.changes[layer]
             .iter()
-            .find(|c| &*c.path == path)
+            .find(|c| t.path_of(c.node) == path)
             .map(|c| c.status)
     };
     assert_eq!(status(1, b"etc/remove-me"), Some(ChangeStatus::Deleted));

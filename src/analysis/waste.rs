@@ -10,8 +10,7 @@
 //! directory. `stored − visible = wasted` holds exactly.
 
 use crate::image::{EntryKind, Image};
-use crate::tree::{FileTree, LayerChange};
-use std::collections::HashMap;
+use crate::tree::{FileTree, LayerChange, NodeId};
 
 /// The waste of one image.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,7 +76,9 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         .sum();
     let mut wasted_in_layer = vec![0u64; layers];
     let mut hidden_by_layer = vec![0u64; layers];
-    let mut by_path: HashMap<&[u8], WastedPath> = HashMap::new();
+    // Gathered by node first (an integer key, no path built per change),
+    // then by path: a path deleted and created again is a new node.
+    let mut by_node: hashbrown::HashMap<NodeId, WastedPath> = hashbrown::HashMap::new();
     for (layer, list) in changes.iter().enumerate() {
         for c in list.iter().filter(|c| c.shadowed > 0) {
             hidden_by_layer[layer] += c.shadowed;
@@ -85,8 +86,8 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
             if let Some(w) = wasted_in_layer.get_mut(from as usize) {
                 *w += c.shadowed;
             }
-            let w = by_path.entry(&c.path).or_insert_with(|| WastedPath {
-                path: c.path.clone(),
+            let w = by_node.entry(c.node).or_insert_with(|| WastedPath {
+                path: Box::default(),
                 bytes: 0,
                 times: 0,
                 written_in: Vec::new(),
@@ -103,14 +104,37 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
             w.dir |= c.status == crate::tree::ChangeStatus::Deleted && c.kind == EntryKind::Dir;
         }
     }
-    let mut paths: Vec<WastedPath> = by_path
-        .into_values()
-        .map(|mut w| {
-            w.written_in.sort_unstable();
-            w.deleted = tree.lookup(&w.path).is_none();
+    // `deleted` holds "some version is live" until the merge is done.
+    let mut nodes: Vec<WastedPath> = by_node
+        .into_iter()
+        .map(|(id, mut w)| {
+            w.path = tree.path_of(id).into_boxed_slice();
+            w.deleted = tree.is_live(id);
             w
         })
         .collect();
+    nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let mut paths: Vec<WastedPath> = Vec::with_capacity(nodes.len());
+    for w in nodes {
+        match paths.last_mut() {
+            Some(p) if p.path == w.path => {
+                p.bytes += w.bytes;
+                p.times += w.times;
+                p.written_in.extend(w.written_in);
+                p.hidden_by = p.hidden_by.max(w.hidden_by);
+                p.deleted |= w.deleted;
+                p.dir |= w.dir;
+            }
+            _ => paths.push(w),
+        }
+    }
+    for w in &mut paths {
+        w.written_in.sort_unstable();
+        w.written_in.dedup();
+        // No version of it is live: it may still exist as a node created
+        // later that hides nothing.
+        w.deleted = !w.deleted && tree.lookup(&w.path).is_none();
+    }
     paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
     let visible = tree.total_size();
     Waste {
@@ -202,6 +226,62 @@ mod tests {
         assert_eq!((w.stored, w.wasted, w.efficiency()), (0, 0, 1.0));
     }
 
+    /// The wasted paths grouped by path string and checked with a lookup
+    /// each, the plain way: the node-keyed grouping must say the same.
+    fn by_path_reference(sq: &crate::tree::Squashed) -> Vec<WastedPath> {
+        let mut by_path: std::collections::BTreeMap<Vec<u8>, WastedPath> = Default::default();
+        for (layer, list) in sq.changes.iter().enumerate() {
+            for c in list.iter().filter(|c| c.shadowed > 0) {
+                let path = sq.tree.path_of(c.node);
+                let from = c.shadowed_layer.unwrap_or(layer as u32);
+                let w = by_path.entry(path.clone()).or_insert_with(|| WastedPath {
+                    path: path.into(),
+                    bytes: 0,
+                    times: 0,
+                    written_in: Vec::new(),
+                    hidden_by: 0,
+                    deleted: false,
+                    dir: false,
+                });
+                w.bytes += c.shadowed;
+                w.times += 1;
+                if !w.written_in.contains(&from) {
+                    w.written_in.push(from);
+                }
+                w.hidden_by = layer as u32;
+                w.dir |= c.status == crate::tree::ChangeStatus::Deleted && c.kind == EntryKind::Dir;
+            }
+        }
+        let mut paths: Vec<WastedPath> = by_path
+            .into_values()
+            .map(|mut w| {
+                w.written_in.sort_unstable();
+                w.deleted = sq.tree.lookup(&w.path).is_none();
+                w
+            })
+            .collect();
+        paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+        paths
+    }
+
+    #[test]
+    fn a_path_deleted_and_written_again_is_one_wasted_path() {
+        // Deleted in layer 1, written again in 2, overwritten in 3: two
+        // nodes, one path, and it is live at the end.
+        let img = image(vec![
+            vec![entry("x", EntryKind::File, 10, 1)],
+            vec![entry("x", EntryKind::Whiteout, 0, 0)],
+            vec![entry("x", EntryKind::File, 20, 2)],
+            vec![entry("x", EntryKind::File, 30, 3)],
+        ]);
+        let w = run(&img);
+        assert_eq!(w.paths.len(), 1);
+        let x = &w.paths[0];
+        assert_eq!((&*x.path, x.bytes, x.times), (&b"x"[..], 30, 2));
+        assert_eq!((x.written_in.clone(), x.hidden_by), (vec![0, 2], 3));
+        assert!(!x.deleted);
+    }
+
     /// Random layers over a small set of paths (files, directories,
     /// symlinks, hard links, whiteouts, opaque directories, a path twice in
     /// one layer): the hidden bytes always add up to stored − visible.
@@ -236,7 +316,9 @@ mod tests {
                 })
                 .collect();
             let img = image(layers);
-            let w = run(&img);
+            let sq = squash(&img.layers);
+            let w = waste(&img, &sq.changes, &sq.tree);
+            assert_eq!(w.paths, by_path_reference(&sq), "{:?}", img.layers);
             let hidden: u64 = w.hidden_by_layer.iter().sum();
             let by_layer: u64 = w.wasted_in_layer.iter().sum();
             let by_path: u64 = w.paths.iter().map(|p| p.bytes).sum();

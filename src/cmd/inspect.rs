@@ -36,6 +36,9 @@ pub fn run(opts: &InspectOptions, common: &Common) -> anyhow::Result<i32> {
     };
     // A closed pipe ends quietly, whatever the gate says.
     let complete = written(w)?;
+    // The process ends next and the kernel takes the memory back at once;
+    // freeing a million-file image piece by piece first costs ~0.1 s.
+    std::mem::forget(analysed);
     Ok(if complete && !failures.is_empty() {
         1
     } else {

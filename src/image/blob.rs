@@ -3,9 +3,11 @@
 //! regular file — all in one pass over the bytes.
 //!
 //! The work runs as a two-stage pipeline so one layer keeps two cores busy:
-//! the calling thread reads, digests and decompresses into 1 MiB chunks; a
-//! scoped worker digests the uncompressed stream (when it differs from the
-//! stored one), parses the tar and hashes file content.
+//! the calling thread reads, digests and decompresses into 256 KiB chunks;
+//! a scoped worker digests the uncompressed stream (when it differs from
+//! the stored one), parses the tar and hashes file content. A plain layer
+//! of many small files has its one digest moved to the reading thread
+//! midway, so the parsing has the worker to itself.
 
 use crate::binary::FileFacts;
 use crate::error::ErrorKind;
@@ -154,16 +156,22 @@ pub(crate) fn parse_layer_tapped<'a>(
     // The worker digests the uncompressed stream. For a plain layer that is
     // also the blob digest (when both use one algorithm), so the reading
     // thread only reads: the read and the digest then run on two cores
-    // instead of one after the other.
+    // instead of one after the other. But parsing a tar of many small files
+    // costs as much as the digest: when the worker finds one, it hands the
+    // digest over to the reading thread (once, at a chunk boundary) and
+    // keeps only the parsing.
     let blob_is_tar = compression == Compression::None && algs.blob == algs.diff_id;
     if blob_is_tar {
         src.sha = None;
     }
     let hash_uncompressed = opts.verify;
+    let handover = Handover::default();
 
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
         let (recycle_tx, recycle_rx) = channel::<Vec<u8>>();
+        let (digest_tx, digest_rx) = channel::<Hasher>();
+        let handover = &handover;
         let worker = scope.spawn(move || {
             let mut walker = TarWalker::with_keeper(opts.keeper).with_tap(tap);
             let mut sha = hash_uncompressed.then(|| algs.diff_id.hasher());
@@ -172,6 +180,17 @@ pub(crate) fn parse_layer_tapped<'a>(
                 if walker.failed() {
                     // Dropping the receiver stops the producer.
                     break;
+                }
+                if chunk.is_empty() {
+                    // The reader asks for the digest: every chunk before
+                    // this marker is in it.
+                    if let Some(s) = sha.take() {
+                        let _ = digest_tx.send(s);
+                    }
+                    continue;
+                }
+                if blob_is_tar && sha.is_some() && handover.worth_it(total, walker.headers()) {
+                    handover.asked.store(true, Ordering::Relaxed);
                 }
                 // Whatever follows the end-of-archive blocks is part of the diff_id.
                 if let Some(s) = &mut sha {
@@ -187,7 +206,8 @@ pub(crate) fn parse_layer_tapped<'a>(
             (walker.finish(), total, sha.map(Hasher::finish))
         });
 
-        let produced = produce(&mut src, head, compression, &tx, &recycle_rx);
+        let digest = blob_is_tar.then_some((handover, &digest_rx));
+        let produced = produce(&mut src, head, compression, &tx, &recycle_rx, digest);
         drop(tx);
         let (parsed, tar_size, tar_sha) = match worker.join() {
             Ok(r) => r,
@@ -230,11 +250,13 @@ pub(crate) fn parse_layer_tapped<'a>(
             }
             Err(TarError::Stopped) => return Err(ErrorKind::Cancelled),
         };
-        let diff_id = tar_sha;
-        let raw_digest = if blob_is_tar {
-            diff_id.clone()
+        let raw_sha = src.sha.take().map(Hasher::finish);
+        let (raw_digest, diff_id) = if blob_is_tar {
+            // Whoever finished the one digest.
+            let d = tar_sha.or(raw_sha);
+            (d.clone(), d)
         } else {
-            src.sha.take().map(Hasher::finish)
+            (raw_sha, tar_sha)
         };
         Ok(ParsedLayer {
             compression,
@@ -328,14 +350,69 @@ fn fill_chunk(r: &mut (impl Read + ?Sized), buf: &mut Vec<u8>, start: usize) -> 
     Ok(())
 }
 
-/// Stage one: stored bytes → (decompressed) chunks on the channel.
+/// Whether the worker gives a plain layer's digest to the reading thread.
+#[derive(Default)]
+struct Handover {
+    /// Set by the worker; the reader then sends an empty chunk as a marker
+    /// and takes the digest back.
+    asked: AtomicBool,
+}
+
+impl Handover {
+    /// After the first MiB: more than 64 entries a MiB on average (a layer
+    /// of files under 16 KiB) makes parsing cost about what the digest
+    /// does; fewer, and the reading thread, already copying every byte,
+    /// would become the slower side.
+    fn worth_it(&self, bytes: u64, headers: u64) -> bool {
+        bytes >= 1 << 20 && headers * (1 << 20) > 64 * bytes && !self.asked.load(Ordering::Relaxed)
+    }
+}
+
+/// Stage one: stored bytes → (decompressed) chunks on the channel. For a
+/// plain layer, `digest` is how the reader takes the digest over.
 fn produce<R: Read>(
     src: &mut RawReader<'_, R>,
     head: Vec<u8>,
     compression: Compression,
     tx: &std::sync::mpsc::SyncSender<Vec<u8>>,
     recycle: &Receiver<Vec<u8>>,
+    digest: Option<(&Handover, &Receiver<Hasher>)>,
 ) -> io::Result<()> {
+    if let (Compression::None, Some((handover, digest_rx))) = (compression, digest) {
+        let mut pending = Some(head);
+        loop {
+            if src.sha.is_none() && handover.asked.load(Ordering::Relaxed) {
+                // Everything sent so far is in the worker's digest.
+                if tx.send(Vec::new()).is_err() {
+                    return Ok(());
+                }
+                match digest_rx.recv() {
+                    Ok(h) => {
+                        #[cfg(test)]
+                        tests::HANDOVERS.fetch_add(1, Ordering::Relaxed);
+                        src.sha = Some(h)
+                    }
+                    // The worker stopped: its error explains why.
+                    Err(_) => return Ok(()),
+                }
+            }
+            let (mut buf, start) = match pending.take() {
+                Some(b) => {
+                    let len = b.len();
+                    (b, len)
+                }
+                None => (recycle.try_recv().unwrap_or_default(), 0),
+            };
+            fill_chunk(src, &mut buf, start)?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let ended = buf.len() < CHUNK;
+            if tx.send(buf).is_err() || ended {
+                return Ok(());
+            }
+        }
+    }
     let send_loop = |reader: &mut dyn Read, first: Option<Vec<u8>>| -> io::Result<()> {
         let mut pending = first;
         loop {
@@ -502,5 +579,65 @@ pub(crate) fn first_error(
         (Some(e), _) => Err(e),
         (None, true) => Err(ErrorKind::Cancelled),
         (None, false) => Ok(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+    use std::sync::atomic::AtomicUsize;
+
+    /// Digests the reading thread took over (any test in this binary).
+    pub(super) static HANDOVERS: AtomicUsize = AtomicUsize::new(0);
+
+    fn tar_of(files: usize, size: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for i in 0..files {
+            let data: Vec<u8> = (0..size).map(|j| (i * 31 + j) as u8).collect();
+            let mut h = tar::Header::new_gnu();
+            h.set_size(size as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, format!("d{}/f{i}", i % 7), &data[..])
+                .unwrap();
+        }
+        let mut bytes = b.into_inner().unwrap();
+        // Bytes after the end-of-archive blocks are part of the digest too.
+        bytes.extend_from_slice(&[7u8; 3000]);
+        bytes
+    }
+
+    fn check(files: usize, size: usize) {
+        let bytes = tar_of(files, size);
+        let want = format!("sha256:{:x}", Sha256::digest(&bytes));
+        let opts = BlobOptions {
+            verify: true,
+            ..BlobOptions::default()
+        };
+        let p = parse_layer(&bytes[..], "layer", Some(bytes.len() as u64), opts).unwrap();
+        assert_eq!(p.entries.len(), files);
+        assert_eq!(
+            p.raw_digest.as_deref(),
+            Some(want.as_str()),
+            "{files} files"
+        );
+        assert_eq!(p.diff_id.as_deref(), Some(want.as_str()), "{files} files");
+        assert_eq!(p.tar_size, bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_plain_layer_of_small_files_hands_its_digest_to_the_reader() {
+        // ~1,000 entries a MiB over 6 MiB: the worker asks after the first
+        // MiB, the reader finishes the digest; it must be the same digest.
+        let before = HANDOVERS.load(Ordering::Relaxed);
+        check(6000, 100);
+        assert!(HANDOVERS.load(Ordering::Relaxed) > before, "no handover");
+    }
+
+    #[test]
+    fn a_plain_layer_of_big_files_keeps_its_digest_in_the_worker() {
+        check(4, 3 << 20);
+        check(1, 10);
     }
 }

@@ -159,6 +159,11 @@ impl<'k> TarWalker<'k> {
     }
 
     /// True once the walk hit an error (feeding more changes nothing).
+    /// Entry headers read so far.
+    pub fn headers(&self) -> u64 {
+        self.headers
+    }
+
     pub fn failed(&self) -> bool {
         self.error.is_some()
     }

@@ -19,16 +19,64 @@ pub type NodeId = u32;
 /// The root directory's id.
 pub const ROOT: NodeId = 0;
 
+/// A node's name (one path component): kept inside the node up to 22
+/// bytes, as nearly every name is, so a million nodes are not a million
+/// small heap blocks (each 32 bytes and a malloc). Reads as `[u8]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Name(NameRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum NameRepr {
+    Inline(u8, [u8; INLINE_NAME]),
+    Heap(Box<[u8]>),
+}
+
+const INLINE_NAME: usize = 22;
+
+impl Name {
+    pub fn new(bytes: &[u8]) -> Name {
+        if bytes.len() <= INLINE_NAME {
+            let mut inline = [0u8; INLINE_NAME];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            Name(NameRepr::Inline(bytes.len() as u8, inline))
+        } else {
+            Name(NameRepr::Heap(bytes.into()))
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            NameRepr::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            NameRepr::Heap(b) => b,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Name {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::escape::escape_bytes(self))
+    }
+}
+
 /// One path of the squashed filesystem.
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub name: Box<[u8]>,
+    pub name: Name,
     pub parent: NodeId,
     /// Live children; sorted by name once the tree is finished
     /// ([`FileTree::rollup`]), in arrival order while layers are applied.
     pub children: Vec<NodeId>,
     /// This node's position in its parent's `children` (O(1) removal).
-    /// Fits in what was padding: a node stays 144 bytes.
+    /// Fits in what was padding: a node stays 136 bytes.
     slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
@@ -52,7 +100,7 @@ impl Node {
     /// A directory with default attributes, as implied parents are created.
     fn dir(name: &[u8], parent: NodeId, layer: u32) -> Node {
         Node {
-            name: name.into(),
+            name: Name::new(name),
             parent,
             children: Vec::new(),
             slot: 0,
@@ -87,9 +135,13 @@ pub enum ChangeStatus {
 }
 
 /// One path one layer touched.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerChange {
-    pub path: Box<[u8]>,
+    /// The node the change is about, in the tree that recorded it: the
+    /// node's path is the changed path ([`FileTree::path_of`]; a node keeps
+    /// its name and parent even once deleted, and ids are never reused), so
+    /// a million changes hold no path strings.
+    pub node: NodeId,
     pub status: ChangeStatus,
     pub kind: EntryKind,
     /// New bytes for added/modified entries; the bytes removed (whole
@@ -268,6 +320,24 @@ impl FileTree {
         out
     }
 
+    /// Whether a node is part of the filesystem: every node on its way up
+    /// sits in its parent's children (a deleted node keeps its parent and
+    /// slot, but the parent no longer holds it there). O(depth).
+    pub fn is_live(&self, id: NodeId) -> bool {
+        let mut cur = id;
+        while cur != ROOT {
+            let Some(n) = self.nodes.get(cur as usize) else {
+                return false;
+            };
+            let siblings = &self.nodes[n.parent as usize].children;
+            if siblings.get(n.slot as usize) != Some(&cur) {
+                return false;
+            }
+            cur = n.parent;
+        }
+        true
+    }
+
     /// Live nodes below `from` (excluded) in depth-first, name order.
     pub fn descendants(&self, from: NodeId) -> Descendants<'_> {
         let mut stack: Vec<NodeId> = self.nodes[from as usize].children.clone();
@@ -402,9 +472,7 @@ impl FileTree {
         if parent_path.is_empty() {
             return ROOT;
         }
-        let mut end = 0;
         for comp in parent_path.split(|&b| b == b'/') {
-            end += comp.len() + 1;
             if comp.is_empty() {
                 continue;
             }
@@ -421,7 +489,7 @@ impl FileTree {
                         n.mode = 0o755;
                         n.layer = layer;
                         out.push(LayerChange {
-                            path: parent_path[..end - 1].into(),
+                            node: id,
                             status: ChangeStatus::Modified,
                             kind: EntryKind::Dir,
                             size: old,
@@ -434,7 +502,7 @@ impl FileTree {
                 (hash, None) => {
                     let id = self.new_node(cur, comp, hash, layer);
                     out.push(LayerChange {
-                        path: parent_path[..(end - 1).min(parent_path.len())].into(),
+                        node: id,
                         status: ChangeStatus::Added,
                         kind: EntryKind::Dir,
                         size: 0,
@@ -472,7 +540,7 @@ impl FileTree {
                 }
                 let size = self.subtree_size(id);
                 out.push(LayerChange {
-                    path: e.path.clone(),
+                    node: id,
                     status: ChangeStatus::Deleted,
                     kind: self.nodes[id as usize].kind,
                     size,
@@ -485,14 +553,9 @@ impl FileTree {
                 let mut kids = self.detach_children(id);
                 self.sort_by_name(&mut kids);
                 for k in kids {
-                    let mut path = e.path.to_vec();
-                    if !path.is_empty() {
-                        path.push(b'/');
-                    }
-                    path.extend_from_slice(&self.nodes[k as usize].name);
                     let size = self.subtree_size(k);
                     out.push(LayerChange {
-                        path: path.into(),
+                        node: k,
                         status: ChangeStatus::Deleted,
                         kind: self.nodes[k as usize].kind,
                         size,
@@ -502,12 +565,20 @@ impl FileTree {
                 }
             }
         }
+        // Tars list a directory's entries together: an entry with the same
+        // parent as the one before finds it without a walk from the root.
+        // Applying an entry never changes its parent, so the id stays good.
+        let mut last_parent: Option<(&[u8], NodeId)> = None;
         for e in entries.iter().filter(|e| !e.kind.is_whiteout()) {
             if e.path.is_empty() {
                 continue;
             }
             let (parent_path, name) = split_parent(&e.path);
-            let parent = self.ensure_parents(parent_path, layer_index, &mut out);
+            let parent = match last_parent {
+                Some((p, id)) if p == parent_path => id,
+                _ => self.ensure_parents(parent_path, layer_index, &mut out),
+            };
+            last_parent = Some((parent_path, parent));
             let mut hash = e.hash;
             if e.kind == EntryKind::HardLink {
                 // A hard link shares its target's content (its bytes are
@@ -517,11 +588,11 @@ impl FileTree {
                 }
             }
             let mut shadowed = (0, None);
-            let status = match self.find(parent, name) {
+            let (id, status) = match self.find(parent, name) {
                 (key, None) => {
                     let id = self.new_node(parent, name, key, layer_index);
                     self.set(id, e, hash, layer_index);
-                    ChangeStatus::Added
+                    (id, ChangeStatus::Added)
                 }
                 (_, Some(id)) => {
                     let n = &self.nodes[id as usize];
@@ -543,15 +614,16 @@ impl FileTree {
                         self.detach_children(id);
                     }
                     self.set(id, e, hash, layer_index);
-                    if same {
+                    let status = if same {
                         ChangeStatus::Unchanged
                     } else {
                         ChangeStatus::Modified
-                    }
+                    };
+                    (id, status)
                 }
             };
             out.push(LayerChange {
-                path: e.path.clone(),
+                node: id,
                 status,
                 kind: e.kind,
                 size: e.size,

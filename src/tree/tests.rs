@@ -41,11 +41,30 @@ fn special(path: &str, kind: EntryKind, link: Option<&str>) -> Entry {
     }
 }
 
-fn apply(layers: &[Vec<Entry>]) -> (FileTree, Vec<Vec<LayerChange>>) {
+/// A recorded change with the path of its node spelled out.
+#[derive(Clone, Debug, PartialEq)]
+struct Change {
+    path: Box<[u8]>,
+    status: ChangeStatus,
+    size: u64,
+}
+
+fn spelled(t: &FileTree, ch: &[LayerChange]) -> Vec<Change> {
+    ch.iter()
+        .map(|c| Change {
+            path: t.path_of(c.node).into(),
+            status: c.status,
+            size: c.size,
+        })
+        .collect()
+}
+
+fn apply(layers: &[Vec<Entry>]) -> (FileTree, Vec<Vec<Change>>) {
     let mut t = FileTree::new();
     let mut ch = Vec::new();
     for (i, l) in layers.iter().enumerate() {
-        ch.push(t.apply_layer(i as u32, l));
+        let recorded = t.apply_layer(i as u32, l);
+        ch.push(spelled(&t, &recorded));
     }
     t.rollup();
     (t, ch)
@@ -57,7 +76,7 @@ fn paths(t: &FileTree) -> Vec<String> {
         .collect()
 }
 
-fn status(ch: &[LayerChange], path: &str) -> Option<ChangeStatus> {
+fn status(ch: &[Change], path: &str) -> Option<ChangeStatus> {
     ch.iter()
         .find(|c| &*c.path == path.as_bytes())
         .map(|c| c.status)
@@ -286,7 +305,7 @@ fn assert_finished(t: &FileTree) {
 
 /// Deletions a layer recorded, in a canonical order (the order of the
 /// whiteout entries in the tar is the only thing that moves them).
-fn deletions(ch: &[LayerChange]) -> Vec<(String, u64)> {
+fn deletions(ch: &[Change]) -> Vec<(String, u64)> {
     let mut d: Vec<_> = ch
         .iter()
         .filter(|c| c.status == ChangeStatus::Deleted)
@@ -491,12 +510,21 @@ fn layers_applied_after_a_rollup_keep_the_tree_consistent() {
 #[test]
 fn a_node_stays_small() {
     // The tree holds one node per path; the scale target is < 200 bytes a
-    // file overall, so a node must not grow unnoticed.
+    // file overall, so a node must not grow unnoticed. Names of up to 22
+    // bytes are inside it (no heap block).
     assert!(
-        std::mem::size_of::<Node>() <= 144,
+        std::mem::size_of::<Node>() <= 136,
         "{}",
         std::mem::size_of::<Node>()
     );
+    assert_eq!(std::mem::size_of::<Name>(), 24);
+    for len in [0, 1, 21, 22, 23, 255, 4096] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let name = Name::new(&bytes);
+        assert_eq!(&*name, &bytes[..], "{len} bytes");
+        assert_eq!(name.clone(), name);
+    }
+    assert_ne!(Name::new(b"ab"), Name::new(b"abc"));
 }
 
 #[test]
@@ -562,5 +590,65 @@ fn children_sort_as_raw_bytes() {
         let mut want: Vec<&[u8]> = names.iter().map(|n| &n[..]).collect();
         want.sort();
         assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn records_stay_compact() {
+    // A million-file image holds a node, an entry and a change per file:
+    // these sizes are most of its memory (issue: under 200 bytes a file).
+    use std::mem::size_of;
+    assert_eq!(size_of::<Option<ContentHash>>(), 24);
+    assert!(
+        size_of::<Entry>() <= 96,
+        "Entry is {} bytes",
+        size_of::<Entry>()
+    );
+    assert!(
+        size_of::<LayerChange>() <= 32,
+        "LayerChange is {} bytes",
+        size_of::<LayerChange>()
+    );
+}
+
+#[test]
+fn live_nodes_are_the_ones_lookups_find() {
+    // Deleted by whiteout, hidden by an opaque directory, dropped with a
+    // directory a file replaced, created again: a node is live exactly
+    // when its path leads back to it.
+    let (t, _) = apply(&[
+        vec![
+            dir("o"),
+            file("o/a", b"1"),
+            dir("r"),
+            file("r/a", b"22"),
+            file("w", b"3"),
+        ],
+        vec![
+            special("o", EntryKind::OpaqueWhiteout, None),
+            file("o/a", b"333"),
+            file("r", b"file"),
+            special("w", EntryKind::Whiteout, None),
+        ],
+        vec![dir("r"), file("r/a", b"4"), file("w", b"5")],
+    ]);
+    let mut dead = 0;
+    for id in 0..t.nodes.len() as NodeId {
+        let found = t.lookup(&t.path_of(id)) == Some(id);
+        assert_eq!(
+            t.is_live(id),
+            found,
+            "{}",
+            String::from_utf8_lossy(&t.path_of(id))
+        );
+        dead += usize::from(!found);
+    }
+    assert_eq!(dead, 3, "the first o/a, r/a and w");
+    let layers = layers_for_order_tests();
+    let mut t = FileTree::new();
+    t.apply_layer(0, &shuffled(&layers[0], 3));
+    t.apply_layer(1, &shuffled(&layers[1], 4));
+    for id in 0..t.nodes.len() as NodeId {
+        assert_eq!(t.is_live(id), t.lookup(&t.path_of(id)) == Some(id));
     }
 }

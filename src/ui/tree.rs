@@ -192,7 +192,8 @@ impl UiTree {
     pub fn from_changes(changes: &[LayerChange], after: &FileTree) -> UiTree {
         let mut b = UiTreeBuilder::new(1);
         for c in changes {
-            let id = b.insert(&c.path, c.kind);
+            let path = after.path_of(c.node);
+            let id = b.insert(&path, c.kind);
             let n = &mut b.nodes[id as usize];
             n.mark = Mark::from_change(c.status);
             n.size[0] = Some(
@@ -203,7 +204,7 @@ impl UiTree {
                 },
             );
             if c.status != ChangeStatus::Deleted {
-                n.origin[0] = after.lookup(&c.path);
+                n.origin[0] = after.lookup(&path);
             }
         }
         b.finish()
