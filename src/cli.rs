@@ -31,7 +31,7 @@ pub struct LoadArgs {
     pub no_verify: bool,
     /// Platform to pick from multi-platform images (os/arch[/variant]); an
     /// image of another platform is refused.
-    #[arg(long, global = true, value_name = "OS/ARCH", value_parser = parse_platform)]
+    #[arg(long, global = true, value_name = "OS/ARCH")]
     pub platform: Option<String>,
     /// Config file (rules, keys).
     #[arg(long, global = true, value_name = "FILE")]
@@ -246,6 +246,12 @@ impl DiffArgs {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    if let Some(p) = &cli.load.platform {
+        // Checked here rather than by clap, whose message would echo the
+        // value unescaped.
+        parse_platform(p)
+            .map_err(|e| anyhow::anyhow!("--platform \"{}\": {e}", crate::escape::escape_str(p)))?;
+    }
     let common = cli.load.common();
     match cli.command {
         Some(Command::Inspect(args)) => cmd::inspect::run(&args.options()?, &common),

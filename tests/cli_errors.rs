@@ -374,12 +374,23 @@ fn a_platform_the_image_lacks_is_refused() {
         "{err}"
     );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    for bad in ["linux", "linux/", "Linux/AMD64", "a/b/c/d"] {
+    for bad in [
+        "linux",
+        "linux/",
+        "Linux/AMD64",
+        "a/b/c/d",
+        "linux/\x1b[31m\u{202e}x",
+    ] {
         let (code, err) = run(bad);
         assert_eq!(code, Some(2), "{bad}: {err}");
         assert!(
             err.contains("a platform is OS/ARCH[/VARIANT]"),
             "{bad}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            !err.contains('\x1b') && !err.contains('\u{202e}'),
+            "raw: {err:?}"
         );
     }
 }

@@ -224,7 +224,7 @@ fn picks_platform_from_a_nested_index() {
     std::fs::create_dir_all(root.join("blobs/sha256")).unwrap();
     let mut descs = Vec::new();
     for (layers, arch) in [(&amd, "amd64"), (&arm, "arm64")] {
-        let p = oci_parts(layers, Comp::Gzip);
+        let p = oci_parts_for(layers, Comp::Gzip, arch);
         for (h, data) in &p.blobs {
             std::fs::write(root.join("blobs/sha256").join(h), data).unwrap();
         }

@@ -281,7 +281,19 @@ pub struct OciParts {
 }
 
 pub fn oci_parts(layers: &[Vec<u8>], comp: Comp) -> OciParts {
-    let cfg = config(layers);
+    oci_parts_for(layers, comp, "amd64")
+}
+
+/// [`oci_parts`] of an image whose config says `arch` (for indexes of
+/// several platforms: each manifest's config names its own).
+pub fn oci_parts_for(layers: &[Vec<u8>], comp: Comp, arch: &str) -> OciParts {
+    let mut cfg = config(layers);
+    if arch != "amd64" {
+        // The same bytes as every other format's config for amd64.
+        let mut c: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
+        c["architecture"] = serde_json::json!(arch);
+        cfg = serde_json::to_vec(&c).unwrap();
+    }
     let mut blobs = vec![(hex(&cfg), cfg.clone())];
     let mut descs = Vec::new();
     let mut layer_digests = Vec::new();
