@@ -25,7 +25,7 @@ log "quick start: cargo run --release opens the TUI on the demo pair; q quits"
 cargo build --release --quiet
 tmux new-session -d -s readme-quickstart -x 120 -y 35 "cargo run --release; echo EXITED:\$?; sleep 30"
 for _ in $(seq 1 100); do
-  tmux capture-pane -p -t readme-quickstart | grep -q 'eliminated' && break
+  tmux capture-pane -p -t readme-quickstart | grep -q 'smaller' && break
   sleep 0.2
 done
 tmux capture-pane -p -t readme-quickstart | grep -q 'single.docker.tar.zst' ||

@@ -195,7 +195,7 @@ fn navigate_filter_and_quit_restores_the_terminal() {
     // One key away: the tree.
     t.send(&["1"]);
     let screen = t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(5));
-    assert!(screen.contains("eliminated"), "{screen}");
+    assert!(screen.contains("smaller"), "{screen}");
     assert!(screen.contains("Layers BEFORE"), "{screen}");
     // Navigate: down twice, open, Tab to the layers and back.
     t.send(&["j", "j", "Right"]);

@@ -513,7 +513,8 @@ impl Model {
 pub struct Reduction {
     /// AFTER's share of BEFORE, 0 to 1 (1 when BEFORE is empty).
     pub kept: f64,
-    /// ` −98.6% · 838 MB eliminated`, or how much AFTER grew.
+    /// ` −98.6% · 838 MB smaller` (the reduction; "eliminated" is the bytes
+    /// of the files that went, a different sum), or how much AFTER grew.
     pub text: String,
 }
 
@@ -528,7 +529,7 @@ impl Reduction {
         }
         let text = if a <= b {
             let p = (b - a) as f64 * 100.0 / b as f64;
-            format!(" −{p:.1}% · {} eliminated", crate::format::size(b - a))
+            format!(" −{p:.1}% · {} smaller", crate::format::size(b - a))
         } else {
             let p = (a - b) as f64 * 100.0 / b as f64;
             format!(" +{p:.1}% · AFTER is {} larger", crate::format::size(a - b))

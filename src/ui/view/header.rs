@@ -106,7 +106,7 @@ impl Widget for Header<'_> {
     }
 }
 
-/// `[██████░░░░░░] −98.6% · 838 MB eliminated`: the AFTER share of BEFORE.
+/// `[██████░░░░░░] −98.6% · 838 MB smaller`: the AFTER share of BEFORE.
 fn reduction_bar(
     theme: Theme,
     before: Option<u64>,
