@@ -165,3 +165,33 @@ fn the_demo_pair_is_found_beside_the_binary_or_where_the_env_says() {
         "{env}"
     );
 }
+
+/// `diff --json | head` (and every JSON or Markdown report) ends quietly, as
+/// jq and docker do: a reader that
+/// closes the pipe is not an error.
+#[test]
+fn a_closed_pipe_ends_json_and_markdown_quietly() {
+    use std::process::{Command, Stdio};
+    for args in [
+        vec!["demo", "--json"],
+        vec!["demo", "--markdown"],
+        vec!["inspect", "--json", "--entries", DEMO_MULTI],
+        vec!["plan", "--json", DEMO_MULTI],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagediff"))
+            .args(&args)
+            .env(
+                "STAGEDIFF_CONFIG",
+                "/nonexistent/stagediff-test-config.toml",
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

@@ -151,7 +151,17 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<bool> {
 fn written(r: std::io::Result<()>) -> anyhow::Result<bool> {
     match r {
         Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) if closed_pipe(&e) => Ok(false),
         Err(e) => Err(anyhow::Error::new(e).context("writing output")),
     }
+}
+
+/// A write the reader ended, also when serde wrapped it (JSON reports).
+fn closed_pipe(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.kind() == BrokenPipe
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<serde_json::Error>())
+            .and_then(|j| j.io_error_kind())
+            == Some(BrokenPipe)
 }
