@@ -101,6 +101,18 @@ pub fn check_exact_sum(cmp: &Comparison) {
     );
 }
 
+/// Every byte named: what no package, rule or dependency names ("other")
+/// is at most 0.1 % of what the multi-stage build eliminated.
+pub fn check_every_byte_named(name: &str, cmp: &Comparison) {
+    let other = cmp.eliminated_in(Bucket::Other).bytes;
+    let total = cmp.totals.eliminated_bytes;
+    assert!(
+        other * 1000 <= total,
+        "{name}: other holds {other} of {total} eliminated bytes ({:.3} %)",
+        other as f64 * 100.0 / total as f64
+    );
+}
+
 /// Files the packages' scripts write (`[[generated]]` in the rules, and
 /// the alternatives system's links) are their package's on a real Debian
 /// image: each rule's package has the maintainer script that writes them,
@@ -172,6 +184,7 @@ pub fn check_generated_files(cmp: &Comparison) {
 
 pub fn check_go_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "goapp");
+    check_every_byte_named("goapp", &cmp);
     check_eliminated_packages(dir, "goapp", &cmp);
     check_exact_sum(&cmp);
     check_generated_files(&cmp);
@@ -228,6 +241,7 @@ pub fn check_go_pair(dir: &std::path::Path) {
 
 pub fn check_c_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "capp");
+    check_every_byte_named("capp", &cmp);
     check_eliminated_packages(dir, "capp", &cmp);
     check_generated_files(&cmp);
     check_exact_sum(&cmp);
@@ -284,6 +298,7 @@ pub fn rpm_qa(dir: &std::path::Path, image: &str) -> BTreeSet<String> {
 /// `rpm -qa` of the built BEFORE image less that of AFTER.
 pub fn check_rpm_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "rpmapp");
+    check_every_byte_named("rpmapp", &cmp);
     let (before_qa, after_qa) = (rpm_qa(dir, "rpmapp-single"), rpm_qa(dir, "rpmapp-multi"));
     let expected: BTreeSet<&str> = before_qa
         .difference(&after_qa)
@@ -513,6 +528,7 @@ fn check_toolchain_packages(cmp: &Comparison, must_have: &[&str]) {
 
 pub fn check_python_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "pyapp");
+    check_every_byte_named("pyapp", &cmp);
     eprintln!("{}", summary("pyapp", &cmp));
     check_eliminated_packages(dir, "pyapp", &cmp);
     check_exact_sum(&cmp);
@@ -636,6 +652,7 @@ pub fn check_python_pair(dir: &std::path::Path) {
 
 pub fn check_node_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "nodeapp");
+    check_every_byte_named("nodeapp", &cmp);
     eprintln!("{}", summary("nodeapp", &cmp));
     check_eliminated_packages(dir, "nodeapp", &cmp);
     check_exact_sum(&cmp);
@@ -883,6 +900,7 @@ fn check_installed_for_toolchain(dir: &std::path::Path, name: &str, cmp: &Compar
 
 pub fn check_rust_pair(dir: &std::path::Path) {
     let cmp = load_pair(dir, "rustapp");
+    check_every_byte_named("rustapp", &cmp);
     eprintln!("{}", summary("rustapp", &cmp));
     check_eliminated_packages(dir, "rustapp", &cmp);
     check_exact_sum(&cmp);

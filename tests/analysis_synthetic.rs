@@ -964,3 +964,37 @@ fn files_written_by_maintainer_scripts_go_to_their_package() {
     let e = Rules::from_tables(&[("test", &bad)]).unwrap_err();
     assert!(e.contains("generated[0].why is required"), "{e}");
 }
+
+/// The build's output left where it was built (`/src/app`, whose bytes AFTER
+/// ships as `/app`) is build output, not "other": one copy moves, the
+/// other is the build's leftover. A file AFTER does not ship stays other.
+#[test]
+fn a_copy_of_what_ships_is_build_output() {
+    let bin: &[u8] = &[0x42; 4096];
+    let before = image(
+        "single",
+        vec![layer(
+            0,
+            &[
+                f("src/app", bin),
+                f("usr/local/bin/app", bin),
+                f("src/notes.bin", &[0x43; 100]),
+            ],
+        )],
+    );
+    let after = image("multi", vec![layer(0, &[f("app", bin)])]);
+    let c = compare(&before, &after, &Rules::builtin());
+    let b = &c.before;
+    let moved: Vec<Status> = ["src/app", "usr/local/bin/app"]
+        .iter()
+        .map(|p| facts(b, p).status)
+        .collect();
+    assert!(moved.contains(&Status::Moved), "{moved:?}");
+    let left = ["src/app", "usr/local/bin/app"]
+        .into_iter()
+        .find(|p| facts(b, p).status == Status::Eliminated)
+        .expect("one copy is left behind");
+    assert_eq!(facts(b, left).bucket, Bucket::BuildCache);
+    assert_eq!(label(&c, b, left), "Build output");
+    assert_eq!(facts(b, "src/notes.bin").bucket, Bucket::Other);
+}

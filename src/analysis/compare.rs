@@ -96,6 +96,7 @@ pub fn compare_needed(
 
     match_paths(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
     let moves = match_moves(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
+    build_outputs(&b.tree, &a.tree, &mut b.facts, &mut owners);
     rollup(&b.tree, &mut b.facts);
     rollup(&a.tree, &mut a.facts);
 
@@ -278,6 +279,46 @@ fn match_moves(
     }
     moves.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.before.cmp(&y.before)));
     moves
+}
+
+/// An eliminated file no package or rule names whose bytes AFTER ships
+/// (at another path, or the same file twice in BEFORE) is the build's
+/// output left where it was built: `/src/app` beside the `/app` that was
+/// copied out. It goes with the build's leftovers, under the same name as
+/// the rules' object files and `target/` ("Build output").
+fn build_outputs(b: &FileTree, a: &FileTree, bf: &mut [PathFacts], owners: &mut Interner) {
+    let shipped: std::collections::HashSet<ContentHash> = a
+        .iter()
+        .filter_map(|id| {
+            let n = a.node(id);
+            (n.kind == EntryKind::File && n.size > 0)
+                .then_some(n.hash)
+                .flatten()
+        })
+        .collect();
+    if shipped.is_empty() {
+        return;
+    }
+    let mut owner = None;
+    for id in b.iter() {
+        let n = b.node(id);
+        let f = &bf[id as usize];
+        if f.status != Status::Eliminated
+            || f.package.is_some()
+            || f.bucket != Bucket::Other
+            || n.kind != EntryKind::File
+            || n.size == 0
+            || !n.hash.is_some_and(|h| shipped.contains(&h))
+        {
+            continue;
+        }
+        let o = *owner.get_or_insert_with(|| {
+            owners.intern(super::OwnerKind::Rule, "Build output".into(), None, "")
+        });
+        let f = &mut bf[id as usize];
+        f.bucket = Bucket::BuildCache;
+        f.owner = Some(o);
+    }
 }
 
 /// Sums bytes and regular files below each node by status.
