@@ -278,11 +278,6 @@ fn descriptor_matches(d: &Descriptor, want: &str) -> bool {
         if r == want || tag_matches(r, want) {
             return true;
         }
-        if let Some((_, tag)) = want.rsplit_once(':') {
-            if r == tag && !want.ends_with('/') {
-                return false;
-            }
-        }
     }
     false
 }
@@ -630,3 +625,6 @@ mod tests {
         assert!(blob_member("nocolon").is_err());
     }
 }
+
+#[cfg(test)]
+mod selection_tests;
