@@ -504,3 +504,82 @@ pub(crate) fn first_error(
         (None, false) => Ok(out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A gzip layer of one incompressible file, so the stream is as long as
+    /// the tar and half of it is past the first read.
+    fn gzip_layer() -> Vec<u8> {
+        let mut x = 0x9e37_79b9_u32;
+        let content: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, "data.bin", &content[..]).unwrap();
+        let tar = b.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Hands out `bytes`, then fails as a broken stream does.
+    struct BreaksOff<'a>(&'a [u8]);
+
+    impl Read for BreaksOff<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the stream broke off",
+                ));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_blob_cut_short_is_truncated_and_says_where() {
+        let gz = gzip_layer();
+        let half = &gz[..gz.len() / 2];
+        match parse_layer(half, "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Truncated(m)) => assert_eq!(
+                m,
+                format!("layer 1: gzip stream ends early after {} bytes", half.len())
+            ),
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn a_source_that_fails_is_not_a_blob_cut_short() {
+        // The blob's end was never seen: the source's own error is the
+        // story, not "the stream ends early".
+        let gz = gzip_layer();
+        let r = parse_layer(
+            BreaksOff(&gz[..gz.len() / 2]),
+            "layer 1",
+            None,
+            BlobOptions::default(),
+        );
+        match r {
+            Err(e @ ErrorKind::Corrupt { .. }) => {
+                assert!(e.to_string().contains("the stream broke off"), "{e}")
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+}
