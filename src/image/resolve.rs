@@ -330,18 +330,17 @@ fn plan_oci(store: &dyn Store, index_bytes: &[u8], sel: &Selector<'_>) -> Result
         }
     }
     let mut repo_tags: Vec<String> = Vec::new();
-    if candidates.len() > 1 {
-        let named: Vec<String> = candidates
-            .iter()
-            .filter_map(|d| descriptor_names(d).into_iter().next())
-            .collect();
-        let distinct: std::collections::BTreeSet<&String> = named.iter().collect();
-        if distinct.len() > 1 {
-            return Err(ErrorKind::Ambiguous {
-                count: distinct.len(),
-                list: distinct.into_iter().cloned().collect::<Vec<_>>().join(", "),
-            });
-        }
+    // Several descriptors of one name are one image on several platforms.
+    let named: Vec<String> = candidates
+        .iter()
+        .filter_map(|d| descriptor_names(d).into_iter().next())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = named.iter().collect();
+    if distinct.len() > 1 {
+        return Err(ErrorKind::Ambiguous {
+            count: distinct.len(),
+            list: distinct.into_iter().cloned().collect::<Vec<_>>().join(", "),
+        });
     }
     if let Some(d) = candidates.first() {
         repo_tags = descriptor_names(d).into_iter().take(1).collect();
