@@ -121,14 +121,8 @@ fn without_platform_linux_amd64_is_chosen_wherever_it_is_listed() {
     m.top(vec![arm, amd]);
     assert_eq!(arch(&m, &sel(None, None)).unwrap(), "amd64");
     // An explicit platform names it exactly, or without its variant.
-    assert_eq!(
-        arch(&m, &sel(None, Some("linux/amd64"))).unwrap(),
-        "amd64"
-    );
-    assert_eq!(
-        arch(&m, &sel(None, Some("linux/arm64"))).unwrap(),
-        "arm64"
-    );
+    assert_eq!(arch(&m, &sel(None, Some("linux/amd64"))).unwrap(), "amd64");
+    assert_eq!(arch(&m, &sel(None, Some("linux/arm64"))).unwrap(), "arm64");
     assert_eq!(
         arch(&m, &sel(None, Some("linux/arm64/v8"))).unwrap(),
         "arm64"
@@ -159,10 +153,7 @@ fn the_only_manifest_is_taken_unless_another_platform_was_asked_for() {
     m.top(vec![arm]);
     // No --platform: a single-platform image is used whatever it runs on.
     assert_eq!(arch(&m, &sel(None, None)).unwrap(), "arm64");
-    assert_eq!(
-        arch(&m, &sel(None, Some("linux/arm64"))).unwrap(),
-        "arm64"
-    );
+    assert_eq!(arch(&m, &sel(None, Some("linux/arm64"))).unwrap(), "arm64");
     let (_, available) = no_platform(arch(&m, &sel(None, Some("linux/amd64"))));
     assert_eq!(available, "linux/arm64");
 
@@ -278,7 +269,11 @@ fn several_names_in_an_index_must_be_chosen_between() {
 #[test]
 fn a_ref_name_may_be_a_whole_reference() {
     let mut m = Mem::default();
-    let app = named(on(m.image("amd64"), "linux/amd64"), None, Some("app:latest"));
+    let app = named(
+        on(m.image("amd64"), "linux/amd64"),
+        None,
+        Some("app:latest"),
+    );
     let x = named(on(m.image("arm64"), "linux/amd64"), None, Some("x"));
     m.top(vec![app, x]);
     assert_eq!(arch(&m, &sel(Some("app"), None)).unwrap(), "amd64");
@@ -340,7 +335,9 @@ fn an_oci_plan_lists_the_manifests_layers_and_digests() {
             {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha512, "size": 6},
         ],
     }));
-    m.top(vec![json!({"mediaType": MANIFEST, "digest": manifest, "size": len})]);
+    m.top(vec![
+        json!({"mediaType": MANIFEST, "digest": manifest, "size": len}),
+    ]);
     let p = plan(&m, &sel(None, None)).unwrap();
     assert_eq!(p.manifest_digest.as_deref(), Some(manifest.as_str()));
     assert_eq!(p.config_digest.as_deref(), Some(config_digest.as_str()));
@@ -437,7 +434,10 @@ fn a_docker_archive_picks_its_image_by_tag() {
     assert_eq!(p.repo_tags, ["two:2", "two:latest"]);
     assert_eq!(p.config_digest, Some(format!("sha256:{two}")));
     assert_eq!(p.layers[0].member, layer);
-    assert_eq!(p.layers[0].digest, Some(format!("sha256:{}", "05".repeat(32))));
+    assert_eq!(
+        p.layers[0].digest,
+        Some(format!("sha256:{}", "05".repeat(32)))
+    );
     assert_eq!(p.layers[1].member, "l2/layer.tar");
     assert_eq!(p.layers[1].digest, None);
 
@@ -506,7 +506,11 @@ fn each_layer_is_digested_in_its_diff_ids_algorithm() {
     let hex = docker_config(&mut m, "amd64", &[&sha512, &zero(1)]);
     docker(
         &mut m,
-        &[(&format!("{hex}.json"), None, &["a/layer.tar", "b/layer.tar"])],
+        &[(
+            &format!("{hex}.json"),
+            None,
+            &["a/layer.tar", "b/layer.tar"],
+        )],
     );
     let p = plan(&m, &sel(None, None)).unwrap();
     assert_eq!(p.layers[0].algs.diff_id, Algorithm::Sha512);
