@@ -1102,6 +1102,7 @@ mod tests {
             for c in data.chunks(piece) {
                 w.feed(c);
             }
+            assert!(!w.failed());
             let walked = w.finish().unwrap();
             assert_eq!(walked.entries.len(), 3);
             assert_eq!(tap.log, ["begin /skipped 0", "begin /wanted 0", "end true"]);
