@@ -551,6 +551,167 @@ mod tests {
         }
     }
 
+    /// A plain layer tar of one file of `len` pseudo-random bytes.
+    fn tar_of(len: usize) -> Vec<u8> {
+        let mut x = 0x2545_f491_u32;
+        let content: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, "data.bin", &content[..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn verified(algs: Algorithms) -> BlobOptions<'static> {
+        BlobOptions {
+            verify: true,
+            algs,
+            ..BlobOptions::default()
+        }
+    }
+
+    #[test]
+    fn compression_is_told_by_magic_bytes_only() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        // zstd skippable frames: 0x184D2A50 to 0x184D2A5F, little-endian.
+        for first in [0x50, 0x5a, 0x5f] {
+            assert_eq!(
+                Compression::sniff(&[first, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]),
+                Compression::Zstd
+            );
+        }
+        for head in [
+            &[0x4f, 0x2a, 0x4d, 0x18][..],
+            &[0x60, 0x2a, 0x4d, 0x18],
+            &[0x50, 0x2a, 0x4d, 0x19],
+            &[0x50, 0x2a, 0x4d],
+            // A tar whose first member is named "PaxHeaders…" or "P…".
+            b"PaxHeaders.0/x\0\0",
+            b"Pbin/sh",
+            &[0x1f],
+            &[],
+        ] {
+            assert_eq!(Compression::sniff(head), Compression::None, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn a_plain_layer_is_digested_in_each_of_its_algorithms() {
+        let tar = tar_of(1000);
+        let p = parse_layer(
+            &tar[..],
+            "layer",
+            None,
+            verified(Algorithms {
+                blob: Algorithm::Sha256,
+                diff_id: Algorithm::Sha512,
+            }),
+        )
+        .unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+        assert_eq!(p.diff_id, Some(Algorithm::Sha512.digest(&tar)));
+        let p = parse_layer(&tar[..], "layer", None, verified(Algorithms::default())).unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+        assert_eq!(p.diff_id, p.raw_digest);
+        assert_eq!(p.tar_size, tar.len() as u64);
+        assert_eq!(p.raw_size, tar.len() as u64);
+    }
+
+    #[test]
+    fn layers_longer_than_a_chunk_are_read_to_the_end() {
+        for len in [CHUNK - 512 - 1024, 3 * CHUNK + 7] {
+            let tar = tar_of(len);
+            let gz = {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&tar).unwrap();
+                e.finish().unwrap()
+            };
+            for blob in [&tar, &gz] {
+                let p = parse_layer(
+                    &blob[..],
+                    "layer",
+                    Some(blob.len() as u64),
+                    verified(Algorithms::default()),
+                )
+                .unwrap();
+                assert_eq!(p.entries.len(), 1);
+                assert_eq!(p.size, len as u64);
+                assert_eq!(p.tar_size, tar.len() as u64);
+                assert_eq!(p.diff_id, Some(Algorithm::Sha256.digest(&tar)));
+                assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(blob)));
+            }
+        }
+    }
+
+    /// Hands out its bytes 1000 at a time, with an `Interrupted` error
+    /// before every other read.
+    struct Interrupting<'a>(&'a [u8], bool);
+
+    impl Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1 = !self.1;
+            if self.1 && self.0.len() < 100_000 {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.0.len()).min(1000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn interrupted_reads_are_retried() {
+        let tar = tar_of(150_000);
+        let p = parse_layer(
+            Interrupting(&tar, false),
+            "layer",
+            None,
+            verified(Algorithms::default()),
+        )
+        .unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+    }
+
+    #[test]
+    fn a_zstd_blob_cut_short_is_truncated() {
+        let z = zstd::encode_all(&tar_of(200_000)[..], 1).unwrap();
+        let half = &z[..z.len() / 2];
+        let e = parse_layer(half, "layer 3", None, BlobOptions::default()).unwrap_err();
+        assert!(matches!(e, ErrorKind::Truncated(_)), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "truncated layer 3: zstd stream ends early after {} bytes",
+                half.len()
+            )
+        );
+    }
+
+    #[test]
+    fn a_whole_gzip_blob_with_a_bad_checksum_is_corrupt_not_truncated() {
+        let mut gz = gzip_layer();
+        // The trailer's CRC32 comes 8 bytes before the end.
+        let at = gz.len() - 8;
+        gz[at] ^= 0xff;
+        match parse_layer(&gz[..], "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Corrupt { format, .. }) => assert_eq!(format, "gzip"),
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
     #[test]
     fn a_blob_cut_short_is_truncated_and_says_where() {
         let gz = gzip_layer();
