@@ -623,15 +623,9 @@ impl<'k> TarWalker<'k> {
 }
 
 /// A PAX numeric value as Go's `strconv.ParseInt(v, 10, 64)` reads it: an
-/// optional sign and decimal digits, nothing else, within i64.
+/// optional sign and decimal digits, nothing else, within i64 — which is
+/// exactly what Rust's `i64::from_str` accepts (no spaces, no `_`, no `0x`).
 fn pax_number(v: &[u8]) -> Option<i64> {
-    let digits = v
-        .strip_prefix(b"-")
-        .or_else(|| v.strip_prefix(b"+"))
-        .unwrap_or(v);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
     std::str::from_utf8(v).ok()?.parse::<i64>().ok()
 }
 
@@ -759,6 +753,9 @@ mod tests {
             b"12 size= 4 \n",
             b"13 uid=1.5e3\n",
             b"12 gid=0x10\n",
+            b"11 gid=1_0\n",
+            b"8 uid=+\n",
+            b"11 uid=+-5\n",
             b"29 size=99999999999999999999\n",
         ] {
             let r = walk_in_pieces(&pax_then_file(rec), 512);
