@@ -386,8 +386,11 @@ fn a_manifest_or_config_that_is_missing_or_edited_is_refused() {
     }
 }
 
-/// docker's `manifest.json` of `items`, each `(config member, tags, layers)`.
-fn docker(m: &mut Mem, items: &[(&str, Option<&[&str]>, &[&str])]) {
+/// One image of docker's `manifest.json`: config member, tags, layers.
+type DockerItem<'a> = (&'a str, Option<&'a [&'a str]>, &'a [&'a str]);
+
+/// docker's `manifest.json` of `items`.
+fn docker(m: &mut Mem, items: &[DockerItem<'_>]) {
     let list: Vec<Value> = items
         .iter()
         .map(|(config, tags, layers)| {
