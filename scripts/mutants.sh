@@ -44,7 +44,7 @@ tests_of() {
   case $1 in
     verify) echo "lib mutations engine_formats cli_errors hostile_input" ;;
     escape) echo "lib cli_errors hostile_pipeline hostile_input ui_escaping" ;;
-    analysis) echo "analysis_synthetic analysis_rpm demo_pair gates" ;;
+    analysis) echo "lib analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
     binary) echo "lib binary_fixtures" ;;
     closure) echo "lib plan_cli" ;;
