@@ -1058,6 +1058,72 @@ mod tests {
         assert_eq!(&*w.captured[0].content, b"ID=second\n");
     }
 
+    #[test]
+    fn every_kept_file_of_a_layer_counts_once_against_its_limit() {
+        // 20 kB each: far from the per-layer limit together.
+        let status = vec![b'S'; 20_000];
+        let release = vec![b'R'; 20_000];
+        let data = tar_of(
+            &[
+                ("var/lib/dpkg/status", T::Regular, 0o644, &status),
+                ("etc/os-release", T::Regular, 0o644, &release),
+            ],
+            true,
+        );
+        let w = walk_in_pieces(&data, 4096).unwrap();
+        let kept: Vec<_> = w
+            .captured
+            .iter()
+            .map(|c| (&*c.path, c.content.len()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (&b"etc/os-release"[..], 20_000),
+                (&b"var/lib/dpkg/status"[..], 20_000)
+            ]
+        );
+    }
+
+    #[test]
+    fn global_pax_headers_are_not_entries() {
+        let mut b = tar::Builder::new(Vec::new());
+        let records = b"16 comment=hello\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XGlobalHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "pax_global_header", &records[..])
+            .unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::Regular);
+        h.set_size(4);
+        b.append_data(&mut h, "f", &b"data"[..]).unwrap();
+        let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
+        assert_eq!(paths(&w), [("f".into(), EntryKind::File)]);
+        assert_eq!(w.size, 4);
+    }
+
+    #[test]
+    fn a_pax_size_is_the_files_not_a_long_names_in_between() {
+        // PAX `size` record, then a GNU long name entry, then the file the
+        // two describe.
+        let name = format!("dir/{}", "n".repeat(150));
+        let mut b = tar::Builder::new(Vec::new());
+        let records = b"10 size=4\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "PaxHeader", &records[..]).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(T::Regular);
+        h.set_size(4);
+        b.append_data(&mut h, &name, &b"data"[..]).unwrap();
+        let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
+        assert_eq!(paths(&w), [(name, EntryKind::File)]);
+        assert_eq!(w.entries[0].size, 4);
+        assert_eq!(w.entries[0].hash, Some(ContentHash(xxh3_128(b"data"))));
+    }
+
     /// Records what a tap is handed, and stops where it is told to.
     #[derive(Default)]
     struct Recorder {
