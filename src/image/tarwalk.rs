@@ -99,6 +99,9 @@ pub(crate) struct TarWalker<'k> {
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
+    /// Most bytes of kept contents and facts per layer
+    /// ([`capture::MAX_PER_LAYER`]; smaller in tests).
+    kept_limit: u64,
     facts: Vec<(ImagePath, FileFacts)>,
     /// Entry headers seen (counted against the image's limit in batches).
     headers: u64,
@@ -146,10 +149,19 @@ impl<'k> TarWalker<'k> {
             captured: Vec::new(),
             facts: Vec::new(),
             captured_bytes: 0,
+            kept_limit: capture::MAX_PER_LAYER,
             headers: 0,
             error: None,
             tap: None,
         }
+    }
+
+    /// A per-layer limit on kept bytes other than the real one, to test it
+    /// without hundreds of megabytes.
+    #[cfg(test)]
+    fn with_kept_limit(mut self, limit: u64) -> Self {
+        self.kept_limit = limit;
+        self
     }
 
     /// Hands regular files' content to `tap` as it streams by.
@@ -398,7 +410,7 @@ impl<'k> TarWalker<'k> {
         }
         if kind == EntryKind::File {
             entry.size = stored;
-            let keep = (self.captured_bytes + stored <= capture::MAX_PER_LAYER
+            let keep = (self.captured_bytes + stored <= self.kept_limit
                 && capture::wants(&entry.path, stored)
                 && self
                     .keeper
@@ -535,7 +547,7 @@ impl<'k> TarWalker<'k> {
                     let weight = f.weight();
                     let room = match self.keeper {
                         Some((keeper, _)) => keeper.charge(weight),
-                        None => self.captured_bytes + weight <= capture::MAX_PER_LAYER,
+                        None => self.captured_bytes + weight <= self.kept_limit,
                     };
                     if room {
                         self.captured_bytes += weight;
@@ -1083,6 +1095,77 @@ mod tests {
                 (&b"var/lib/dpkg/status"[..], 20_000)
             ]
         );
+    }
+
+    fn walk_limited(data: &[u8], limit: u64) -> Walked {
+        let mut w = TarWalker::new().with_kept_limit(limit);
+        w.feed(data);
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn kept_contents_stop_at_the_layers_limit() {
+        let data = tar_of(
+            &[
+                ("etc/os-release", T::Regular, 0o644, &[b'R'; 60]),
+                ("var/lib/dpkg/status", T::Regular, 0o644, &[b'S'; 40]),
+                ("var/lib/dpkg/status.d/x", T::Regular, 0o644, b"X"),
+            ],
+            true,
+        );
+        let kept = |w: &Walked| -> Vec<String> {
+            w.captured
+                .iter()
+                .map(|c| String::from_utf8_lossy(&c.path).into_owned())
+                .collect()
+        };
+        // 60 + 40 fill a limit of 100 exactly; the next byte is past it.
+        assert_eq!(
+            kept(&walk_limited(&data, 100)),
+            ["etc/os-release", "var/lib/dpkg/status"]
+        );
+        assert_eq!(
+            kept(&walk_limited(&data, 101)),
+            [
+                "etc/os-release",
+                "var/lib/dpkg/status",
+                "var/lib/dpkg/status.d/x"
+            ]
+        );
+        // What does not fit is skipped; a smaller file after it may fit.
+        assert_eq!(
+            kept(&walk_limited(&data, 99)),
+            ["etc/os-release", "var/lib/dpkg/status.d/x"]
+        );
+        assert_eq!(kept(&walk_limited(&data, 60)), ["etc/os-release"]);
+    }
+
+    #[test]
+    fn facts_count_against_the_same_limit() {
+        let script = b"#!/bin/sh\nexec /app\n";
+        let data = tar_of(
+            &[
+                ("etc/os-release", T::Regular, 0o644, &[b'R'; 10]),
+                ("bin/a", T::Regular, 0o755, script),
+                ("bin/b", T::Regular, 0o755, script),
+            ],
+            true,
+        );
+        let all = walk_limited(&data, 1 << 20);
+        assert_eq!(all.facts.len(), 2);
+        let w = all.facts[0].1.weight();
+        let facts = |limit| -> Vec<Vec<u8>> {
+            walk_limited(&data, limit)
+                .facts
+                .iter()
+                .map(|(p, _)| p.to_vec())
+                .collect()
+        };
+        // The kept file, then each script's facts, up to the limit exactly.
+        assert_eq!(facts(10 + 2 * w), [b"bin/a".to_vec(), b"bin/b".to_vec()]);
+        assert_eq!(facts(10 + 2 * w - 1), [b"bin/a".to_vec()]);
+        assert_eq!(facts(10 + w), [b"bin/a".to_vec()]);
+        assert!(facts(10 + w - 1).is_empty());
     }
 
     #[test]
