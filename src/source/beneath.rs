@@ -334,10 +334,24 @@ mod tests {
             0,
         )
         .unwrap();
+        // The open runs on another thread: if it blocked waiting for a
+        // writer, a writer is opened to release it and the test fails then,
+        // instead of hanging.
         for openat2 in [true, false] {
-            assert!(read(&r, "blobs/sha256/ff", openat2)
-                .unwrap_err()
-                .contains("not a regular file"));
+            let (tx, rx) = std::sync::mpsc::channel();
+            let dir = root.path().to_path_buf();
+            let t = std::thread::spawn(move || {
+                let r = Root::open(&dir).unwrap();
+                let _ = tx.send(read(&r, "blobs/sha256/ff", openat2));
+            });
+            let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+            if got.is_err() {
+                let _writer = std::fs::OpenOptions::new().write(true).open(&fifo);
+                let _ = t.join();
+                panic!("opening a FIFO blocked (openat2 {openat2})");
+            }
+            t.join().unwrap();
+            assert!(got.unwrap().unwrap_err().contains("not a regular file"));
         }
     }
 }
