@@ -18,7 +18,9 @@
 #      MUTANTS_BUILD_TIMEOUT  seconds one mutant's build may take (default 900)
 #      MUTANTS_RE        only mutants whose name matches this regex (cargo mutants -F)
 # Results: target/mutants/GROUP/mutants.out/ (caught.txt, missed.txt, timeout.txt,
-# unviable.txt). Exit status: cargo-mutants' (0 all caught, 2 missed mutants, 3 timeouts).
+# unviable.txt). Exit status: cargo-mutants' (0 all caught, 2 missed mutants), except that
+# timeouts alone (cargo-mutants' 3) pass: a mutant that makes the tests hang until they are
+# killed was detected (the tar walker's loops turned endless do that); they are listed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -159,6 +161,11 @@ for group in "${todo[@]}"; do
   if [[ -s $out/missed.txt ]]; then
     log "$group: missed mutants:"
     sed 's/^/  /' "$out/missed.txt" >&2
+  fi
+  if ((rc == 3)); then
+    log "$group: mutants that made the tests hang (detected, killed at the timeout):"
+    sed 's/^/  /' "$out/timeout.txt" >&2
+    rc=0
   fi
   ((rc == 0)) || status=$rc
 done
