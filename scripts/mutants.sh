@@ -44,7 +44,7 @@ files_of() {
 }
 tests_of() {
   case $1 in
-    verify) echo "lib mutations engine_formats cli_errors hostile_input" ;;
+    verify) echo "lib mutations engine_formats cli_errors hostile_input export" ;;
     escape) echo "lib cli_errors hostile_pipeline hostile_input ui_escaping" ;;
     analysis) echo "lib analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
