@@ -713,6 +713,62 @@ mod tests {
     }
 
     #[test]
+    fn a_small_gzip_blob_read_to_its_end_with_a_bad_checksum_is_corrupt() {
+        // Under 512 bytes: the first read takes the whole blob and the next
+        // one sees its end, so the end was seen when the checksum fails.
+        let tar = tar_of(0);
+        let mut gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(&tar).unwrap();
+            e.finish().unwrap()
+        };
+        assert!(gz.len() < 512, "{}", gz.len());
+        let at = gz.len() - 8;
+        gz[at] ^= 0xff;
+        match parse_layer(&gz[..], "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Corrupt { format, detail, .. }) => {
+                assert_eq!(format, "gzip");
+                assert!(detail.contains("checksum"), "{detail}");
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn a_blob_shorter_than_its_source_announced_is_truncated() {
+        let tar = tar_of(1000);
+        let len = tar.len() as u64;
+        assert!(parse_layer(&tar[..], "layer", Some(len), BlobOptions::default()).is_ok());
+        let e = parse_layer(&tar[..], "layer", Some(len + 1), BlobOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "truncated layer: blob ends after {len} of {} bytes",
+                len + 1
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_written_twice_in_a_layer_keeps_the_last_facts() {
+        let mut b = tar::Builder::new(Vec::new());
+        for body in [&b"#!/bin/sh\n"[..], b"#!/usr/bin/python3\n"] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o755);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, "app/run", body).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let p = parse_layer(&tar[..], "layer", None, BlobOptions::default()).unwrap();
+        assert_eq!(p.facts.len(), 1);
+        match &p.facts[0].1 {
+            FileFacts::Script(s) => assert_eq!(&*s.shebang, b"/usr/bin/python3"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn a_blob_cut_short_is_truncated_and_says_where() {
         let gz = gzip_layer();
         let half = &gz[..gz.len() / 2];
