@@ -769,6 +769,32 @@ mod tests {
     }
 
     #[test]
+    fn reading_stops_once_the_tar_is_refused() {
+        // Twenty chunks of garbage, gzip-compressed and cut at 90 %: the
+        // tar walk refuses the first header, and the reader stops within a
+        // few chunks, long before the cut it would otherwise report.
+        let mut x = 0x1234_5678_u32;
+        let garbage: Vec<u8> = (0..20 * CHUNK)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&garbage).unwrap();
+        let gz = e.finish().unwrap();
+        let cut = &gz[..gz.len() * 9 / 10];
+        match parse_layer(cut, "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::BadTar { detail, .. }) => {
+                assert_eq!(detail, "bad entry header (checksum mismatch)")
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
     fn a_blob_cut_short_is_truncated_and_says_where() {
         let gz = gzip_layer();
         let half = &gz[..gz.len() / 2];
