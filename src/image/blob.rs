@@ -795,6 +795,66 @@ mod tests {
     }
 
     #[test]
+    fn parallel_reads_use_each_jobs_algorithms_and_keeper_slot() {
+        let layer = |path: &str, body: &[u8]| {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, path, body).unwrap();
+            b.into_inner().unwrap()
+        };
+        let blobs = [
+            layer("etc/os-release", b"ID=first\n"),
+            layer("var/lib/dpkg/status", b"Package: x\n"),
+        ];
+        let sha512 = Algorithms {
+            blob: Algorithm::Sha512,
+            diff_id: Algorithm::Sha512,
+        };
+        let jobs: Vec<LayerJob> = (0..2)
+            .map(|i| LayerJob {
+                what: format!("layer {}", i + 1),
+                size: blobs[i].len() as u64,
+                algs: if i == 0 {
+                    sha512
+                } else {
+                    Algorithms::default()
+                },
+                slot: i as u32,
+            })
+            .collect();
+        let keeper = Keeper::ranked();
+        let opts = BlobOptions {
+            verify: true,
+            keeper: Some((&keeper, 0)),
+            ..BlobOptions::default()
+        };
+        let open = |i: usize| Ok((&blobs[i][..], blobs[i].len() as u64));
+        let parsed = first_error(parse_parallel(&jobs, open, opts, None)).unwrap();
+        assert_eq!(
+            parsed[0].raw_digest,
+            Some(Algorithm::Sha512.digest(&blobs[0]))
+        );
+        assert_eq!(
+            parsed[1].raw_digest,
+            Some(Algorithm::Sha256.digest(&blobs[1]))
+        );
+        let kept = keeper.into_layers(2, |s| Some(s as usize));
+        let names: Vec<Vec<&[u8]>> = kept
+            .iter()
+            .map(|l| l.iter().map(|c| &*c.path).collect())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                vec![&b"etc/os-release"[..]],
+                vec![&b"var/lib/dpkg/status"[..]]
+            ]
+        );
+    }
+
+    #[test]
     fn a_blob_cut_short_is_truncated_and_says_where() {
         let gz = gzip_layer();
         let half = &gz[..gz.len() / 2];
