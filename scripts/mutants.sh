@@ -18,7 +18,9 @@
 #      MUTANTS_BUILD_TIMEOUT  seconds one mutant's build may take (default 900)
 #      MUTANTS_RE        only mutants whose name matches this regex (cargo mutants -F)
 # Results: target/mutants/GROUP/mutants.out/ (caught.txt, missed.txt, timeout.txt,
-# unviable.txt). Exit status: cargo-mutants' (0 all caught, 2 missed mutants, 3 timeouts).
+# unviable.txt). Exit status: cargo-mutants' (0 all caught, 2 missed mutants), except that
+# timeouts alone (cargo-mutants' 3) pass: a mutant that makes the tests hang until they are
+# killed was detected (the tar walker's loops turned endless do that); they are listed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,9 +44,9 @@ files_of() {
 }
 tests_of() {
   case $1 in
-    verify) echo "lib mutations engine_formats cli_errors hostile_input" ;;
+    verify) echo "lib mutations engine_formats cli_errors hostile_input export" ;;
     escape) echo "lib cli_errors hostile_pipeline hostile_input ui_escaping" ;;
-    analysis) echo "analysis_synthetic analysis_rpm demo_pair gates" ;;
+    analysis) echo "lib analysis_synthetic analysis_rpm demo_pair gates" ;;
     gates) echo "gates inspect_waste diff_cli" ;;
     binary) echo "lib binary_fixtures" ;;
     closure) echo "lib plan_cli" ;;
@@ -159,6 +161,11 @@ for group in "${todo[@]}"; do
   if [[ -s $out/missed.txt ]]; then
     log "$group: missed mutants:"
     sed 's/^/  /' "$out/missed.txt" >&2
+  fi
+  if ((rc == 3)); then
+    log "$group: mutants that made the tests hang (detected, killed at the timeout):"
+    sed 's/^/  /' "$out/timeout.txt" >&2
+    rc=0
   fi
   ((rc == 0)) || status=$rc
 done

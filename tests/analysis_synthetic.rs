@@ -400,6 +400,88 @@ fn audit_finds_what_ships() {
 }
 
 #[test]
+fn audit_details_say_what_was_found() {
+    let img = image(
+        "details",
+        vec![layer(
+            0,
+            &[
+                Dir("sbin", 0o755),
+                f("sbin/apk", b"\x7fELF apk"),
+                Dir("usr/local/bin", 0o755),
+                f("usr/local/bin/busybox", b"\x7fELF bb"),
+                Link("usr/local/bin/sh", "busybox"),
+                // A shell's name outside bin/ and sbin/ is no shell.
+                f("usr/share/doc/sh", b"docs"),
+                File("usr/bin/both", b"x", 0o6750),
+                File("usr/bin/gid", b"x", 0o2755),
+                File("usr/bin/uid", b"x", 0o4711),
+                File("usr/bin/plain", b"x", 0o755),
+                File("data/group-writable", b"x", 0o664),
+                File("data/world-writable", b"x", 0o646),
+                Dir("scratch", 0o1777),
+                Dir("open", 0o757),
+                f("app/.env.production", b"K=v"),
+                f("app/.env.sample", b"K="),
+                f("app/.env.template", b"K="),
+                f("app/.env.dist", b"K="),
+                f("app/.env.tmpl", b"K="),
+                f(
+                    "app/deploy.key",
+                    b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl",
+                ),
+            ],
+        )],
+    );
+    let tree = stagediff::tree::squash(&img.layers).tree;
+    let found = audit(&img, &tree, &Rules::builtin());
+    let of = |k: FindingKind| -> Vec<(String, String)> {
+        found
+            .iter()
+            .filter(|f| f.kind == k)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect()
+    };
+    let pair = |p: &str, d: &str| (p.to_string(), d.to_string());
+    assert_eq!(of(FindingKind::PackageManager), [pair("/sbin/apk", "")]);
+    assert_eq!(
+        of(FindingKind::Shell),
+        [
+            pair("/usr/local/bin/busybox", ""),
+            pair("/usr/local/bin/sh", "-> busybox")
+        ]
+    );
+    assert_eq!(
+        of(FindingKind::Setuid),
+        [
+            pair("/usr/bin/both", "setuid+setgid, mode 6750, owner 0:0"),
+            pair("/usr/bin/gid", "setgid, mode 2755, owner 0:0"),
+            pair("/usr/bin/uid", "setuid, mode 4711, owner 0:0"),
+        ]
+    );
+    assert_eq!(
+        of(FindingKind::WorldWritable),
+        [
+            pair("/data/world-writable", "mode 0646"),
+            pair("/open", "mode 0757")
+        ]
+    );
+    assert_eq!(
+        of(FindingKind::Secret),
+        [
+            pair("/app/.env.production", "secret file name"),
+            pair("/app/deploy.key", "private key header"),
+        ]
+    );
+    let ww: Vec<_> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::WorldWritable)
+        .map(|f| (f.bytes, f.files))
+        .collect();
+    assert_eq!(ww, [(1, 1), (0, 0)]);
+}
+
+#[test]
 fn audit_reports_shipped_toolchains_and_clean_scratch() {
     let c = compare(&after(), &before(), &Rules::builtin());
     let tc: Vec<_> = c

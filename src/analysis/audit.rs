@@ -294,7 +294,18 @@ mod tests {
         for k in FindingKind::ALL {
             assert_eq!(FindingKind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(FindingKind::parse("setgid"), Some(FindingKind::Setuid));
+        for (alias, kind) in [
+            ("setgid", FindingKind::Setuid),
+            ("package-managers", FindingKind::PackageManager),
+            ("pkg", FindingKind::PackageManager),
+            ("secrets", FindingKind::Secret),
+            ("shells", FindingKind::Shell),
+            ("caches", FindingKind::Cache),
+            (" shell ", FindingKind::Shell),
+        ] {
+            assert_eq!(FindingKind::parse(alias), Some(kind), "{alias}");
+        }
         assert_eq!(FindingKind::parse("bogus"), None);
+        assert_eq!(FindingKind::parse(""), None);
     }
 }

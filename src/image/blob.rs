@@ -640,4 +640,382 @@ mod tests {
         check(4, 3 << 20);
         check(1, 10);
     }
+
+    use std::io::Write;
+
+    /// A gzip layer of one incompressible file, so the stream is as long as
+    /// the tar and half of it is past the first read.
+    fn gzip_layer() -> Vec<u8> {
+        let mut x = 0x9e37_79b9_u32;
+        let content: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, "data.bin", &content[..]).unwrap();
+        let tar = b.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Hands out `bytes`, then fails as a broken stream does.
+    struct BreaksOff<'a>(&'a [u8]);
+
+    impl Read for BreaksOff<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the stream broke off",
+                ));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// A plain layer tar of one file of `len` pseudo-random bytes.
+    fn tar_of_len(len: usize) -> Vec<u8> {
+        let mut x = 0x2545_f491_u32;
+        let content: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, "data.bin", &content[..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn verified(algs: Algorithms) -> BlobOptions<'static> {
+        BlobOptions {
+            verify: true,
+            algs,
+            ..BlobOptions::default()
+        }
+    }
+
+    #[test]
+    fn compression_is_told_by_magic_bytes_only() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        // zstd skippable frames: 0x184D2A50 to 0x184D2A5F, little-endian.
+        for first in [0x50, 0x5a, 0x5f] {
+            assert_eq!(
+                Compression::sniff(&[first, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]),
+                Compression::Zstd
+            );
+        }
+        for head in [
+            &[0x4f, 0x2a, 0x4d, 0x18][..],
+            &[0x60, 0x2a, 0x4d, 0x18],
+            &[0x50, 0x2a, 0x4d, 0x19],
+            &[0x50, 0x2a, 0x4d],
+            // A tar whose first member is named "PaxHeaders…" or "P…".
+            b"PaxHeaders.0/x\0\0",
+            b"Pbin/sh",
+            &[0x1f],
+            &[],
+        ] {
+            assert_eq!(Compression::sniff(head), Compression::None, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn a_plain_layer_is_digested_in_each_of_its_algorithms() {
+        let tar = tar_of_len(1000);
+        let p = parse_layer(
+            &tar[..],
+            "layer",
+            None,
+            verified(Algorithms {
+                blob: Algorithm::Sha256,
+                diff_id: Algorithm::Sha512,
+            }),
+        )
+        .unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+        assert_eq!(p.diff_id, Some(Algorithm::Sha512.digest(&tar)));
+        let p = parse_layer(&tar[..], "layer", None, verified(Algorithms::default())).unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+        assert_eq!(p.diff_id, p.raw_digest);
+        assert_eq!(p.tar_size, tar.len() as u64);
+        assert_eq!(p.raw_size, tar.len() as u64);
+    }
+
+    #[test]
+    fn layers_longer_than_a_chunk_are_read_to_the_end() {
+        for len in [CHUNK - 512 - 1024, 3 * CHUNK + 7] {
+            let tar = tar_of_len(len);
+            let gz = {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&tar).unwrap();
+                e.finish().unwrap()
+            };
+            for blob in [&tar, &gz] {
+                let p = parse_layer(
+                    &blob[..],
+                    "layer",
+                    Some(blob.len() as u64),
+                    verified(Algorithms::default()),
+                )
+                .unwrap();
+                assert_eq!(p.entries.len(), 1);
+                assert_eq!(p.size, len as u64);
+                assert_eq!(p.tar_size, tar.len() as u64);
+                assert_eq!(p.diff_id, Some(Algorithm::Sha256.digest(&tar)));
+                assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(blob)));
+            }
+        }
+    }
+
+    /// Hands out its bytes 1000 at a time, with an `Interrupted` error
+    /// before every other read.
+    struct Interrupting<'a>(&'a [u8], bool);
+
+    impl Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1 = !self.1;
+            if self.1 && self.0.len() < 100_000 {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.0.len()).min(1000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn interrupted_reads_are_retried() {
+        let tar = tar_of_len(150_000);
+        let p = parse_layer(
+            Interrupting(&tar, false),
+            "layer",
+            None,
+            verified(Algorithms::default()),
+        )
+        .unwrap();
+        assert_eq!(p.raw_digest, Some(Algorithm::Sha256.digest(&tar)));
+    }
+
+    #[test]
+    fn a_zstd_blob_cut_short_is_truncated() {
+        let z = zstd::encode_all(&tar_of_len(200_000)[..], 1).unwrap();
+        let half = &z[..z.len() / 2];
+        let e = parse_layer(half, "layer 3", None, BlobOptions::default()).unwrap_err();
+        assert!(matches!(e, ErrorKind::Truncated(_)), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "truncated layer 3: zstd stream ends early after {} bytes",
+                half.len()
+            )
+        );
+    }
+
+    #[test]
+    fn a_whole_gzip_blob_with_a_bad_checksum_is_corrupt_not_truncated() {
+        let mut gz = gzip_layer();
+        // The trailer's CRC32 comes 8 bytes before the end.
+        let at = gz.len() - 8;
+        gz[at] ^= 0xff;
+        match parse_layer(&gz[..], "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Corrupt { format, .. }) => assert_eq!(format, "gzip"),
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn a_small_gzip_blob_read_to_its_end_with_a_bad_checksum_is_corrupt() {
+        // Under 512 bytes: the first read takes the whole blob and the next
+        // one sees its end, so the end was seen when the checksum fails.
+        let tar = tar_of_len(0);
+        let mut gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(&tar).unwrap();
+            e.finish().unwrap()
+        };
+        assert!(gz.len() < 512, "{}", gz.len());
+        let at = gz.len() - 8;
+        gz[at] ^= 0xff;
+        match parse_layer(&gz[..], "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Corrupt { format, detail, .. }) => {
+                assert_eq!(format, "gzip");
+                assert!(detail.contains("checksum"), "{detail}");
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn a_blob_shorter_than_its_source_announced_is_truncated() {
+        let tar = tar_of_len(1000);
+        let len = tar.len() as u64;
+        assert!(parse_layer(&tar[..], "layer", Some(len), BlobOptions::default()).is_ok());
+        let e = parse_layer(&tar[..], "layer", Some(len + 1), BlobOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "truncated layer: blob ends after {len} of {} bytes",
+                len + 1
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_written_twice_in_a_layer_keeps_the_last_facts() {
+        let mut b = tar::Builder::new(Vec::new());
+        for body in [&b"#!/bin/sh\n"[..], b"#!/usr/bin/python3\n"] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o755);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, "app/run", body).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let p = parse_layer(&tar[..], "layer", None, BlobOptions::default()).unwrap();
+        assert_eq!(p.facts.len(), 1);
+        match &p.facts[0].1 {
+            FileFacts::Script(s) => assert_eq!(&*s.shebang, b"/usr/bin/python3"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reading_stops_once_the_tar_is_refused() {
+        // Twenty chunks of garbage, gzip-compressed and cut at 90 %: the
+        // tar walk refuses the first header, and the reader stops within a
+        // few chunks, long before the cut it would otherwise report.
+        let mut x = 0x1234_5678_u32;
+        let garbage: Vec<u8> = (0..20 * CHUNK)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&garbage).unwrap();
+        let gz = e.finish().unwrap();
+        let cut = &gz[..gz.len() * 9 / 10];
+        match parse_layer(cut, "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::BadTar { detail, .. }) => {
+                assert_eq!(detail, "bad entry header (checksum mismatch)")
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn parallel_reads_use_each_jobs_algorithms_and_keeper_slot() {
+        let layer = |path: &str, body: &[u8]| {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, path, body).unwrap();
+            b.into_inner().unwrap()
+        };
+        let blobs = [
+            layer("etc/os-release", b"ID=first\n"),
+            layer("var/lib/dpkg/status", b"Package: x\n"),
+        ];
+        let sha512 = Algorithms {
+            blob: Algorithm::Sha512,
+            diff_id: Algorithm::Sha512,
+        };
+        let jobs: Vec<LayerJob> = (0..2)
+            .map(|i| LayerJob {
+                what: format!("layer {}", i + 1),
+                size: blobs[i].len() as u64,
+                algs: if i == 0 {
+                    sha512
+                } else {
+                    Algorithms::default()
+                },
+                slot: i as u32,
+            })
+            .collect();
+        let keeper = Keeper::ranked();
+        let opts = BlobOptions {
+            verify: true,
+            keeper: Some((&keeper, 0)),
+            ..BlobOptions::default()
+        };
+        let open = |i: usize| Ok((&blobs[i][..], blobs[i].len() as u64));
+        let parsed = first_error(parse_parallel(&jobs, open, opts, None)).unwrap();
+        assert_eq!(
+            parsed[0].raw_digest,
+            Some(Algorithm::Sha512.digest(&blobs[0]))
+        );
+        assert_eq!(
+            parsed[1].raw_digest,
+            Some(Algorithm::Sha256.digest(&blobs[1]))
+        );
+        let kept = keeper.into_layers(2, |s| Some(s as usize));
+        let names: Vec<Vec<&[u8]>> = kept
+            .iter()
+            .map(|l| l.iter().map(|c| &*c.path).collect())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                vec![&b"etc/os-release"[..]],
+                vec![&b"var/lib/dpkg/status"[..]]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blob_cut_short_is_truncated_and_says_where() {
+        let gz = gzip_layer();
+        let half = &gz[..gz.len() / 2];
+        match parse_layer(half, "layer 1", None, BlobOptions::default()) {
+            Err(ErrorKind::Truncated(m)) => assert_eq!(
+                m,
+                format!("layer 1: gzip stream ends early after {} bytes", half.len())
+            ),
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
+
+    #[test]
+    fn a_source_that_fails_is_not_a_blob_cut_short() {
+        // The blob's end was never seen: the source's own error is the
+        // story, not "the stream ends early".
+        let gz = gzip_layer();
+        let r = parse_layer(
+            BreaksOff(&gz[..gz.len() / 2]),
+            "layer 1",
+            None,
+            BlobOptions::default(),
+        );
+        match r {
+            Err(e @ ErrorKind::Corrupt { .. }) => {
+                assert!(e.to_string().contains("the stream broke off"), "{e}")
+            }
+            other => panic!("{:?}", other.map(|p| p.raw_size)),
+        }
+    }
 }

@@ -299,11 +299,6 @@ fn descriptor_matches(d: &Descriptor, want: &str) -> bool {
         if r == want || tag_matches(r, want) {
             return true;
         }
-        if let Some((_, tag)) = want.rsplit_once(':') {
-            if r == tag && !want.ends_with('/') {
-                return false;
-            }
-        }
     }
     false
 }
@@ -356,18 +351,17 @@ fn plan_oci(store: &dyn Store, index_bytes: &[u8], sel: &Selector<'_>) -> Result
         }
     }
     let mut repo_tags: Vec<String> = Vec::new();
-    if candidates.len() > 1 {
-        let named: Vec<String> = candidates
-            .iter()
-            .filter_map(|d| descriptor_names(d).into_iter().next())
-            .collect();
-        let distinct: std::collections::BTreeSet<&String> = named.iter().collect();
-        if distinct.len() > 1 {
-            return Err(ErrorKind::Ambiguous {
-                count: distinct.len(),
-                list: distinct.into_iter().cloned().collect::<Vec<_>>().join(", "),
-            });
-        }
+    // Several descriptors of one name are one image on several platforms.
+    let named: Vec<String> = candidates
+        .iter()
+        .filter_map(|d| descriptor_names(d).into_iter().next())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = named.iter().collect();
+    if distinct.len() > 1 {
+        return Err(ErrorKind::Ambiguous {
+            count: distinct.len(),
+            list: distinct.into_iter().cloned().collect::<Vec<_>>().join(", "),
+        });
     }
     if let Some(d) = candidates.first() {
         repo_tags = descriptor_names(d).into_iter().take(1).collect();
@@ -655,4 +649,59 @@ mod tests {
         assert!(blob_member("../x:abc").is_err());
         assert!(blob_member("nocolon").is_err());
     }
+
+    fn parsed(raw_digest: &str, diff_id: &str, raw_size: u64) -> ParsedLayer {
+        ParsedLayer {
+            compression: crate::image::Compression::Gzip,
+            raw_size,
+            raw_digest: Some(raw_digest.into()),
+            diff_id: Some(diff_id.into()),
+            tar_size: 0,
+            size: 0,
+            entries: Vec::new(),
+            captured: Vec::new(),
+            facts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_layer_that_does_not_match_is_named_by_its_short_digest() {
+        let blob = format!("sha256:0123456789ab{}", "c".repeat(52));
+        let id = format!("sha256:fedcba987654{}", "d".repeat(52));
+        let other = format!("sha256:{}", "e".repeat(64));
+        let lp = LayerPlan {
+            member: blob_member(&blob).unwrap(),
+            digest: Some(blob.clone()),
+            media_type: None,
+            size: Some(10),
+            algs: Algorithms::default(),
+        };
+        assert!(check_layer(1, &lp, &id, &parsed(&blob, &id, 10), true).is_ok());
+        let e = check_layer(1, &lp, &id, &parsed(&other, &id, 10), true).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("layer 2 (0123456789ab) blob: digest mismatch"),
+            "{e}"
+        );
+        let e = check_layer(1, &lp, &id, &parsed(&blob, &other, 10), true).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("layer 2 (0123456789ab) diff_id: digest mismatch"),
+            "{e}"
+        );
+        // Without a blob digest (docker's legacy archives) the diff_id names it.
+        let legacy = LayerPlan {
+            digest: None,
+            ..lp.clone()
+        };
+        let e = check_layer(0, &legacy, &id, &parsed(&blob, &id, 11), false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "layer 1 (fedcba987654): manifest says 10 bytes, the blob has 11"
+        );
+        assert_eq!(short("sha256:abc"), "abc");
+    }
 }
+
+#[cfg(test)]
+mod selection_tests;

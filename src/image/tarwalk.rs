@@ -99,6 +99,9 @@ pub(crate) struct TarWalker<'k> {
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
+    /// Most bytes of kept contents and facts per layer
+    /// ([`capture::MAX_PER_LAYER`]; smaller in tests).
+    kept_limit: u64,
     facts: Vec<(ImagePath, FileFacts)>,
     /// Entry headers seen (counted against the image's limit in batches).
     headers: u64,
@@ -146,10 +149,19 @@ impl<'k> TarWalker<'k> {
             captured: Vec::new(),
             facts: Vec::new(),
             captured_bytes: 0,
+            kept_limit: capture::MAX_PER_LAYER,
             headers: 0,
             error: None,
             tap: None,
         }
+    }
+
+    /// A per-layer limit on kept bytes other than the real one, to test it
+    /// without hundreds of megabytes.
+    #[cfg(test)]
+    fn with_kept_limit(mut self, limit: u64) -> Self {
+        self.kept_limit = limit;
+        self
     }
 
     /// Hands regular files' content to `tap` as it streams by.
@@ -403,7 +415,7 @@ impl<'k> TarWalker<'k> {
         }
         if kind == EntryKind::File {
             entry.size = stored;
-            let keep = (self.captured_bytes + stored <= capture::MAX_PER_LAYER
+            let keep = (self.captured_bytes + stored <= self.kept_limit
                 && capture::wants(&entry.path, stored)
                 && self
                     .keeper
@@ -540,7 +552,7 @@ impl<'k> TarWalker<'k> {
                     let weight = f.weight();
                     let room = match self.keeper {
                         Some((keeper, _)) => keeper.charge(weight),
-                        None => self.captured_bytes + weight <= capture::MAX_PER_LAYER,
+                        None => self.captured_bytes + weight <= self.kept_limit,
                     };
                     if room {
                         self.captured_bytes += weight;
@@ -628,15 +640,9 @@ impl<'k> TarWalker<'k> {
 }
 
 /// A PAX numeric value as Go's `strconv.ParseInt(v, 10, 64)` reads it: an
-/// optional sign and decimal digits, nothing else, within i64.
+/// optional sign and decimal digits, nothing else, within i64 — which is
+/// exactly what Rust's `i64::from_str` accepts (no spaces, no `_`, no `0x`).
 fn pax_number(v: &[u8]) -> Option<i64> {
-    let digits = v
-        .strip_prefix(b"-")
-        .or_else(|| v.strip_prefix(b"+"))
-        .unwrap_or(v);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
     std::str::from_utf8(v).ok()?.parse::<i64>().ok()
 }
 
@@ -764,6 +770,9 @@ mod tests {
             b"12 size= 4 \n",
             b"13 uid=1.5e3\n",
             b"12 gid=0x10\n",
+            b"11 gid=1_0\n",
+            b"8 uid=+\n",
+            b"11 uid=+-5\n",
             b"29 size=99999999999999999999\n",
         ] {
             let r = walk_in_pieces(&pax_then_file(rec), 512);
@@ -803,7 +812,8 @@ mod tests {
         };
         // Two layers of 5,000 fit; the third passes the image's limit,
         // whether it ends mid-batch or on one.
-        assert!(walk(5_000).is_ok());
+        // Every entry is read, the one that completes a batch included.
+        assert_eq!(walk(5_000).unwrap().entries.len(), 5_000);
         assert!(walk(5_000).is_ok());
         let e = walk(1).err().unwrap();
         assert!(
@@ -853,6 +863,413 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    /// A tar of `entries` built with the `tar` crate: (name, type, mode,
+    /// content or link target). No end-of-archive blocks when `end` is false.
+    fn tar_of(entries: &[(&str, T, u32, &[u8])], end: bool) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for &(name, et, mode, body) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(et);
+            h.set_mode(mode);
+            match et {
+                T::Symlink | T::Link => {
+                    h.set_size(0);
+                    b.append_link(&mut h, name, std::str::from_utf8(body).unwrap())
+                        .unwrap();
+                }
+                _ => {
+                    h.set_size(body.len() as u64);
+                    b.append_data(&mut h, name, body).unwrap();
+                }
+            }
+        }
+        let mut out = b.into_inner().unwrap();
+        if !end {
+            out.truncate(out.len() - 1024);
+        }
+        out
+    }
+
+    fn paths(w: &Walked) -> Vec<(String, EntryKind)> {
+        w.entries
+            .iter()
+            .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
+            .collect()
+    }
+
+    #[test]
+    fn whiteouts_are_read_from_the_last_component() {
+        let data = tar_of(
+            &[
+                // At the root, the deleted path has no parent to join.
+                (".wh.top", T::Regular, 0o644, b""),
+                ("etc/.wh..wh..opq", T::Regular, 0o644, b""),
+                // aufs bookkeeping and a whiteout of nothing: no entry.
+                ("etc/.wh..wh.plnk", T::Regular, 0o644, b""),
+                ("etc/.wh.", T::Regular, 0o644, b""),
+                ("a/b/.wh.c", T::Regular, 0o644, b""),
+            ],
+            true,
+        );
+        let w = walk_in_pieces(&data, 512).unwrap();
+        assert_eq!(
+            paths(&w),
+            [
+                ("top".into(), EntryKind::Whiteout),
+                ("etc".into(), EntryKind::OpaqueWhiteout),
+                ("a/b/c".into(), EntryKind::Whiteout),
+            ]
+        );
+        assert_eq!(w.size, 0);
+    }
+
+    #[test]
+    fn kinds_links_devices_and_modes_are_read_from_the_header() {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(T::Char);
+        h.set_size(0);
+        h.set_mode(0o620);
+        h.set_device_major(4).unwrap();
+        h.set_device_minor(64).unwrap();
+        b.append_data(&mut h, "dev/ttyS0", std::io::empty())
+            .unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(T::Block);
+        h.set_size(0);
+        h.set_device_major(8).unwrap();
+        h.set_device_minor(1).unwrap();
+        b.append_data(&mut h, "dev/sda1", std::io::empty()).unwrap();
+        let rest = tar_of(
+            &[
+                // The root directory itself is not an entry.
+                ("./", T::Directory, 0o755, b""),
+                ("usr/bin/", T::Directory, 0o40755, b""),
+                ("usr/bin/su", T::Regular, 0o104755, b"\x7fELF"),
+                ("usr/bin/sudo", T::Link, 0o644, b"./usr/bin/../bin/su"),
+                ("usr/bin/s", T::Symlink, 0o777, b"../bin/su"),
+                ("run/fifo", T::Fifo, 0o600, b""),
+            ],
+            true,
+        );
+        let mut data = b.into_inner().unwrap();
+        data.truncate(data.len() - 1024);
+        data.extend_from_slice(&rest);
+        let w = walk_in_pieces(&data, 512).unwrap();
+        assert_eq!(
+            paths(&w),
+            [
+                ("dev/ttyS0".into(), EntryKind::CharDevice),
+                ("dev/sda1".into(), EntryKind::BlockDevice),
+                ("usr/bin".into(), EntryKind::Dir),
+                ("usr/bin/su".into(), EntryKind::File),
+                ("usr/bin/sudo".into(), EntryKind::HardLink),
+                ("usr/bin/s".into(), EntryKind::Symlink),
+                ("run/fifo".into(), EntryKind::Fifo),
+            ]
+        );
+        let e = &w.entries;
+        assert_eq!(e[0].device, Some((4, 64)));
+        assert_eq!(e[1].device, Some((8, 1)));
+        assert_eq!(e[3].device, None);
+        assert_eq!(e[0].mode, 0o620);
+        // Only permission bits are kept, setuid included.
+        assert_eq!(e[2].mode, 0o755);
+        assert_eq!(e[3].mode, 0o4755);
+        // A hard link names a normalised path; a symlink keeps its target
+        // as written, and costs its length.
+        assert_eq!(e[4].link.as_deref(), Some(&b"usr/bin/su"[..]));
+        assert_eq!(e[4].size, 0);
+        assert_eq!(e[5].link.as_deref(), Some(&b"../bin/su"[..]));
+        assert_eq!(e[5].size, 9);
+        assert_eq!(w.size, 4 + 9);
+    }
+
+    #[test]
+    fn a_stream_may_stop_between_entries() {
+        let entries: &[(&str, T, u32, &[u8])] = &[
+            ("a", T::Regular, 0o644, b"12345"),
+            ("b", T::Regular, 0o644, b""),
+        ];
+        for piece in [1, 512, 4096] {
+            let w = walk_in_pieces(&tar_of(entries, false), piece).unwrap();
+            assert_eq!(w.entries.len(), 2, "piece {piece}");
+        }
+        // But not inside one: a header, the data or its padding.
+        let data = tar_of(entries, false);
+        for (cut, why) in [
+            (100, "the tar stream ends inside a header"),
+            (514, "the tar stream ends inside /a (3 bytes missing)"),
+            (600, "the tar stream ends inside padding"),
+            (1100, "the tar stream ends inside a header"),
+        ] {
+            let r = walk_in_pieces(&data[..cut], 512);
+            assert_eq!(r.err(), Some(TarError::Truncated(why.into())), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn names_and_link_targets_of_exactly_path_max_are_read() {
+        let name = format!("{}ff", "a/".repeat(2047));
+        assert_eq!(name.len(), PATH_MAX);
+        let data = tar_of(
+            &[
+                (&name, T::Regular, 0o644, b""),
+                ("l", T::Symlink, 0o777, name.as_bytes()),
+            ],
+            true,
+        );
+        let w = walk_in_pieces(&data, 512).unwrap();
+        assert_eq!(w.entries.len(), 2);
+        assert_eq!(w.entries[0].path.len(), PATH_MAX);
+        assert_eq!(
+            w.entries[1].link.as_deref().map(<[u8]>::len),
+            Some(PATH_MAX)
+        );
+    }
+
+    #[test]
+    fn pax_link_paths_apply_to_the_next_entry() {
+        let mut b = tar::Builder::new(Vec::new());
+        let records = b"23 linkpath=pax/target\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "PaxHeader", &records[..]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::Symlink);
+        h.set_size(0);
+        b.append_link(&mut h, "l", "ustar-target").unwrap();
+        let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
+        assert_eq!(w.entries[0].link.as_deref(), Some(&b"pax/target"[..]));
+        assert_eq!(w.entries[0].size, 10);
+    }
+
+    #[test]
+    fn metadata_of_exactly_the_limit_is_read() {
+        // One PAX record of MAX_META bytes: "1048576 comment=…\n".
+        let prefix = format!("{MAX_META} comment=");
+        let mut records = prefix.into_bytes();
+        records.resize(MAX_META as usize - 1, b'c');
+        records.push(b'\n');
+        let w = walk_in_pieces(&pax_then_file(&records), 1 << 16).unwrap();
+        assert_eq!(w.entries.len(), 1);
+        assert_eq!(&*w.entries[0].path, b"f");
+    }
+
+    #[test]
+    fn a_later_copy_of_a_kept_file_wins() {
+        let data = tar_of(
+            &[
+                ("etc/os-release", T::Regular, 0o644, b"ID=first\n"),
+                ("etc/hostname", T::Regular, 0o644, b"box"),
+                ("etc/os-release", T::Regular, 0o644, b"ID=second\n"),
+            ],
+            true,
+        );
+        let w = walk_in_pieces(&data, 512).unwrap();
+        assert_eq!(w.captured.len(), 1);
+        assert_eq!(&*w.captured[0].path, b"etc/os-release");
+        assert_eq!(&*w.captured[0].content, b"ID=second\n");
+    }
+
+    #[test]
+    fn every_kept_file_of_a_layer_counts_once_against_its_limit() {
+        // 20 kB each: far from the per-layer limit together.
+        let status = vec![b'S'; 20_000];
+        let release = vec![b'R'; 20_000];
+        let data = tar_of(
+            &[
+                ("var/lib/dpkg/status", T::Regular, 0o644, &status),
+                ("etc/os-release", T::Regular, 0o644, &release),
+            ],
+            true,
+        );
+        let w = walk_in_pieces(&data, 4096).unwrap();
+        let kept: Vec<_> = w
+            .captured
+            .iter()
+            .map(|c| (&*c.path, c.content.len()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (&b"etc/os-release"[..], 20_000),
+                (&b"var/lib/dpkg/status"[..], 20_000)
+            ]
+        );
+    }
+
+    fn walk_limited(data: &[u8], limit: u64) -> Walked {
+        let mut w = TarWalker::new().with_kept_limit(limit);
+        w.feed(data);
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn kept_contents_stop_at_the_layers_limit() {
+        let data = tar_of(
+            &[
+                ("etc/os-release", T::Regular, 0o644, &[b'R'; 60]),
+                ("var/lib/dpkg/status", T::Regular, 0o644, &[b'S'; 40]),
+                ("var/lib/dpkg/status.d/x", T::Regular, 0o644, b"X"),
+            ],
+            true,
+        );
+        let kept = |w: &Walked| -> Vec<String> {
+            w.captured
+                .iter()
+                .map(|c| String::from_utf8_lossy(&c.path).into_owned())
+                .collect()
+        };
+        // 60 + 40 fill a limit of 100 exactly; the next byte is past it.
+        assert_eq!(
+            kept(&walk_limited(&data, 100)),
+            ["etc/os-release", "var/lib/dpkg/status"]
+        );
+        assert_eq!(
+            kept(&walk_limited(&data, 101)),
+            [
+                "etc/os-release",
+                "var/lib/dpkg/status",
+                "var/lib/dpkg/status.d/x"
+            ]
+        );
+        // What does not fit is skipped; a smaller file after it may fit.
+        assert_eq!(
+            kept(&walk_limited(&data, 99)),
+            ["etc/os-release", "var/lib/dpkg/status.d/x"]
+        );
+        assert_eq!(kept(&walk_limited(&data, 60)), ["etc/os-release"]);
+    }
+
+    #[test]
+    fn facts_count_against_the_same_limit() {
+        let script = b"#!/bin/sh\nexec /app\n";
+        let data = tar_of(
+            &[
+                ("etc/os-release", T::Regular, 0o644, &[b'R'; 10]),
+                ("bin/a", T::Regular, 0o755, script),
+                ("bin/b", T::Regular, 0o755, script),
+            ],
+            true,
+        );
+        let all = walk_limited(&data, 1 << 20);
+        assert_eq!(all.facts.len(), 2);
+        let w = all.facts[0].1.weight();
+        let facts = |limit| -> Vec<Vec<u8>> {
+            walk_limited(&data, limit)
+                .facts
+                .iter()
+                .map(|(p, _)| p.to_vec())
+                .collect()
+        };
+        // The kept file, then each script's facts, up to the limit exactly.
+        assert_eq!(facts(10 + 2 * w), [b"bin/a".to_vec(), b"bin/b".to_vec()]);
+        assert_eq!(facts(10 + 2 * w - 1), [b"bin/a".to_vec()]);
+        assert_eq!(facts(10 + w), [b"bin/a".to_vec()]);
+        assert!(facts(10 + w - 1).is_empty());
+    }
+
+    #[test]
+    fn global_pax_headers_are_not_entries() {
+        let mut b = tar::Builder::new(Vec::new());
+        let records = b"16 comment=hello\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XGlobalHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "pax_global_header", &records[..])
+            .unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::Regular);
+        h.set_size(4);
+        b.append_data(&mut h, "f", &b"data"[..]).unwrap();
+        let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
+        assert_eq!(paths(&w), [("f".into(), EntryKind::File)]);
+        assert_eq!(w.size, 4);
+    }
+
+    #[test]
+    fn a_pax_size_is_the_files_not_a_long_names_in_between() {
+        // PAX `size` record, then a GNU long name entry, then the file the
+        // two describe.
+        let name = format!("dir/{}", "n".repeat(150));
+        let mut b = tar::Builder::new(Vec::new());
+        let records = b"10 size=4\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(T::XHeader);
+        h.set_size(records.len() as u64);
+        b.append_data(&mut h, "PaxHeader", &records[..]).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(T::Regular);
+        h.set_size(4);
+        b.append_data(&mut h, &name, &b"data"[..]).unwrap();
+        let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
+        assert_eq!(paths(&w), [(name, EntryKind::File)]);
+        assert_eq!(w.entries[0].size, 4);
+        assert_eq!(w.entries[0].hash, Some(ContentHash(xxh3_128(b"data"))));
+    }
+
+    /// Records what a tap is handed, and stops where it is told to.
+    #[derive(Default)]
+    struct Recorder {
+        log: Vec<String>,
+        content: Vec<u8>,
+        refuse_data: bool,
+        refuse_end: bool,
+    }
+
+    impl Tap for Recorder {
+        fn begin(&mut self, entry: &Entry, mtime: u64) -> bool {
+            self.log
+                .push(format!("begin {} {mtime}", entry.display_path()));
+            entry.path.as_ref() != b"skipped"
+        }
+        fn data(&mut self, bytes: &[u8]) -> bool {
+            self.content.extend_from_slice(bytes);
+            !self.refuse_data
+        }
+        fn end(&mut self, hash: Option<ContentHash>) -> bool {
+            self.log.push(format!("end {}", hash.is_some()));
+            !self.refuse_end
+        }
+    }
+
+    #[test]
+    fn a_tap_is_handed_the_files_it_asks_for_and_can_stop_the_walk() {
+        let data = tar_of(
+            &[
+                ("skipped", T::Regular, 0o644, b"not for the tap"),
+                ("d", T::Directory, 0o755, b""),
+                ("wanted", T::Regular, 0o644, b"for the tap"),
+            ],
+            true,
+        );
+        for piece in [3, 512, 4096] {
+            let mut tap = Recorder::default();
+            let mut w = TarWalker::new().with_tap(Some(&mut tap));
+            for c in data.chunks(piece) {
+                w.feed(c);
+            }
+            assert!(!w.failed());
+            let walked = w.finish().unwrap();
+            assert_eq!(walked.entries.len(), 3);
+            assert_eq!(tap.log, ["begin /skipped 0", "begin /wanted 0", "end true"]);
+            assert_eq!(tap.content, b"for the tap");
+        }
+        for (refuse_data, refuse_end) in [(true, false), (false, true)] {
+            let mut tap = Recorder {
+                refuse_data,
+                refuse_end,
+                ..Recorder::default()
+            };
+            let mut w = TarWalker::new().with_tap(Some(&mut tap));
+            w.feed(&data);
+            assert!(w.failed());
+            assert_eq!(w.finish().err(), Some(TarError::Stopped));
+        }
     }
 
     #[test]

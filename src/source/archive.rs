@@ -753,3 +753,204 @@ pub(super) fn reread_stream<R: Read>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::resolve::LayerPlan;
+
+    #[test]
+    fn links_resolve_relative_to_their_directory_and_stop_after_eight() {
+        let mut l = Links::default();
+        // docker save: `<id>/layer.tar -> ../<other>/layer.tar`.
+        l.insert("b/layer.tar".into(), b"../a/layer.tar", true);
+        // Hard link targets are archive paths already.
+        l.insert("c/layer.tar".into(), b"./b/layer.tar", false);
+        assert_eq!(l.resolve("b/layer.tar"), "a/layer.tar");
+        assert_eq!(l.resolve("c/layer.tar"), "a/layer.tar");
+        assert_eq!(l.resolve("a/layer.tar"), "a/layer.tar");
+        // A top-level symlink resolves from the archive's root.
+        l.insert("top".into(), b"a/layer.tar", true);
+        assert_eq!(l.resolve("top"), "a/layer.tar");
+
+        // n0 -> n1 -> … -> n9: eight steps, then the name reached so far.
+        let mut chain = Links::default();
+        for i in 0..9 {
+            chain.insert(format!("n{i}"), format!("n{}", i + 1).as_bytes(), true);
+        }
+        assert_eq!(chain.resolve("n0"), "n8");
+        assert_eq!(chain.resolve("n1"), "n9");
+        // A loop ends too.
+        let mut cycle = Links::default();
+        cycle.insert("x".into(), b"y", true);
+        cycle.insert("y".into(), b"x", true);
+        assert_eq!(cycle.resolve("x"), "x");
+    }
+
+    fn plan_of(members: &[&str]) -> resolve::Plan {
+        let config = serde_json::from_value(serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": []}
+        }))
+        .unwrap();
+        resolve::Plan {
+            config,
+            config_extra: Default::default(),
+            config_digest: None,
+            manifest_digest: None,
+            repo_tags: Vec::new(),
+            layers: members
+                .iter()
+                .map(|m| LayerPlan {
+                    member: m.to_string(),
+                    digest: None,
+                    media_type: None,
+                    size: None,
+                    algs: Algorithms::default(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_blob_named_twice_is_read_once() {
+        let mut links = Links::default();
+        links.insert("c/layer.tar".into(), b"../a/layer.tar", true);
+        let plan = plan_of(&["a/layer.tar", "b/layer.tar", "c/layer.tar", "b/layer.tar"]);
+        let (unique, slot_of) = distinct_blobs(&plan, &links, |_| true).unwrap();
+        assert_eq!(unique, ["a/layer.tar", "b/layer.tar"]);
+        assert_eq!(slot_of, [0, 1, 0, 1]);
+        assert_eq!(uses_of(&slot_of, 2), [vec![0, 2], vec![1, 3]]);
+        // The first layer naming a missing blob is the error.
+        match distinct_blobs(&plan, &links, |m| m != "b/layer.tar") {
+            Err(ErrorKind::MissingBlob { what, digest }) => {
+                assert_eq!(what, "layer 2");
+                assert_eq!(digest, "b/layer.tar");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn parsed(size: u64) -> ParsedLayer {
+        ParsedLayer {
+            compression: Compression::None,
+            raw_size: size,
+            raw_digest: None,
+            diff_id: None,
+            tar_size: size,
+            size,
+            entries: Vec::new(),
+            captured: Vec::new(),
+            facts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_layer_gets_its_blob_however_often_it_is_used() {
+        let out = per_layer(vec![Some(parsed(1)), Some(parsed(2))], &[0, 1, 0, 0]).unwrap();
+        let sizes: Vec<u64> = out.iter().map(|p| p.size).collect();
+        assert_eq!(sizes, [1, 2, 1, 1]);
+        // A blob that was never read is a cancelled load, not a panic.
+        assert!(matches!(
+            per_layer(vec![Some(parsed(1)), None], &[0, 1]),
+            Err(ErrorKind::Cancelled)
+        ));
+    }
+
+    #[test]
+    fn documents_are_told_by_their_first_byte() {
+        assert!(looks_json(b"{\"a\":1}"));
+        assert!(looks_json(b" \n\t[1]"));
+        assert!(!looks_json(b""));
+        assert!(!looks_json(b"   "));
+        assert!(!looks_json(b"x{"));
+        assert!(!looks_json(b"\x1f\x8b"));
+    }
+
+    #[test]
+    fn a_docker_archive_without_manifest_json_is_an_oci_archive() {
+        use SourceKind as K;
+        assert_eq!(archive_kind(K::DockerArchive, true), K::DockerArchive);
+        assert_eq!(archive_kind(K::DockerArchive, false), K::OciArchive);
+        assert_eq!(archive_kind(K::OciArchive, true), K::OciArchive);
+        assert_eq!(archive_kind(K::Stdin, false), K::Stdin);
+    }
+
+    #[test]
+    fn outer_errors_are_named_for_what_they_mean() {
+        let p = LoadProgress::default();
+        let e = |kind, msg: &str| map_outer_err(io::Error::new(kind, msg.to_string()), &p);
+        use io::ErrorKind as K;
+        assert!(matches!(
+            e(K::UnexpectedEof, "eof"),
+            ErrorKind::Truncated(_)
+        ));
+        assert!(matches!(
+            e(K::Other, "failed to read entire block"),
+            ErrorKind::Truncated(_)
+        ));
+        // The tar crate quotes header bytes here: they are not passed on.
+        for msg in [
+            "archive header checksum mismatch \x1b[2J",
+            "numeric field was not a number: \x1b",
+        ] {
+            match e(K::Other, msg) {
+                ErrorKind::BadTar { detail, .. } => {
+                    assert_eq!(detail, "bad entry header (checksum or numeric field)")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match e(K::InvalidData, "corrupt deflate stream") {
+            ErrorKind::BadTar { detail, .. } => assert_eq!(detail, "corrupt deflate stream"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            e(K::InvalidData, "invalid gzip header"),
+            ErrorKind::BadTar { .. }
+        ));
+        assert!(matches!(
+            e(K::PermissionDenied, "denied"),
+            ErrorKind::Io { .. }
+        ));
+        p.cancel.store(true, Ordering::Relaxed);
+        assert!(matches!(e(K::UnexpectedEof, "eof"), ErrorKind::Cancelled));
+    }
+
+    #[test]
+    fn a_range_reads_its_bytes_and_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut v = Vec::new();
+        Range::new(&file, 2, 5).read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"23456");
+        // Past the file's end: what is there.
+        let mut v = Vec::new();
+        Range::new(&file, 8, 100).read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"89");
+        let mut buf = [0u8; 4];
+        assert_eq!(
+            read_full(&mut Range::new(&file, 0, 3), &mut buf).unwrap(),
+            3
+        );
+        assert_eq!(&buf[..3], b"012");
+        assert_eq!(
+            read_full(&mut Range::new(&file, 0, 10), &mut buf).unwrap(),
+            4
+        );
+        // One byte at a time still fills the buffer.
+        struct Dribble<'a>(&'a [u8]);
+        impl Read for Dribble<'_> {
+            fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(1).min(b.len());
+                b[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        assert_eq!(read_full(&mut Dribble(b"abcdef"), &mut buf).unwrap(), 4);
+        assert_eq!(&buf, b"abcd");
+    }
+}

@@ -215,6 +215,61 @@ mod tests {
     }
 
     #[test]
+    fn open_file_reads_inside_and_reports_missing() {
+        let (root, _out) = layout();
+        let r = Root::open(root.path()).unwrap();
+        let (mut f, len) = r.open_file("blobs/sha256/aa").unwrap().unwrap();
+        assert_eq!(len, 6);
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut v).unwrap();
+        assert_eq!(v, b"inside");
+        assert!(r.open_file("blobs/sha256/bb").unwrap().is_none());
+        let e = r.open_file("blobs/sha256/aa/x").unwrap_err().to_string();
+        assert!(e.contains("is not a directory"), "{e}");
+    }
+
+    #[test]
+    fn a_file_in_the_middle_of_a_path_is_not_a_directory() {
+        let (root, _out) = layout();
+        let r = Root::open(root.path()).unwrap();
+        // The walk names the component that is a file, never a symlink.
+        for (member, at) in [
+            ("index.json/x", "index.json"),
+            ("blobs/sha256/aa/b/c", "blobs/sha256/aa"),
+        ] {
+            assert_eq!(
+                read(&r, member, false).unwrap_err(),
+                format!("{at} is not a directory")
+            );
+            let e = read(&r, member, true).unwrap_err();
+            assert!(e.ends_with("is not a directory"), "{member}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_root_must_be_a_directory() {
+        let (root, _out) = layout();
+        let e = Root::open(&root.path().join("index.json")).err().unwrap();
+        assert_eq!(e.raw_os_error(), Some(Errno::NOTDIR.raw_os_error()));
+    }
+
+    #[test]
+    fn descriptors_are_closed_on_exec() {
+        // No child process may inherit a descriptor of the layout.
+        use rustix::io::{fcntl_getfd, FdFlags};
+        let (root, _out) = layout();
+        let r = Root::open(root.path()).unwrap();
+        assert!(fcntl_getfd(&r.fd).unwrap().contains(FdFlags::CLOEXEC));
+        for openat2 in [true, false] {
+            let (f, _) = r
+                .open_file_with("blobs/sha256/aa", openat2)
+                .unwrap()
+                .unwrap();
+            assert!(fcntl_getfd(&f).unwrap().contains(FdFlags::CLOEXEC));
+        }
+    }
+
+    #[test]
     fn symlinks_at_every_level_are_refused() {
         for (level, member) in [
             ("blobs", "blobs/sha256/aa"),
@@ -279,10 +334,24 @@ mod tests {
             0,
         )
         .unwrap();
+        // The open runs on another thread: if it blocked waiting for a
+        // writer, a writer is opened to release it and the test fails then,
+        // instead of hanging.
         for openat2 in [true, false] {
-            assert!(read(&r, "blobs/sha256/ff", openat2)
-                .unwrap_err()
-                .contains("not a regular file"));
+            let (tx, rx) = std::sync::mpsc::channel();
+            let dir = root.path().to_path_buf();
+            let t = std::thread::spawn(move || {
+                let r = Root::open(&dir).unwrap();
+                let _ = tx.send(read(&r, "blobs/sha256/ff", openat2));
+            });
+            let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+            if got.is_err() {
+                let _writer = std::fs::OpenOptions::new().write(true).open(&fifo);
+                let _ = t.join();
+                panic!("opening a FIFO blocked (openat2 {openat2})");
+            }
+            t.join().unwrap();
+            assert!(got.unwrap().unwrap_err().contains("not a regular file"));
         }
     }
 }

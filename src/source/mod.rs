@@ -303,6 +303,109 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_names_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let tar = dir.path().join("img.tar");
+        std::fs::write(&tar, b"x").unwrap();
+        let t = tar.display();
+        assert_eq!(
+            ImageRef::parse("docker-daemon:app:1").unwrap(),
+            ImageRef::Daemon {
+                name: "app:1".into()
+            }
+        );
+        assert_eq!(
+            ImageRef::parse(&format!("oci-archive:{t}:v2")).unwrap(),
+            ImageRef::OciArchive {
+                path: tar.clone(),
+                name: Some("v2".into())
+            }
+        );
+        // A selector left empty selects nothing.
+        assert_eq!(
+            ImageRef::parse(&format!("docker-archive:{t}:")).unwrap(),
+            ImageRef::DockerArchive {
+                path: tar.clone(),
+                name: None
+            }
+        );
+        for empty in ["docker://", "docker-daemon:", "podman://"] {
+            let e = ImageRef::parse(empty).unwrap_err().to_string();
+            assert!(e.contains("needs an image name"), "{empty}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_directory_is_a_layout_only_with_its_marker_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for (marker, is_layout) in [
+            (None, false),
+            (Some("oci-layout"), true),
+            (Some("index.json"), true),
+        ] {
+            let d = dir.path().join(format!("{marker:?}"));
+            std::fs::create_dir(&d).unwrap();
+            if let Some(m) = marker {
+                std::fs::write(d.join(m), b"{}").unwrap();
+            }
+            let r = ImageRef::parse(d.to_str().unwrap());
+            if is_layout {
+                assert_eq!(
+                    r.unwrap(),
+                    ImageRef::OciLayout {
+                        dir: d.clone(),
+                        name: None
+                    }
+                );
+                assert_eq!(
+                    ImageRef::parse(&format!("{}:v1", d.display())).unwrap(),
+                    ImageRef::OciLayout {
+                        dir: d,
+                        name: Some("v1".into())
+                    }
+                );
+            } else {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("not an OCI layout"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_path_is_not_taken_for_a_daemon_name() {
+        for missing in [
+            "/no/such/image",
+            "./no-such",
+            "../no-such",
+            "no-such.tar",
+            "no-such.tar.gz",
+            "no-such.tar.zst",
+        ] {
+            match ImageRef::parse(missing) {
+                Err(e) => assert!(
+                    matches!(&e.kind, ErrorKind::Io { source, .. }
+                        if source.kind() == std::io::ErrorKind::NotFound),
+                    "{missing}: {e}"
+                ),
+                Ok(r) => panic!("{missing}: {r:?}"),
+            }
+        }
+        for name in ["app", "registry.example:5000/app:1", "app.tar.xz"] {
+            assert_eq!(
+                ImageRef::parse(name).unwrap(),
+                ImageRef::Daemon { name: name.into() }
+            );
+        }
+    }
+
+    #[test]
+    fn loads_verify_unless_told_not_to() {
+        let o = LoadOptions::default();
+        assert!(o.verify);
+        assert_eq!(o.platform, None);
+    }
+
+    #[test]
     fn archive_selector_splits_after_existing_path() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("two:images.tar");

@@ -131,3 +131,91 @@ impl Again<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::resolve::LayerPlan;
+    use crate::image::Layer;
+
+    fn d(n: u8) -> String {
+        format!("sha256:{}", format!("{n:02x}").repeat(32))
+    }
+
+    fn plan(config_digest: &str, diff_ids: &[String], layers: usize) -> Plan {
+        Plan {
+            config: serde_json::from_value(serde_json::json!({
+                "architecture": "amd64", "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": diff_ids}
+            }))
+            .unwrap(),
+            config_extra: Default::default(),
+            config_digest: Some(config_digest.to_string()),
+            manifest_digest: None,
+            repo_tags: Vec::new(),
+            layers: (0..layers)
+                .map(|i| LayerPlan {
+                    member: format!("{i}/layer.tar"),
+                    digest: None,
+                    media_type: None,
+                    size: None,
+                    algs: Default::default(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_second_read_must_find_the_same_config_and_layers() {
+        let mut image = Image::from_layers(
+            "img",
+            (0..2)
+                .map(|i| {
+                    let mut l = Layer::from_entries(i, Vec::new());
+                    l.diff_id = d(i as u8 + 1);
+                    l
+                })
+                .collect(),
+        );
+        image.id = Some(d(9));
+        let opts = LoadOptions::default();
+        let cancel = AtomicBool::new(false);
+        let again = Again {
+            opts: &opts,
+            image: &image,
+            cancel: &cancel,
+        };
+        let ids = [d(1), d(2)];
+        assert!(again.same_image(&plan(&d(9), &ids, 2)).is_ok());
+        for (why, changed) in [
+            ("another config", plan(&d(8), &ids, 2)),
+            ("a layer fewer", plan(&d(9), &ids[..1], 1)),
+            ("another layer", plan(&d(9), &[d(1), d(3)], 2)),
+            ("a manifest of other length", plan(&d(9), &ids, 3)),
+        ] {
+            match again.same_image(&changed) {
+                Err(ErrorKind::Invalid(m)) => assert!(m.contains("changed since"), "{why}: {m}"),
+                other => panic!("{why}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_second_read_selects_as_the_load_did() {
+        let image = Image::from_layers("img", Vec::new());
+        let opts = LoadOptions {
+            verify: false,
+            platform: Some("linux/arm64".into()),
+        };
+        let cancel = AtomicBool::new(false);
+        let again = Again {
+            opts: &opts,
+            image: &image,
+            cancel: &cancel,
+        };
+        let s = again.selector(Some("app:1"));
+        assert_eq!(s.name, Some("app:1"));
+        assert_eq!(s.platform, Some("linux/arm64"));
+        assert!(!s.verify);
+    }
+}
