@@ -549,7 +549,7 @@ mod tests {
     fn reduction_reads_both_ways() {
         let r = Reduction::of(1_000_000, 250_000);
         assert_eq!(r.kept, 0.25);
-        assert_eq!(r.text, " −75.0% · 750 kB eliminated");
+        assert_eq!(r.text, " −75.0% · 750 kB smaller");
         let r = Reduction::of(1_000_000, 1_500_000);
         assert_eq!(r.kept, 1.0);
         assert_eq!(r.text, " +50.0% · AFTER is 500 kB larger");
