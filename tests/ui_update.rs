@@ -341,6 +341,38 @@ fn layer_moves_build_in_the_background_and_stale_results_are_dropped() {
     assert!(visible_paths(&m).contains(&"app".to_string()));
 }
 
+/// Opening the tree shares the loaded image's tree rather than copying it
+/// (a million-node copy stalled the UI thread), and a replaced or stale
+/// layer tree is handed to the runner to free, not freed in `update`.
+#[test]
+fn big_trees_are_shared_and_freed_off_the_ui_thread() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    let loaded = m.slots[0].loaded().expect("loaded").clone();
+    let main = m.main.as_ref().expect("the tree pane");
+    assert!(Arc::ptr_eq(&main.tree, &loaded.tree), "the tree was copied");
+    assert!(m.retired.is_empty());
+    update(&mut m, press(KeyCode::Tab));
+    update(&mut m, press(KeyCode::Up));
+    let first = build(&mut m);
+    update(&mut m, first);
+    assert!(m.scoped.is_some());
+    assert!(m.retired.is_empty(), "nothing replaced yet");
+    // The next layer's tree replaces this one: the old one is retired.
+    update(&mut m, press(KeyCode::Up));
+    let second = build(&mut m);
+    update(&mut m, second);
+    assert_eq!(m.retired.len(), 1);
+    // A stale result (its selection cleared meanwhile) is retired too, and
+    // so is the shown layer tree the clearing let go of.
+    update(&mut m, press(KeyCode::Up));
+    let late = build(&mut m);
+    update(&mut m, press(KeyCode::Esc));
+    assert!(m.scoped.is_none());
+    assert_eq!(m.retired.len(), 2);
+    update(&mut m, late);
+    assert_eq!(m.retired.len(), 3);
+}
+
 #[test]
 fn layer_only_marks_deletions() {
     let mut m = loaded_tree(vec![single_stage()], (100, 30));

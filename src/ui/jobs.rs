@@ -85,7 +85,7 @@ impl<R> Latest<R> {
 #[derive(Debug)]
 pub struct Loaded {
     pub analysed: Analysed,
-    pub tree: UiTree,
+    pub tree: Arc<UiTree>,
     /// What the first screen says about it alone.
     pub overview: super::overview::ImageOverview,
     /// The filesystem after the first `n` layers, for the last layer tree
@@ -111,7 +111,7 @@ impl Loaded {
 
     /// Arranges an analysed image for the TUI.
     pub fn from_analysed(analysed: Analysed) -> Loaded {
-        let tree = UiTree::from_file_tree(&analysed.tree);
+        let tree = Arc::new(UiTree::from_file_tree(&analysed.tree));
         let overview = super::overview::ImageOverview::of(&analysed);
         Loaded {
             analysed,

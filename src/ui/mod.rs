@@ -163,6 +163,10 @@ async fn run_loop(
         for effect in std::mem::take(&mut model.effects) {
             spawn_effect(&model, effect, &rules, &tx);
         }
+        if !model.retired.is_empty() {
+            let retired = std::mem::take(&mut model.retired);
+            tokio::task::spawn_blocking(move || drop(retired));
+        }
         if model.quit {
             break;
         }

@@ -96,6 +96,11 @@ pub struct Model {
     pub now: Instant,
     pub quit: bool,
     pub effects: Vec<Effect>,
+    /// What the model let go of and is large (a replaced layer tree with
+    /// its squash, a stale layer result): the runner drops it on a worker,
+    /// as freeing a million nodes on the UI thread would stall a frame.
+    /// Whoever drives `update` without draining this frees it with the model.
+    pub retired: Vec<Retired>,
     /// A one-line message for the hint bar (e.g. a comparison that is not
     /// available yet).
     pub notice: Option<String>,
@@ -145,6 +150,7 @@ impl Model {
             now,
             quit: false,
             effects: Vec::new(),
+            retired: Vec::new(),
             notice: None,
             flash: None,
         }
@@ -399,7 +405,7 @@ impl Model {
         }
         let Some((slot, layer)) = self.scope else {
             self.scope_job.clear();
-            self.scoped = None;
+            self.retire_scoped();
             return;
         };
         let n = self
@@ -410,7 +416,7 @@ impl Model {
         if n == 0 {
             self.scope_job.clear();
             self.scope = None;
-            self.scoped = None;
+            self.retire_scoped();
             return;
         }
         let mode = self.layer_mode;
@@ -422,6 +428,13 @@ impl Model {
         });
         if let Some(request) = start {
             self.effects.push(Effect::Scope(request));
+        }
+    }
+
+    /// Lets the layer tree go (to [`Model::retired`]).
+    fn retire_scoped(&mut self) {
+        if let Some(old) = self.scoped.take() {
+            self.retired.push(Retired::new(old));
         }
     }
 
@@ -461,7 +474,11 @@ impl Model {
                 pane.expanded.iter_mut().for_each(|e| *e = true);
                 pane.reflow(self.sort, self.tree_height());
             }
-            self.scoped = Some(pane);
+            if let Some(old) = self.scoped.replace(pane) {
+                self.retired.push(Retired::new(old));
+            }
+        } else {
+            self.retired.push(Retired::new(s));
         }
         if let Some(next) = next {
             self.effects.push(Effect::Scope(next));
@@ -481,14 +498,14 @@ impl Model {
             // Until the comparison is in, explore BEFORE.
             if let Some(l) = self.slots[0].loaded().cloned() {
                 self.main = Some(TreePane::new(
-                    l.tree.clone(),
+                    Arc::clone(&l.tree),
                     Origins::own(0, l.files()),
                     "BEFORE".into(),
                 ));
             }
         } else if let Some(l) = self.slots[0].loaded().cloned() {
             self.main = Some(TreePane::new(
-                l.tree.clone(),
+                Arc::clone(&l.tree),
                 Origins::own(0, l.files()),
                 "filesystem".into(),
             ));
@@ -505,6 +522,26 @@ impl Model {
             }
         }
         self.refresh_filter();
+    }
+}
+
+/// Something large the model no longer needs, to be dropped off the UI
+/// thread (see [`Model::retired`]).
+pub struct Retired {
+    _held: Box<dyn Send>,
+}
+
+impl Retired {
+    pub fn new(value: impl Send + 'static) -> Retired {
+        Retired {
+            _held: Box::new(value),
+        }
+    }
+}
+
+impl std::fmt::Debug for Retired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Retired(..)")
     }
 }
 

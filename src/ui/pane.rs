@@ -103,7 +103,9 @@ impl Origins {
 /// A tree and the state of looking at it.
 #[derive(Debug)]
 pub struct TreePane {
-    pub tree: UiTree,
+    /// Shared with the [`super::app::Loaded`] it comes from: opening a
+    /// pane on a million-node tree must not copy it on the UI thread.
+    pub tree: Arc<UiTree>,
     pub origins: Origins,
     pub expanded: Vec<bool>,
     /// Expansion before a filter opened the matches, restored when cleared.
@@ -120,7 +122,8 @@ pub struct TreePane {
 }
 
 impl TreePane {
-    pub fn new(tree: UiTree, origins: Origins, title: String) -> TreePane {
+    pub fn new(tree: impl Into<Arc<UiTree>>, origins: Origins, title: String) -> TreePane {
+        let tree = tree.into();
         let mut expanded = vec![false; tree.len()];
         expanded[0] = true;
         // Open the first level: a tree of one collapsed "/" says nothing.

@@ -173,16 +173,20 @@ impl UiTree {
     /// The whole filesystem of one image, unmarked.
     pub fn from_file_tree(tree: &FileTree) -> UiTree {
         let mut b = UiTreeBuilder::new(1);
-        let mut ids: HashMap<NodeId, u32> = HashMap::new();
-        ids.insert(ROOT, 0);
+        // Engine id → shown id, indexed by the engine id (an arena index):
+        // a hash map here was a third of a million-node layer step.
+        let mut ids: Vec<u32> = vec![0; ROOT as usize + 1];
         for id in tree.iter() {
             let n = tree.node(id);
-            let parent = ids.get(&n.parent).copied().unwrap_or(0);
+            let parent = ids.get(n.parent as usize).copied().unwrap_or(0);
             let ui = b.push_child(parent, &n.name, n.kind);
             let node = &mut b.nodes[ui as usize];
             node.size[0] = Some(n.size);
             node.origin[0] = Some(id);
-            ids.insert(id, ui);
+            if ids.len() <= id as usize {
+                ids.resize(id as usize + 1, 0);
+            }
+            ids[id as usize] = ui;
         }
         b.finish()
     }
@@ -285,10 +289,15 @@ impl UiTreeBuilder {
 
     /// Sorts children by name and rolls directory sizes up.
     pub fn finish(mut self) -> UiTree {
-        let names: Vec<Box<[u8]>> = self.nodes.iter().map(|n| n.name.clone()).collect();
-        for n in &mut self.nodes {
-            n.children
-                .sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+        // Sorted in place (no copy of every name); the engine tree hands
+        // its children over in name order already.
+        for i in 0..self.nodes.len() {
+            let mut kids = std::mem::take(&mut self.nodes[i].children);
+            let name = |id: u32| &*self.nodes[id as usize].name;
+            if !kids.is_sorted_by(|&a, &b| name(a) <= name(b)) {
+                kids.sort_unstable_by(|&a, &b| name(a).cmp(name(b)));
+            }
+            self.nodes[i].children = kids;
         }
         // Children are always created after their parent: reverse id order
         // is a post-order.
