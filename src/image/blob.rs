@@ -396,44 +396,15 @@ fn produce<R: Read>(
                     Err(_) => return Ok(()),
                 }
             }
-            let (mut buf, start) = match pending.take() {
-                Some(b) => {
-                    let len = b.len();
-                    (b, len)
-                }
-                None => (recycle.try_recv().unwrap_or_default(), 0),
-            };
-            fill_chunk(src, &mut buf, start)?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let ended = buf.len() < CHUNK;
-            if tx.send(buf).is_err() || ended {
+            if !send_chunk(src, &mut pending, tx, recycle)? {
                 return Ok(());
             }
         }
     }
     let send_loop = |reader: &mut dyn Read, first: Option<Vec<u8>>| -> io::Result<()> {
         let mut pending = first;
-        loop {
-            let (mut buf, start) = match pending.take() {
-                Some(b) => {
-                    let len = b.len();
-                    (b, len)
-                }
-                None => (recycle.try_recv().unwrap_or_default(), 0),
-            };
-            fill_chunk(reader, &mut buf, start)?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let ended = buf.len() < CHUNK;
-            if tx.send(buf).is_err() || ended {
-                // Either the reader ended, or the parser stopped early and
-                // its own error explains why.
-                return Ok(());
-            }
-        }
+        while send_chunk(reader, &mut pending, tx, recycle)? {}
+        Ok(())
     };
     match compression {
         Compression::None => send_loop(src, Some(head)),
@@ -446,6 +417,30 @@ fn produce<R: Read>(
             send_loop(&mut dec, None)
         }
     }
+}
+
+/// Fills one chunk (from `pending`, else a recycled buffer) and sends it.
+/// `false` once the stream ended, or the parser stopped early and its own
+/// error explains why.
+fn send_chunk(
+    reader: &mut dyn Read,
+    pending: &mut Option<Vec<u8>>,
+    tx: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycle: &Receiver<Vec<u8>>,
+) -> io::Result<bool> {
+    let (mut buf, start) = match pending.take() {
+        Some(b) => {
+            let len = b.len();
+            (b, len)
+        }
+        None => (recycle.try_recv().unwrap_or_default(), 0),
+    };
+    fill_chunk(reader, &mut buf, start)?;
+    if buf.is_empty() {
+        return Ok(false);
+    }
+    let ended = buf.len() < CHUNK;
+    Ok(tx.send(buf).is_ok() && !ended)
 }
 
 /// The stored bytes, digested and counted as they are read.
