@@ -641,8 +641,17 @@ mod tests {
     /// A gzip layer of one incompressible file, so the stream is as long as
     /// the tar and half of it is past the first read.
     fn gzip_layer() -> Vec<u8> {
-        let mut x = 0x9e37_79b9_u32;
-        let content: Vec<u8> = (0..200_000)
+        let tar = noise_tar(200_000, 0x9e37_79b9);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A plain layer tar of one file, `data.bin`, of `len` xorshift bytes
+    /// from `seed`.
+    fn noise_tar(len: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed;
+        let content: Vec<u8> = (0..len)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 17;
@@ -655,10 +664,7 @@ mod tests {
         h.set_size(content.len() as u64);
         h.set_entry_type(tar::EntryType::Regular);
         b.append_data(&mut h, "data.bin", &content[..]).unwrap();
-        let tar = b.into_inner().unwrap();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&tar).unwrap();
-        gz.finish().unwrap()
+        b.into_inner().unwrap()
     }
 
     /// Hands out `bytes`, then fails as a broken stream does.
@@ -681,21 +687,7 @@ mod tests {
 
     /// A plain layer tar of one file of `len` pseudo-random bytes.
     fn tar_of_len(len: usize) -> Vec<u8> {
-        let mut x = 0x2545_f491_u32;
-        let content: Vec<u8> = (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
-        let mut b = tar::Builder::new(Vec::new());
-        let mut h = tar::Header::new_gnu();
-        h.set_size(content.len() as u64);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, "data.bin", &content[..]).unwrap();
-        b.into_inner().unwrap()
+        noise_tar(len, 0x2545_f491)
     }
 
     fn verified(algs: Algorithms) -> BlobOptions<'static> {
