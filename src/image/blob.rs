@@ -641,24 +641,32 @@ mod tests {
     /// A gzip layer of one incompressible file, so the stream is as long as
     /// the tar and half of it is past the first read.
     fn gzip_layer() -> Vec<u8> {
-        let tar = noise_tar(200_000, 0x9e37_79b9);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&tar).unwrap();
-        gz.finish().unwrap()
+        gzip(&noise_tar(200_000, 0x9e37_79b9))
     }
 
-    /// A plain layer tar of one file, `data.bin`, of `len` xorshift bytes
-    /// from `seed`.
-    fn noise_tar(len: usize, seed: u32) -> Vec<u8> {
+    /// `len` xorshift bytes from `seed`: incompressible, reproducible.
+    fn noise(len: usize, seed: u32) -> Vec<u8> {
         let mut x = seed;
-        let content: Vec<u8> = (0..len)
+        (0..len)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
                 x as u8
             })
-            .collect();
+            .collect()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A plain layer tar of one file, `data.bin`, of `len` xorshift bytes
+    /// from `seed`.
+    fn noise_tar(len: usize, seed: u32) -> Vec<u8> {
+        let content = noise(len, seed);
         let mut b = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_size(content.len() as u64);
@@ -753,11 +761,7 @@ mod tests {
     fn layers_longer_than_a_chunk_are_read_to_the_end() {
         for len in [CHUNK - 512 - 1024, 3 * CHUNK + 7] {
             let tar = tar_of_len(len);
-            let gz = {
-                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                e.write_all(&tar).unwrap();
-                e.finish().unwrap()
-            };
+            let gz = gzip(&tar);
             for blob in [&tar, &gz] {
                 let p = parse_layer(
                     &blob[..],
@@ -893,18 +897,7 @@ mod tests {
         // Twenty chunks of garbage, gzip-compressed and cut at 90 %: the
         // tar walk refuses the first header, and the reader stops within a
         // few chunks, long before the cut it would otherwise report.
-        let mut x = 0x1234_5678_u32;
-        let garbage: Vec<u8> = (0..20 * CHUNK)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(&garbage).unwrap();
-        let gz = e.finish().unwrap();
+        let gz = gzip(&noise(20 * CHUNK, 0x1234_5678));
         let cut = &gz[..gz.len() * 9 / 10];
         match parse_layer(cut, "layer 1", None, BlobOptions::default()) {
             Err(ErrorKind::BadTar { detail, .. }) => {
