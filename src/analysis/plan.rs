@@ -3,7 +3,7 @@
 //! image compared with the predicted runtime by the same attribution as
 //! `diff` (buckets, owners), not a second one.
 
-use super::closure::{self, minimal::minimal_tree, AppKind, Closure, Part, Sure};
+use super::closure::{self, minimal::minimal_tree, AppKind, Closure, Part};
 use super::{compare_squashed, Bucket, Comparison, OwnerId, OwnerKind, Rules, Side};
 use crate::image::{EntryKind, Image};
 use crate::tree::{FileTree, NodeId, ROOT};
@@ -154,10 +154,7 @@ pub fn on_base(side: &Side, closure: &Closure) -> Option<OnBase> {
         if node.kind == EntryKind::Dir {
             continue;
         }
-        let keep = closure
-            .items
-            .get(&id)
-            .is_some_and(|i| i.sure != Sure::Optional)
+        let keep = closure.requires(id)
             || match package_of(id) {
                 Some(p) => kept[p],
                 // Owned by no package: what a base carries stays; what a
@@ -286,12 +283,7 @@ fn copy_sources(tree: &FileTree, closure: &Closure) -> Vec<Vec<u8>> {
     let mut partial: BTreeSet<NodeId> = BTreeSet::new();
     for id in tree.iter() {
         let n = tree.node(id);
-        if n.kind != EntryKind::Dir
-            && closure
-                .items
-                .get(&id)
-                .is_none_or(|i| i.sure == Sure::Optional)
-        {
+        if n.kind != EntryKind::Dir && !closure.requires(id) {
             let mut cur = n.parent;
             while partial.insert(cur) && cur != ROOT {
                 cur = tree.node(cur).parent;
@@ -319,12 +311,7 @@ fn copy_sources(tree: &FileTree, closure: &Closure) -> Vec<Vec<u8>> {
         closure
             .aliases
             .iter()
-            .filter(|(_, id)| {
-                closure
-                    .items
-                    .get(id)
-                    .is_some_and(|i| i.sure != Sure::Optional)
-            })
+            .filter(|(_, &id)| closure.requires(id))
             .map(|(p, _)| p.clone()),
     );
     out.into_iter().collect()

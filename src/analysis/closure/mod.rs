@@ -148,6 +148,14 @@ impl Closure {
         self.items.contains_key(&id)
     }
 
+    /// Whether the app needs the file to start (an optional one it does
+    /// not).
+    pub fn requires(&self, id: NodeId) -> bool {
+        self.items
+            .get(&id)
+            .is_some_and(|i| i.sure != Sure::Optional)
+    }
+
     /// The files the app needs to start (optional ones left out).
     pub fn required(&self) -> impl Iterator<Item = (NodeId, &Item)> {
         self.items
