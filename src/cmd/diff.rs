@@ -26,7 +26,13 @@ impl DiffOptions {
     /// `stagediff demo --json|--markdown`: the bundled pair, no gate.
     pub fn demo(format: OutputFormat) -> anyhow::Result<DiffOptions> {
         let (before, after) = super::find_demo_pair()?;
-        Ok(DiffOptions {
+        Ok(DiffOptions::plain(before, after, format))
+    }
+
+    /// The report of two images with every option at its default: no gate,
+    /// no extra rules, 10 rows a section, no per-path list.
+    pub fn plain(before: String, after: String, format: OutputFormat) -> DiffOptions {
+        DiffOptions {
             before,
             after,
             format,
@@ -34,7 +40,7 @@ impl DiffOptions {
             rules: None,
             top: 10,
             paths: false,
-        })
+        }
     }
 }
 

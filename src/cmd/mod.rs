@@ -96,11 +96,22 @@ pub fn demo_dirs() -> Vec<PathBuf> {
     for d in data_dirs.split(':').filter(|d| !d.is_empty()) {
         dirs.push(PathBuf::from(d).join("stagediff/demo"));
     }
-    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo"));
+    dirs.push(source_demo_dir());
     dirs
 }
 
+/// Where the source tree the binary was built from keeps the demo pair.
+fn source_demo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+}
+
 const DEMO_FILES: [&str; 2] = ["single.docker.tar.zst", "multi.docker.tar.zst"];
+
+/// The demo pair in `dir`, as image references.
+fn demo_pair_in(dir: &std::path::Path) -> (String, String) {
+    let reference = |f: &str| format!("docker-archive:{}", dir.join(f).display());
+    (reference(DEMO_FILES[0]), reference(DEMO_FILES[1]))
+}
 
 /// The first of [`demo_dirs`] that holds both demo images, or an error that
 /// lists where it looked.
@@ -110,10 +121,7 @@ pub fn find_demo_pair() -> anyhow::Result<(String, String)> {
         .iter()
         .find(|d| DEMO_FILES.iter().all(|f| d.join(f).is_file()));
     match found {
-        Some(dir) => Ok((
-            format!("docker-archive:{}", dir.join(DEMO_FILES[0]).display()),
-            format!("docker-archive:{}", dir.join(DEMO_FILES[1]).display()),
-        )),
+        Some(dir) => Ok(demo_pair_in(dir)),
         None => anyhow::bail!(
             "the demo pair ({} and {}) is in none of: {}; set STAGEDIFF_DEMO_DIR to the \
              directory that holds it (assets/demo in the source tree)",
@@ -130,13 +138,7 @@ pub fn find_demo_pair() -> anyhow::Result<(String, String)> {
 /// Paths of the bundled demo pair (single-stage, multi-stage), as image
 /// references: where [`find_demo_pair`] finds it, else the source tree's.
 pub fn demo_pair() -> (String, String) {
-    find_demo_pair().unwrap_or_else(|_| {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-        (
-            format!("docker-archive:{}", dir.join(DEMO_FILES[0]).display()),
-            format!("docker-archive:{}", dir.join(DEMO_FILES[1]).display()),
-        )
-    })
+    find_demo_pair().unwrap_or_else(|_| demo_pair_in(&source_demo_dir()))
 }
 
 /// Writes `bytes` to stdout; `false` when the reader closed the pipe.

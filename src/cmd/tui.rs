@@ -41,15 +41,7 @@ fn report_instead(images: Vec<String>, common: &Common) -> anyhow::Result<i32> {
         (Some(before), Some(after)) => (
             "diff",
             super::diff::run(
-                &super::diff::DiffOptions {
-                    before,
-                    after,
-                    format: OutputFormat::Text,
-                    gate: Default::default(),
-                    rules: None,
-                    top: 10,
-                    paths: false,
-                },
+                &super::diff::DiffOptions::plain(before, after, OutputFormat::Text),
                 common,
             )?,
         ),
