@@ -171,19 +171,15 @@ fn the_demo_pair_is_found_beside_the_binary_or_where_the_env_says() {
 /// closes the pipe is not an error.
 #[test]
 fn a_closed_pipe_ends_json_and_markdown_quietly() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     for args in [
         vec!["demo", "--json"],
         vec!["demo", "--markdown"],
         vec!["inspect", "--json", "--entries", DEMO_MULTI],
         vec!["plan", "--json", DEMO_MULTI],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stagediff"))
+        let mut child = common::cli()
             .args(&args)
-            .env(
-                "STAGEDIFF_CONFIG",
-                "/nonexistent/stagediff-test-config.toml",
-            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -202,15 +202,7 @@ fn load(reference: &str) -> stagediff::pipeline::Analysed {
 }
 
 fn plan(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("plan")
-        .args(args)
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
-        .output()
-        .unwrap()
+    common::cli().arg("plan").args(args).output().unwrap()
 }
 
 /// The regular file a hard link finally names.
@@ -638,14 +630,10 @@ fn interrupting_the_export_leaves_nothing() {
     std::fs::create_dir(&outdir).unwrap();
     let target = outdir.join("out.tar");
     for min_written in [0u64, 1 << 20] {
-        let child = Command::new(BIN)
+        let child = common::cli()
             .args(["plan", input.to_str().unwrap(), "--export"])
             .arg(&target)
             .args(["--export-include", "bulk/**"])
-            .env(
-                "STAGEDIFF_CONFIG",
-                "/nonexistent/stagediff-test-config.toml",
-            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -692,13 +680,9 @@ fn interrupting_an_export_to_a_stalled_pipe_stops_it() {
         entries.push(file(format!("bulk/{i}"), 0o644, b));
     }
     let input = write_image(dir.path(), &[layer(&entries)], "pipe/app:1");
-    let mut child = Command::new(BIN)
+    let mut child = common::cli()
         .args(["plan", input.to_str().unwrap(), "--export", "-"])
         .args(["--export-include", "bulk/**"])
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha512};
 use std::io::Write;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 struct Run {
     code: i32,
@@ -20,16 +20,12 @@ struct Run {
 }
 
 fn stagediff(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stagediff"))
+    let mut child = cli()
         .args(args)
         .env("NO_COLOR", "1")
         .env(
             "DOCKER_HOST",
             "unix:///nonexistent/stagediff-test/docker.sock",
-        )
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
         )
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -465,13 +461,9 @@ fn a_negative_pax_size_is_refused() {
 // only it returns the child's own rusage.
 #[allow(clippy::zombie_processes)]
 fn peak_rss_kib(args: &[&str], stdin: Option<&Path>) -> (i32, String, i64) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stagediff"));
+    let mut cmd = cli();
     cmd.args(args)
         .env("NO_COLOR", "1")
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd.stdin(match stdin {

@@ -192,18 +192,14 @@ fn waste_gate_limits_are_inclusive() {
 /// failure to write the report is (exit 2, one line naming it).
 #[test]
 fn a_closed_pipe_is_quiet_other_write_errors_are_not() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("w.tar");
     std::fs::write(&p, docker_legacy(&wasteful(), "w:1")).unwrap();
     let cmd = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_stagediff"));
+        let mut c = cli();
         c.args(["inspect", p.to_str().unwrap()])
             .env("NO_COLOR", "")
-            .env(
-                "STAGEDIFF_CONFIG",
-                "/nonexistent/stagediff-test-config.toml",
-            )
             .stderr(Stdio::piped());
         c
     };

@@ -450,19 +450,22 @@ impl Rng {
     }
 }
 
+/// The real binary, told to read no user config file (an existing
+/// `~/.config/stagediff/config.toml` must not change a test).
+pub fn cli() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_stagediff"));
+    c.env(
+        "STAGEDIFF_CONFIG",
+        "/nonexistent/stagediff-test-config.toml",
+    );
+    c
+}
+
 /// Runs the real binary with colours off and no user config file (an
 /// existing `~/.config/stagediff/config.toml` must not change a test);
 /// returns the exit code, stdout and stderr.
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagediff"))
-        .args(args)
-        .env("NO_COLOR", "")
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
-        .output()
-        .unwrap();
+    let out = cli().args(args).env("NO_COLOR", "").output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
