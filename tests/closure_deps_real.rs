@@ -6,23 +6,14 @@
 //! Ignored by plain `cargo test`; the e2e script runs them with
 //! `STAGEDIFF_FIXTURES=fixtures-cache cargo test --test closure_deps_real -- --include-ignored`.
 
+mod common;
+
+use common::fixtures;
 use stagediff::analysis::closure::{closure, AppKind, Closure};
 use stagediff::pipeline::Analysed;
 use stagediff::source::{load, LoadOptions, LoadProgress};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var_os("STAGEDIFF_FIXTURES")
-            .expect("set STAGEDIFF_FIXTURES to the fixtures dir (scripts/build-test-images.sh)"),
-    );
-    if dir.is_absolute() {
-        dir
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
-    }
-}
+use std::path::Path;
 
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))

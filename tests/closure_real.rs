@@ -7,22 +7,12 @@
 //! `STAGEDIFF_FIXTURES=fixtures-cache … -- --include-ignored`, and each
 //! fails when its fixtures are missing.
 
+mod common;
+
+use common::fixtures;
 use stagediff::analysis::closure::{closure, elf_closure, show_path, AppKind, Part, Sure};
 use stagediff::pipeline::Analysed;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var_os("STAGEDIFF_FIXTURES")
-            .expect("set STAGEDIFF_FIXTURES to the fixtures dir (scripts/e2e.sh does)"),
-    );
-    if dir.is_absolute() {
-        dir
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
-    }
-}
 
 fn load(name: &str) -> Analysed {
     let path = fixtures().join(format!("{name}.docker.tar"));
@@ -339,7 +329,7 @@ fn diff_paths_name_the_go_source() {
             .unwrap()
             .to_string()
     };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagediff"))
+    let out = common::cli()
         .args([
             "diff",
             "--json",
@@ -347,10 +337,6 @@ fn diff_paths_name_the_go_source() {
             &arg("goapp-single"),
             &arg("goapp-multi"),
         ])
-        .env(
-            "STAGEDIFF_CONFIG",
-            "/nonexistent/stagediff-test-config.toml",
-        )
         .output()
         .unwrap();
     assert!(

@@ -10,27 +10,16 @@
 //! store and as `STAGEDIFF_FIXTURES/<app>-single.docker.tar`). Ignored by
 //! default; `scripts/e2e.sh` runs it with `--include-ignored`.
 
+mod common;
+
+use common::fixtures;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stagediff");
 /// The port both servers listen on (fixed in their code): the two images of
 /// a pair run one after the other on the host network.
 const PORT: u16 = 8080;
-
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var_os("STAGEDIFF_FIXTURES")
-            .expect("set STAGEDIFF_FIXTURES to the fixtures dir (scripts/e2e.sh does)"),
-    );
-    if dir.is_absolute() {
-        dir
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
-    }
-}
 
 fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().expect("docker")
@@ -236,16 +225,12 @@ fn every_pair_runs_from_its_minimal_image() {
         let out = work.path().join(format!("{app}.tar"));
         let source = fixtures().join(format!("{app}-single.docker.tar"));
         assert!(source.exists(), "{} is missing", source.display());
-        let o = Command::new(BIN)
+        let o = common::cli()
             .args(["plan", "--json"])
             .arg(format!("docker-archive:{}", source.display()))
             .arg("--export")
             .arg(&out)
             .args(["--tag", &minimal])
-            .env(
-                "STAGEDIFF_CONFIG",
-                "/nonexistent/stagediff-test-config.toml",
-            )
             .output()
             .unwrap();
         assert_eq!(

@@ -450,6 +450,20 @@ impl Rng {
     }
 }
 
+/// The directory of the real images (`STAGEDIFF_FIXTURES`, relative to the
+/// crate unless absolute), for the end-to-end suites `scripts/e2e.sh` runs.
+pub fn fixtures() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("STAGEDIFF_FIXTURES")
+            .expect("set STAGEDIFF_FIXTURES to the fixtures dir (scripts/e2e.sh does)"),
+    );
+    if dir.is_absolute() {
+        dir
+    } else {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+    }
+}
+
 /// The real binary, told to read no user config file (an existing
 /// `~/.config/stagediff/config.toml` must not change a test).
 pub fn cli() -> std::process::Command {
