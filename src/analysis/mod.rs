@@ -42,6 +42,7 @@ pub mod owners;
 pub mod pkgdb;
 pub mod plan;
 pub mod python;
+pub mod range;
 pub mod rpmdb;
 pub mod rules;
 pub mod size;
