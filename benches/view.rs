@@ -108,6 +108,7 @@ fn layer_steps(build: impl Fn(ScopeRequest) -> Scoped, layers: usize) -> Vec<Dur
                 slot: 0,
                 layer,
                 mode: LayerMode::Aggregated,
+                first: None,
             };
             let t = Instant::now();
             std::hint::black_box(build(request));

@@ -36,6 +36,16 @@ pub fn layer_number(index: impl Into<u64>) -> u64 {
     index.into() + 1
 }
 
+/// `layer 3`, or `layers 3–5`: layers `first..=last` (0-based indexes)
+/// as people number them.
+pub fn layer_span(first: u64, last: u64) -> String {
+    if first == last {
+        format!("layer {}", layer_number(first))
+    } else {
+        format!("layers {}–{}", layer_number(first), layer_number(last))
+    }
+}
+
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }

@@ -601,3 +601,105 @@ fn a_count_of_one_is_singular_everywhere() {
     assert!(all.contains("1 layer "), "{all}");
     assert!(all.contains("1 file"), "{all}");
 }
+
+/// A range of layers: the rows of the range marked in the layers list, the
+/// tree of what the range does, its totals in the details.
+#[test]
+fn explorer_layer_range() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char('v'));
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    let s = lines(&t).join("\n");
+    assert!(s.contains("image · changes of layers 2–4"), "{s}");
+    assert!(s.contains("Layers IMAGE · wasted · v layers 2–4"), "{s}");
+    assert!(s.contains("deleted  1 entry · 10 B"), "{s}");
+    // The range's rows: a cyan bar beside the ones the cursor is not on.
+    assert_eq!(style_of(&t, "┃ 2").fg, Some(Color::Cyan));
+    assert!(style_of(&t, "┃ 3").add_modifier.contains(Modifier::BOLD));
+    assert_eq!(style_of(&t, "scratch.txt").fg, Some(Color::Red));
+    assert_eq!(style_of(&t, "0011-d").fg, Some(Color::Green));
+    assert_eq!(style_of(&t, "passwd").fg, Some(Color::Yellow));
+}
+
+/// The same in a comparison, BEFORE's layers at 80×24 (the compact
+/// layout: layers and details below the tree).
+#[test]
+fn compare_layer_range_80x24() {
+    let mut m = compared_tree((80, 24));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Char('v'));
+    key(&mut m, KeyCode::Up);
+    key(&mut m, KeyCode::Up);
+    let t = render(&m);
+    insta::assert_snapshot!(t.backend());
+    let s = lines(&t).join("\n");
+    assert!(s.contains("BEFORE · changes of layers 2–4"), "{s}");
+    assert!(s.contains("layers 2–4 · "), "{s}");
+}
+
+/// A layer's whole command is readable in the details, wrapped, at 80
+/// columns (dive #356/#376 cut long ones).
+#[test]
+fn a_long_command_is_shown_whole_at_80_columns() {
+    let packages = [
+        "build-essential",
+        "ca-certificates",
+        "curl",
+        "git",
+        "gnupg",
+        "libssl-dev",
+        "pkg-config",
+        "python3",
+        "python3-pip",
+        "unzip",
+        "wget",
+        "xz-utils",
+        "zlib1g-dev",
+        "libffi-dev",
+        "libpq-dev",
+        "libxml2-dev",
+        "libxslt1-dev",
+        "libjpeg-dev",
+        "libpng-dev",
+    ];
+    let run = format!(
+        "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+        packages.join(" ")
+    );
+    let mut run = format!("{run} && echo");
+    while run.len() + 5 <= 300 {
+        run.push_str(" done");
+    }
+    assert!((295..=300).contains(&run.len()), "{}", run.len());
+    let mut img = single_stage();
+    img.layers[1].created_by = Some(format!("/bin/sh -c {run}"));
+    let mut m = loaded_tree(vec![img], (80, 24));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    let t = render(&m);
+    let screen = lines(&t);
+    // The details box's text, its lines joined.
+    let top = screen
+        .iter()
+        .position(|l| l.contains("┌ Details "))
+        .unwrap_or_else(|| panic!("no details pane at 80×24:\n{}", screen.join("\n")));
+    let text: String = screen[top + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.trim_matches('│').trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words(&text).contains(&words(&format!("command RUN {run}"))),
+        "the whole command should show:\n{}",
+        screen.join("\n")
+    );
+}

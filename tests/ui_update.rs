@@ -1047,3 +1047,150 @@ fn ctrl_space_collapses_everything_and_keeps_the_place() {
     ctrl(&mut m, 'o');
     assert_eq!(m.sort, Sort::Size);
 }
+
+fn shift(m: &mut Model, code: KeyCode) {
+    update(
+        m,
+        Action::Key(crossterm::event::KeyEvent::new(code, KeyModifiers::SHIFT)),
+    );
+    settle(m);
+}
+
+/// Paths of the tree on screen with their status words, all expanded.
+fn marked_paths(m: &Model) -> Vec<(String, &'static str)> {
+    let p = m.pane().unwrap();
+    p.rows
+        .iter()
+        .map(|r| {
+            let n = p.tree.node(r.id);
+            (
+                String::from_utf8_lossy(&p.tree.path_of(r.id)).into_owned(),
+                n.mark.layer_name(),
+            )
+        })
+        .collect()
+}
+
+/// `v` then moves select a range of layers; the tree shows what the range
+/// does as one step. shift+↑/↓ do the same; `v` again or Esc end it.
+#[test]
+fn v_and_shift_arrows_select_a_range_of_layers() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(m.range(), None);
+    key(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.range(), Some((0, 1, 1)));
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(m.range(), Some((0, 1, 3)));
+    assert_eq!(m.pane().unwrap().title, "image · changes of layers 2–4");
+    // Layers 2–4 (indexes 1..=3) as one step: passwd rewritten, the
+    // scratch file of layer 1 deleted, the toolchain, sources and app
+    // added; nothing of layer 1 alone.
+    let paths = marked_paths(&m);
+    let status = |p: &str| {
+        paths
+            .iter()
+            .find(|(q, _)| q == p)
+            .map(|(_, s)| *s)
+            .unwrap_or("absent")
+    };
+    assert_eq!(status("etc/passwd"), "modified");
+    assert_eq!(status("tmp/scratch.txt"), "deleted");
+    assert_eq!(status("app"), "added");
+    assert_eq!(status("src/main.go"), "added");
+    assert_eq!(status("usr/lib/go-1.19/bin/go"), "added");
+    assert_eq!(status("bin/sh"), "absent");
+    let totals = m.range_totals().expect("the range's totals are in");
+    assert_eq!(totals.deleted.entries, 1);
+    assert_eq!(totals.deleted.bytes, 10);
+    assert_eq!(totals.modified.entries, 1);
+    assert_eq!(totals.modified.bytes, 950);
+
+    // The range runs both ways from where it started.
+    key(&mut m, KeyCode::Home);
+    assert_eq!(m.range(), Some((0, 0, 1)));
+    // `v` again: one layer, the one under the cursor.
+    key(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.range(), None);
+    assert_eq!(m.scope, Some((0, 0)));
+
+    // shift+↓ starts a range where the cursor is and extends it.
+    shift(&mut m, KeyCode::Down);
+    shift(&mut m, KeyCode::Down);
+    assert_eq!(m.range(), Some((0, 0, 2)));
+    let r = m.scoped.as_ref().unwrap();
+    assert_eq!(r.title, "image · changes of layers 1–3");
+    shift(&mut m, KeyCode::Up);
+    assert_eq!(m.range(), Some((0, 0, 1)));
+    // Esc ends the range, keeps the layer; a second Esc the layer.
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.range(), None);
+    assert_eq!(m.scope, Some((0, 1)));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.scope, None);
+
+    // From the tree, `v` focuses the layers and starts there.
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Tree);
+    key(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.focus, Pane::Layers(0));
+    assert_eq!(m.range(), Some((0, 1, 1)));
+    // ctrl+l / ctrl+a are about one layer: the range ends.
+    ctrl(&mut m, 'l');
+    assert_eq!(m.range(), None);
+    assert_eq!(m.layer_mode, LayerMode::Only);
+}
+
+/// A range's build is one background job like a layer's, and asks for the
+/// range's first layer.
+#[test]
+fn a_range_is_built_in_the_background() {
+    let mut m = loaded_tree(vec![single_stage()], (100, 30));
+    update(&mut m, press(KeyCode::Tab));
+    // The last layer alone as a range, then layers 3–4 before it is in.
+    update(&mut m, press(KeyCode::Char('v')));
+    update(&mut m, press(KeyCode::Up));
+    assert!(m.computing());
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("computing layers 3–4…"), "{screen}");
+    let requests = scope_requests(&m);
+    assert_eq!(requests.len(), 1, "one at a time");
+    assert_eq!((requests[0].first, requests[0].layer), (Some(3), 3));
+    let stale = build(&mut m);
+    update(&mut m, stale);
+    assert!(m.computing(), "the first range's result is not the latest");
+    let requests = scope_requests(&m);
+    assert_eq!((requests[0].first, requests[0].layer), (Some(2), 3));
+    let done = build(&mut m);
+    update(&mut m, done);
+    assert!(!m.computing());
+    let screen = lines(&render(&m)).join("\n");
+    // The details say what the range does.
+    assert!(screen.contains("layers 3–4 · "), "{screen}");
+    assert!(screen.contains("added    5 entries · 6.58 MB"), "{screen}");
+}
+
+/// In a comparison, a range of AFTER's or BEFORE's layers reads in layer
+/// words too, and the status filter cycles through them.
+#[test]
+fn a_range_in_a_comparison_reads_as_what_the_layers_did() {
+    let mut m = compared_tree((100, 30));
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Layers(0));
+    key(&mut m, KeyCode::Char('v'));
+    key(&mut m, KeyCode::Up);
+    assert_eq!(m.range(), Some((0, 2, 3)));
+    assert_eq!(m.pane().unwrap().title, "BEFORE · changes of layers 3–4");
+    assert!(m.layer_words());
+    key(&mut m, KeyCode::Char('f'));
+    assert_eq!(m.status_name(), "deleted");
+    // Moving to AFTER's layers ends BEFORE's range.
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Layers(1));
+    key(&mut m, KeyCode::Home);
+    assert_eq!(m.range(), None);
+    assert_eq!(m.anchor, None);
+}

@@ -86,7 +86,7 @@ impl Model {
                     );
                     return;
                 }
-                self.status_filter = if self.compare() {
+                self.status_filter = if self.compare() && !self.layer_words() {
                     self.status_filter.next()
                 } else {
                     self.status_filter.next_in_layer()
@@ -109,13 +109,43 @@ impl Model {
                 } else {
                     LayerMode::Aggregated
                 };
-                let slot = match (self.focus, self.scope) {
-                    (Pane::Layers(i), _) => Some(i),
-                    (_, Some((i, _))) => Some(i),
-                    _ => self.slots.iter().position(|s| s.loaded().is_some()),
-                };
-                if let Some(i) = slot {
+                // One layer again: the range (if any) ends.
+                self.anchor = None;
+                if let Some(i) = self.layers_slot() {
                     self.scope = Some((i, self.layers[i].selected));
+                    self.rescope();
+                }
+            }
+            Command::LayerRange => {
+                let Some(i) = self.layers_slot() else { return };
+                self.screen = Screen::Tree;
+                self.focus = Pane::Layers(i);
+                let here = self.layers[i].selected;
+                // `v` again ends the range: the tree shows the layer alone.
+                self.anchor = match self.anchor {
+                    Some((a, _)) if a == i && self.range().is_some() => None,
+                    _ => Some((i, here)),
+                };
+                self.scope = Some((i, here));
+                self.rescope();
+            }
+            Command::RangeUp | Command::RangeDown => {
+                let Some(i) = self.layers_slot() else { return };
+                self.screen = Screen::Tree;
+                self.focus = Pane::Layers(i);
+                let here = self.layers[i].selected;
+                let started = self.range().is_none_or(|r| r.0 != i);
+                if started {
+                    self.anchor = Some((i, here));
+                    self.scope = Some((i, here));
+                }
+                self.navigate(if c == Command::RangeUp {
+                    Command::Up
+                } else {
+                    Command::Down
+                });
+                if started && self.layers[i].selected == here {
+                    // At the end of the list: the range is this layer.
                     self.rescope();
                 }
             }
@@ -139,12 +169,27 @@ impl Model {
                     self.filter.clear();
                     self.status_filter = StatusFilter::All;
                     self.refresh_filter();
+                } else if self.range().is_some() {
+                    // The range goes; the layer under the cursor stays.
+                    self.anchor = None;
+                    self.rescope();
                 } else if self.scope.is_some() {
                     self.scope = None;
                     self.rescope();
                 }
             }
         }
+    }
+
+    /// The image whose layers a layer command is about: the focused
+    /// layers list, else the scoped image, else the first loaded one.
+    fn layers_slot(&self) -> Option<usize> {
+        match (self.focus, self.scope) {
+            (Pane::Layers(i), _) => Some(i),
+            (_, Some((i, _))) => Some(i),
+            _ => self.slots.iter().position(|s| s.loaded().is_some()),
+        }
+        .filter(|&i| self.slots.get(i).is_some_and(|s| s.loaded().is_some()))
     }
 
     fn navigate(&mut self, c: Command) {

@@ -195,16 +195,23 @@ pub enum Effect {
 pub struct ScopeRequest {
     pub generation: u64,
     pub slot: usize,
+    /// The selected layer; with `first`, the last of a range.
     pub layer: usize,
     pub mode: LayerMode,
+    /// A range of layers `first..=layer`: the tree shows what they do as
+    /// a whole, whatever `mode` says.
+    pub first: Option<usize>,
 }
 
-/// The tree of one layer: everything up to it, or only its own changes.
+/// The tree of one layer (everything up to it, or only its own changes),
+/// or of a range of layers (what they add, change and delete together).
 #[derive(Debug)]
 pub struct Scoped {
     pub request: ScopeRequest,
     pub files: Arc<FileTree>,
     pub tree: UiTree,
+    /// A range's totals.
+    pub totals: Option<crate::analysis::range::RangeTotals>,
 }
 
 impl Scoped {
@@ -212,6 +219,11 @@ impl Scoped {
     /// this is a whole squash, ~100 ms on a large image).
     pub fn new(image: &Image, request: ScopeRequest) -> Scoped {
         let layer = request.layer.min(image.layers.len().saturating_sub(1));
+        if let Some(first) = request.first {
+            let first = first.min(layer);
+            let before = squash_upto(&image.layers, first).tree;
+            return Scoped::range(before, &image.layers, request, first, layer);
+        }
         Scoped::arrange(squash_upto(&image.layers, layer + 1), request, layer)
     }
 
@@ -221,7 +233,35 @@ impl Scoped {
         let layer = request
             .layer
             .min(loaded.image.layers.len().saturating_sub(1));
+        if let Some(first) = request.first {
+            let first = first.min(layer);
+            let before = loaded.squash_upto(first).tree;
+            return Scoped::range(before, &loaded.image.layers, request, first, layer);
+        }
         Scoped::arrange(loaded.squash_upto(layer + 1), request, layer)
+    }
+
+    /// What layers `first..=last` do together, from the filesystem before
+    /// `first`.
+    fn range(
+        before: FileTree,
+        layers: &[crate::image::Layer],
+        request: ScopeRequest,
+        first: usize,
+        last: usize,
+    ) -> Scoped {
+        let (after, effect) = crate::analysis::range::apply_range(before, layers, first, last);
+        let tree = UiTree::from_changes(&effect.changes, &after);
+        Scoped {
+            request: ScopeRequest {
+                layer: last,
+                first: Some(first),
+                ..request
+            },
+            files: Arc::new(after),
+            tree,
+            totals: Some(effect.totals),
+        }
     }
 
     fn arrange(squashed: crate::tree::Squashed, request: ScopeRequest, layer: usize) -> Scoped {
@@ -236,6 +276,7 @@ impl Scoped {
             request: ScopeRequest { layer, ..request },
             files,
             tree,
+            totals: None,
         }
     }
 }

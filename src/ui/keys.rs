@@ -39,6 +39,9 @@ pub enum Command {
     Sort,
     LayerOnly,
     LayerAggregate,
+    LayerRange,
+    RangeUp,
+    RangeDown,
     ViewOverview,
     ViewTree,
     ViewEliminated,
@@ -119,6 +122,24 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         "tree shows everything up to the selected layer",
     ),
     (
+        Command::LayerRange,
+        "layer_range",
+        &["v"],
+        "start or end a range of layers: the tree shows what it brings",
+    ),
+    (
+        Command::RangeUp,
+        "range_up",
+        &["shift+up"],
+        "extend the range of layers up",
+    ),
+    (
+        Command::RangeDown,
+        "range_down",
+        &["shift+down"],
+        "extend the range of layers down",
+    ),
+    (
         Command::ViewOverview,
         "view_overview",
         &["0"],
@@ -141,7 +162,7 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         Command::Cancel,
         "cancel",
         &["esc"],
-        "close help, clear the filter or the layer selection",
+        "close help, clear the filter, range or layer selection",
     ),
 ];
 

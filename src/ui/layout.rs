@@ -85,15 +85,29 @@ pub fn layout(area: Rect, model: &Shape) -> Areas {
         }
         a.details = Some(parts[slots]);
     } else {
-        // Compact: the tree gets the width; the focused layers list (if
-        // any) or the details take a strip below it.
+        // Compact: the tree gets the width; the details take a strip below
+        // it, and the focused layers list (if any) one above them (a
+        // layer's whole command must be readable at 80 columns).
         let strip = if area.height >= 26 { 8 } else { 6 };
-        let [tree, bottom] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(strip)]).areas(body);
-        a.tree = Some(tree);
         match model.focus {
-            Pane::Layers(i) if i < slots => a.layers[i] = Some(bottom),
-            _ => a.details = Some(bottom),
+            Pane::Layers(i) if i < slots => {
+                let details = body.height.saturating_sub(strip + 6).clamp(4, 12);
+                let [tree, layers, bottom] = Layout::vertical([
+                    Constraint::Min(0),
+                    Constraint::Length(strip),
+                    Constraint::Length(details),
+                ])
+                .areas(body);
+                a.tree = Some(tree);
+                a.layers[i] = Some(layers);
+                a.details = Some(bottom);
+            }
+            _ => {
+                let [tree, bottom] =
+                    Layout::vertical([Constraint::Min(0), Constraint::Length(strip)]).areas(body);
+                a.tree = Some(tree);
+                a.details = Some(bottom);
+            }
         }
     }
     a

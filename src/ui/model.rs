@@ -68,6 +68,11 @@ pub struct Model {
     pub layers: [Cursor; 2],
     /// The slot and layer the tree is scoped to, if any.
     pub scope: Option<(usize, usize)>,
+    /// Where a range of layers was started (`v`, shift+↑/↓): the slot and
+    /// layer; the range runs from it to the scoped layer.
+    pub anchor: Option<(usize, usize)>,
+    /// The range the layer tree on screen shows, with its totals.
+    pub range_shown: Option<ShownRange>,
     /// The whole tree (one image, or the comparison).
     pub main: Option<TreePane>,
     /// The tree of the selected layer (the last one built: while a newer
@@ -136,6 +141,8 @@ impl Model {
             layer_mode: LayerMode::Aggregated,
             layers: [Cursor::default(); 2],
             scope: None,
+            anchor: None,
+            range_shown: None,
             main: None,
             scoped: None,
             scope_job: Latest::default(),
@@ -170,6 +177,33 @@ impl Model {
     /// shows the previous tree and a "computing…" marker meanwhile).
     pub fn computing(&self) -> bool {
         self.scope.is_some() && self.scope_job.pending()
+    }
+
+    /// The selected range of layers: slot, first and last layer (indexes).
+    pub fn range(&self) -> Option<(usize, usize, usize)> {
+        let (slot, layer) = self.scope?;
+        let (aslot, anchor) = self.anchor?;
+        (aslot == slot).then(|| (slot, anchor.min(layer), anchor.max(layer)))
+    }
+
+    /// `layer 3`, or `layers 3–5` for a range: what the tree is scoped to,
+    /// numbered from 1.
+    pub fn scope_label(&self) -> Option<String> {
+        match (self.range(), self.scope) {
+            (Some((_, a, b)), _) => Some(crate::format::layer_span(a as u64, b as u64)),
+            (None, Some((_, l))) => Some(crate::format::layer_span(l as u64, l as u64)),
+            _ => None,
+        }
+    }
+
+    /// The range totals the details pane shows, when the tree on screen is
+    /// for the selected range.
+    pub fn range_totals(&self) -> Option<&crate::analysis::range::RangeTotals> {
+        let (slot, first, last) = self.range()?;
+        self.range_shown
+            .as_ref()
+            .filter(|r| (r.slot, r.first, r.last) == (slot, first, last))
+            .map(|r| &r.totals)
     }
 
     /// The tree on screen.
@@ -355,14 +389,16 @@ impl Model {
     /// always for a comparison; for one image only on a layer's own
     /// changes (its whole tree has no statuses).
     pub fn status_applies(&self) -> bool {
-        self.compare() || (self.scope.is_some() && self.layer_mode == LayerMode::Only)
+        self.compare()
+            || (self.scope.is_some()
+                && (self.layer_mode == LayerMode::Only || self.range().is_some()))
     }
 
     /// The status filter's name: a comparison's words, or a layer's
     /// (`deleted` rather than `eliminated`, `modified` not `changed`).
     pub fn status_name(&self) -> &'static str {
         match self.status_filter.mark() {
-            Some(m) if !self.compare() => m.layer_name(),
+            Some(m) if !self.compare() || self.layer_words() => m.layer_name(),
             _ => self.status_filter.name(),
         }
     }
@@ -370,7 +406,9 @@ impl Model {
     /// Whether the tree on screen is one image's layer changes, whose
     /// statuses read as what the layer did (`deleted`, `unchanged`).
     pub fn layer_words(&self) -> bool {
-        !self.compare() && self.screen == Screen::Tree && self.scope.is_some()
+        self.screen == Screen::Tree
+            && self.scope.is_some()
+            && (!self.compare() || self.range().is_some())
     }
 
     /// The status filter the trees apply: none where it means nothing.
@@ -404,10 +442,15 @@ impl Model {
             self.refresh_filter();
         }
         let Some((slot, layer)) = self.scope else {
+            self.anchor = None;
             self.scope_job.clear();
             self.retire_scoped();
             return;
         };
+        // A range stays within one image.
+        if self.anchor.is_some_and(|a| a.0 != slot) {
+            self.anchor = None;
+        }
         let n = self
             .slots
             .get(slot)
@@ -416,15 +459,21 @@ impl Model {
         if n == 0 {
             self.scope_job.clear();
             self.scope = None;
+            self.anchor = None;
             self.retire_scoped();
             return;
         }
         let mode = self.layer_mode;
+        let (first, layer) = match self.range() {
+            Some((_, a, b)) => (Some(a.min(n - 1)), b.min(n - 1)),
+            None => (None, layer.min(n - 1)),
+        };
         let start = self.scope_job.request(|generation| ScopeRequest {
             generation,
             slot,
-            layer: layer.min(n - 1),
+            layer,
             mode,
+            first,
         });
         if let Some(request) = start {
             self.effects.push(Effect::Scope(request));
@@ -443,22 +492,34 @@ impl Model {
     pub(super) fn on_scoped(&mut self, s: Scoped) {
         let (latest, next) = self.scope_job.finish(s.request.generation);
         let ScopeRequest {
-            slot, layer, mode, ..
+            slot,
+            layer,
+            mode,
+            first,
+            ..
         } = s.request;
         if latest && self.scope.is_some() {
-            let what = match mode {
-                LayerMode::Aggregated => "up to",
-                LayerMode::Only => "changes of",
+            let what = match (mode, first) {
+                (_, Some(_)) => "changes of",
+                (LayerMode::Aggregated, None) => "up to",
+                (LayerMode::Only, None) => "changes of",
             };
             let side = if self.compare() {
                 ["BEFORE", "AFTER"][slot.min(1)]
             } else {
                 "image"
             };
-            let title = format!(
-                "{side} · {what} layer {}",
-                crate::format::layer_number(layer as u64)
-            );
+            let span = crate::format::layer_span(first.unwrap_or(layer) as u64, layer as u64);
+            let title = format!("{side} · {what} {span}");
+            self.range_shown = match (first, s.totals) {
+                (Some(first), Some(totals)) => Some(ShownRange {
+                    slot,
+                    first,
+                    last: layer,
+                    totals,
+                }),
+                _ => None,
+            };
             let mut pane = TreePane::new(s.tree, Origins::own(slot, s.files), title);
             pane.set_filter(
                 &self.filter.clone(),
@@ -468,9 +529,9 @@ impl Model {
             );
             if self.filter.is_empty()
                 && self.effective_status() == StatusFilter::All
-                && mode == LayerMode::Only
+                && (mode == LayerMode::Only || first.is_some())
             {
-                // A layer's changes are few: show them all.
+                // A layer's (or a range's) changes are few: show them all.
                 pane.expanded.iter_mut().for_each(|e| *e = true);
                 pane.reflow(self.sort, self.tree_height());
             }
@@ -523,6 +584,15 @@ impl Model {
         }
         self.refresh_filter();
     }
+}
+
+/// The range of layers a layer tree shows, and what the range does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShownRange {
+    pub slot: usize,
+    pub first: usize,
+    pub last: usize,
+    pub totals: crate::analysis::range::RangeTotals,
 }
 
 /// Something large the model no longer needs, to be dropped off the UI

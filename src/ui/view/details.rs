@@ -38,7 +38,11 @@ impl Widget for Details<'_> {
         if let Pane::Layers(slot) = model.focus {
             if let Some(l) = model.slots.get(slot).and_then(|s| s.loaded()) {
                 let i = model.layers[slot].selected;
-                Paragraph::new(layer_lines(theme, l, i))
+                let lines = match model.range().filter(|r| r.0 == slot) {
+                    Some((_, first, last)) => range_lines(theme, model, l, first, last),
+                    None => layer_lines(theme, l, i),
+                };
+                Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
                     .render_ref(inner, buf);
                 return;
@@ -195,6 +199,75 @@ impl Widget for Details<'_> {
             .wrap(Wrap { trim: false })
             .render_ref(inner, buf);
     }
+}
+
+/// The details of a range of layers: what it adds, modifies and deletes
+/// as a whole, then each layer's command.
+fn range_lines(
+    theme: Theme,
+    model: &Model,
+    l: &Loaded,
+    first: usize,
+    last: usize,
+) -> Vec<Line<'static>> {
+    let key = |k: &str| Span::styled(format!("{k:<9}"), theme.dim());
+    let layers = l.image.layers.get(first..=last).unwrap_or_default();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format::layer_span(first as u64, last as u64),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            " · {} in layers",
+            format::size(layers.iter().map(|l| l.size).sum())
+        )),
+    ])];
+    match model.range_totals() {
+        Some(t) => {
+            let tally = |name: &str, t: crate::analysis::range::Tally, mark: Mark| {
+                Line::from(vec![
+                    key(name),
+                    Span::styled(
+                        format!(
+                            "{} · {}",
+                            format::plural(t.entries, "entry", "entries"),
+                            format::size(t.bytes)
+                        ),
+                        theme.mark(mark),
+                    ),
+                ])
+            };
+            lines.push(tally("added", t.added, Mark::Added));
+            lines.push(tally("modified", t.modified, Mark::Changed));
+            lines.push(tally("deleted", t.deleted, Mark::Eliminated));
+            if t.unchanged > 0 {
+                lines.push(Line::from(vec![
+                    key("same"),
+                    Span::styled(
+                        format!(
+                            "{} rewritten as they were",
+                            format::plural(t.unchanged, "entry", "entries")
+                        ),
+                        theme.dim(),
+                    ),
+                ]));
+            }
+        }
+        None => lines.push(Line::styled("computing…", theme.fg(Color::Yellow))),
+    }
+    for (i, layer) in (first..).zip(layers) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>2} ", format::layer_number(i as u64)),
+                theme.dim(),
+            ),
+            Span::raw(match layer.created_by.as_deref() {
+                Some(c) => format::created_by(Some(c)),
+                None => "(no history)".into(),
+            }),
+        ]));
+    }
+    lines
 }
 
 /// Wasted paths a layer's details list before "+N more".

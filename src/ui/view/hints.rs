@@ -3,6 +3,7 @@
 use super::{sort_name, RenderRef, Theme};
 use crate::escape::escape_str;
 use crate::ui::keys::{Command, KeyMap};
+use crate::ui::layout::Pane;
 use crate::ui::model::{Model, Screen};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -65,7 +66,12 @@ impl Widget for Hints<'_> {
                     (vec![Command::Quit], "quit".into()),
                     (vec![Command::Help], "help".into()),
                     (vec![Command::FocusNext], "focus".into()),
-                    (vec![Command::Filter], "filter".into()),
+                    // The layers list selects ranges; the tree filters.
+                    if matches!(model.focus, Pane::Layers(_)) {
+                        (vec![Command::LayerRange], "range".into())
+                    } else {
+                        (vec![Command::Filter], "filter".into())
+                    },
                     (
                         // Only where statuses exist (one image: a layer's
                         // own changes).

@@ -30,9 +30,13 @@ impl Widget for Layers<'_> {
             .render_ref(area, buf);
             return;
         };
-        let mode = match model.layer_mode {
-            LayerMode::Aggregated => "ctrl+a aggregated",
-            LayerMode::Only => "ctrl+l layer only",
+        let range = model.range().filter(|r| r.0 == slot).map(|r| (r.1, r.2));
+        let mode = match (range, model.layer_mode) {
+            (Some((a, b)), _) => {
+                format!("v {}", format::layer_span(a as u64, b as u64))
+            }
+            (None, LayerMode::Aggregated) => "ctrl+a aggregated".into(),
+            (None, LayerMode::Only) => "ctrl+l layer only".into(),
         };
         // A column of what each layer wastes, when any does (the title
         // says what the yellow figures are).
@@ -66,8 +70,16 @@ impl Widget for Layers<'_> {
                 .created_by
                 .as_deref()
                 .map(|c| format::created_by(Some(c)));
+            let in_range = range.is_some_and(|(a, b)| (a..=b).contains(&i));
             let mut spans = vec![
-                Span::raw(if scoped == Some(i) { "▶" } else { " " }),
+                if scoped == Some(i) {
+                    Span::raw("▶")
+                } else if in_range {
+                    // The range's other rows: a bar that reads without colour.
+                    Span::styled("┃", theme.fg(Color::Cyan))
+                } else {
+                    Span::raw(" ")
+                },
                 Span::styled(
                     format!("{:>2} ", format::layer_number(i as u64)),
                     theme.dim(),
@@ -86,7 +98,10 @@ impl Widget for Layers<'_> {
                 ));
             }
             spans.push(Span::raw(created.unwrap_or_else(|| "(no history)".into())));
-            let line = Line::from(spans);
+            let mut line = Line::from(spans);
+            if in_range {
+                line = line.patch_style(Style::new().add_modifier(Modifier::BOLD));
+            }
             buf.set_line(inner.x, y, &line, inner.width);
             if i == cursor.selected && (focused || scoped == Some(i)) {
                 buf.set_style(

@@ -42,11 +42,11 @@ impl Widget for TreeView<'_> {
                 theme.dim(),
             ),
         ];
-        if let (Screen::Tree, true, Some((_, layer))) =
-            (model.screen, model.computing(), model.scope)
+        if let (Screen::Tree, true, Some(what)) =
+            (model.screen, model.computing(), model.scope_label())
         {
             title.push(Span::styled(
-                format!("· computing layer {}… ", format::layer_number(layer as u64)),
+                format!("· computing {what}… "),
                 theme.fg(Color::Yellow),
             ));
         }
