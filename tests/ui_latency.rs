@@ -255,3 +255,68 @@ fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
     );
     assert!(apply < Duration::from_millis(16), "{apply:?}");
 }
+
+/// A range over every layer of the demo image (its whole filesystem as
+/// one step): the keys only ask for it, the range is computed as a job,
+/// and taking its tree (all of it expanded) must not cost a frame.
+#[test]
+#[ignore = "a measurement: run with --ignored"]
+fn a_range_of_layers_is_built_off_the_ui_thread_and_applied_within_a_frame() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/single.docker.tar.zst"
+    );
+    let image = stagediff::source::load(path, &Default::default(), &Default::default())
+        .expect("the demo image loads");
+    let n = image.layers.len();
+    let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
+    update(&mut m, Action::Resize(120, 40));
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Ok(Box::new(Loaded::new(image))),
+        },
+    );
+    m.effects.clear();
+    update(&mut m, press(KeyCode::Char('1')));
+    update(&mut m, press(KeyCode::Tab));
+    let mut keys = Vec::new();
+    for code in [KeyCode::Char('v'), KeyCode::Home] {
+        let t = Instant::now();
+        update(&mut m, press(code));
+        keys.push(t.elapsed());
+    }
+    assert_eq!(m.range(), Some((0, 0, n - 1)));
+    let (mut jobs, mut applies) = (Vec::new(), Vec::new());
+    while let Some(handle) = {
+        let t = Instant::now();
+        spawn_build(&mut m).map(|h| (h, t))
+    } {
+        let (handle, t) = handle;
+        let result = handle.join().expect("the range");
+        jobs.push(t.elapsed());
+        let t = Instant::now();
+        update(&mut m, result);
+        applies.push(t.elapsed());
+    }
+    assert!(!m.computing());
+    let rows = m.pane().expect("the range's tree").rows.len();
+    let totals = m.range_totals().expect("its totals");
+    let t = Instant::now();
+    let screen = fixture::lines(&fixture::render(&m)).join("\n");
+    let frame = t.elapsed();
+    assert!(screen.contains(&format!("layers 1–{n} · ")), "{screen}");
+    let max = |v: &[Duration]| v.iter().copied().max().unwrap_or_default();
+    println!(
+        "demo image, layers 1–{n} · update() per key: max {:.2} ms · range job: max {:.0} ms · applying it: max {:.2} ms · a frame: {:.2} ms · {rows} rows, {} entries added",
+        ms(max(&keys)),
+        ms(max(&jobs)),
+        ms(max(&applies)),
+        ms(frame),
+        totals.added.entries,
+    );
+    assert!(max(&keys) < Duration::from_millis(16));
+    assert!(frame < Duration::from_millis(16), "{frame:?}");
+    assert!(max(&applies) < Duration::from_millis(16), "{applies:?}");
+}
