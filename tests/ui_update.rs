@@ -1194,3 +1194,99 @@ fn a_range_in_a_comparison_reads_as_what_the_layers_did() {
     assert_eq!(m.range(), None);
     assert_eq!(m.anchor, None);
 }
+
+/// dive's change-type toggles in the tree: ctrl+a added, ctrl+r removed,
+/// ctrl+m (or M) modified, ctrl+u unmodified; ctrl+a in the layers list
+/// still aggregates.
+#[test]
+fn change_type_toggles_hide_and_show_rows_in_the_tree() {
+    use stagediff::ui::tree::Mark;
+    let mut m = compared_tree((100, 30));
+    update(&mut m, Action::Resize(160, 30));
+    assert_eq!(m.focus, Pane::Tree);
+    let marks = |m: &Model| -> Vec<Mark> {
+        let p = m.pane().unwrap();
+        p.rows.iter().map(|r| p.tree.node(r.id).mark).collect()
+    };
+    // Everything open, so the toggles have files to hide.
+    update(&mut m, press(KeyCode::Char('/')));
+    update(&mut m, press(KeyCode::Char('/')));
+    update(&mut m, press(KeyCode::Enter));
+    assert!(marks(&m).contains(&Mark::Eliminated));
+    assert!(marks(&m).contains(&Mark::Changed));
+    assert!(marks(&m).contains(&Mark::Carried));
+    ctrl(&mut m, 'r');
+    assert!(!marks(&m).contains(&Mark::Eliminated), "{:?}", marks(&m));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("· hiding eliminated "), "{screen}");
+    ctrl(&mut m, 'u');
+    assert!(!marks(&m).contains(&Mark::Carried));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("· hiding eliminated, carried "), "{screen}");
+    // ctrl+r again shows them.
+    ctrl(&mut m, 'r');
+    assert!(marks(&m).contains(&Mark::Eliminated));
+    ctrl(&mut m, 'u');
+    assert!(m.hidden.is_empty());
+    // M stands in for ctrl+m (most terminals send ctrl+m as Enter).
+    update(
+        &mut m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('M'),
+            KeyModifiers::SHIFT,
+        )),
+    );
+    assert!(m.hidden.hides(Mark::Changed));
+    assert!(!marks(&m).contains(&Mark::Changed));
+    update(
+        &mut m,
+        Action::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('M'),
+            KeyModifiers::SHIFT,
+        )),
+    );
+    // ctrl+a: added in the tree, aggregated in the layers list.
+    ctrl(&mut m, 'a');
+    assert!(m.hidden.hides(Mark::Added));
+    assert_eq!(m.scope, None, "no layer was picked");
+    ctrl(&mut m, 'a');
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(m.focus, Pane::Layers(_)));
+    ctrl(&mut m, 'l');
+    assert_eq!(m.layer_mode, LayerMode::Only);
+    ctrl(&mut m, 'a');
+    assert_eq!(m.layer_mode, LayerMode::Aggregated);
+    assert!(m.hidden.is_empty());
+}
+
+/// One image: its whole tree has no change types (the toggles say so);
+/// a layer's changes do.
+#[test]
+fn change_type_toggles_on_one_image_work_on_a_layers_changes() {
+    // Wide enough for the tree's title to say all it says.
+    let mut m = loaded_tree(vec![single_stage()], (160, 30));
+    ctrl(&mut m, 'r');
+    assert!(m.hidden.is_empty());
+    assert!(m.flash.as_deref().unwrap_or("").contains("no change types"));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    ctrl(&mut m, 'l');
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Tree);
+    assert!(visible_paths(&m).contains(&"tmp/scratch.txt".to_string()));
+    ctrl(&mut m, 'r');
+    assert!(!visible_paths(&m).contains(&"tmp/scratch.txt".to_string()));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(screen.contains("· hiding deleted "), "{screen}");
+    // Hide everything this layer did: the tree says why it is empty.
+    ctrl(&mut m, 'a');
+    ctrl(&mut m, 'm');
+    ctrl(&mut m, 'u');
+    assert!(visible_paths(&m).is_empty(), "{:?}", visible_paths(&m));
+    let screen = lines(&render(&m)).join("\n");
+    assert!(
+        screen.contains("every change here is hidden · ctrl+a ctrl+r ctrl+m/M ctrl+u show them"),
+        "{screen}"
+    );
+}

@@ -92,7 +92,7 @@ pub fn update(model: &mut Model, action: Action) {
             }
             if model.editing_filter {
                 model.filter_key(&key);
-            } else if let Some(c) = model.keys.command(&key) {
+            } else if let Some(c) = model.keys.command_in(&key, model.key_pane()) {
                 model.command(c);
             }
         }

@@ -4,7 +4,7 @@ use super::jobs::LayerMode;
 use super::keys::Command;
 use super::layout::Pane;
 use super::model::{Model, Screen};
-use super::tree::{Sort, StatusFilter};
+use super::tree::{Mark, Sort, StatusFilter};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -91,6 +91,25 @@ impl Model {
                 } else {
                     self.status_filter.next_in_layer()
                 };
+                self.refresh_filter();
+            }
+            Command::ShowAdded
+            | Command::ShowRemoved
+            | Command::ShowModified
+            | Command::ShowUnmodified => {
+                if !self.status_applies() {
+                    self.flash = Some(
+                        "one image's tree has no change types: pick a layer (ctrl+l) or a range (v)"
+                            .into(),
+                    );
+                    return;
+                }
+                self.hidden.toggle(match c {
+                    Command::ShowAdded => Mark::Added,
+                    Command::ShowRemoved => Mark::Eliminated,
+                    Command::ShowModified => Mark::Changed,
+                    _ => Mark::Carried,
+                });
                 self.refresh_filter();
             }
             Command::Sort => {

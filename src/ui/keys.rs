@@ -42,6 +42,10 @@ pub enum Command {
     LayerRange,
     RangeUp,
     RangeDown,
+    ShowAdded,
+    ShowRemoved,
+    ShowModified,
+    ShowUnmodified,
     ViewOverview,
     ViewTree,
     ViewEliminated,
@@ -119,7 +123,7 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         Command::LayerAggregate,
         "layer_aggregate",
         &["ctrl+a"],
-        "tree shows everything up to the selected layer",
+        "(layers) tree shows everything up to the selected layer",
     ),
     (
         Command::LayerRange,
@@ -138,6 +142,31 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         "range_down",
         &["shift+down"],
         "extend the range of layers down",
+    ),
+    (
+        Command::ShowAdded,
+        "show_added",
+        &["ctrl+a"],
+        "(tree) show or hide added entries",
+    ),
+    (
+        Command::ShowRemoved,
+        "show_removed",
+        &["ctrl+r"],
+        "(tree) show or hide removed entries",
+    ),
+    (
+        Command::ShowModified,
+        "show_modified",
+        // Most terminals send ctrl+m as Enter: M too.
+        &["ctrl+m", "M"],
+        "(tree) show or hide modified entries",
+    ),
+    (
+        Command::ShowUnmodified,
+        "show_unmodified",
+        &["ctrl+u"],
+        "(tree) show or hide unmodified entries",
     ),
     (
         Command::ViewOverview,
@@ -165,6 +194,30 @@ pub const DEFAULTS: &[(Command, &str, &[&str], &str)] = &[
         "close help, clear the filter, range or layer selection",
     ),
 ];
+
+impl Command {
+    /// The pane a command belongs to when one key serves two (dive's
+    /// habit: ctrl+a aggregates in the layers list and shows added files
+    /// in the tree); `None` for commands that work anywhere.
+    pub fn pane(self) -> Option<KeyPane> {
+        match self {
+            Command::LayerAggregate => Some(KeyPane::Layers),
+            Command::ShowAdded
+            | Command::ShowRemoved
+            | Command::ShowModified
+            | Command::ShowUnmodified => Some(KeyPane::Tree),
+            _ => None,
+        }
+    }
+}
+
+/// Which kind of pane has the focus, for keys that mean one thing in the
+/// layers list and another in the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPane {
+    Layers,
+    Tree,
+}
 
 /// One key with its modifiers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -388,13 +441,33 @@ impl KeyMap {
         Ok(map)
     }
 
-    /// The command a key event triggers.
+    /// The command a key event triggers, whatever has the focus (the
+    /// first binding that has the key).
     pub fn command(&self, ev: &KeyEvent) -> Option<Command> {
         let spec = KeySpec::from_event(ev);
         self.bindings
             .iter()
             .find(|b| b.keys.contains(&spec))
             .map(|b| b.command)
+    }
+
+    /// The command a key event triggers with `focus` focused: a command of
+    /// that pane first, then one that works anywhere, then any other that
+    /// has the key (a key left to one pane's command still works).
+    pub fn command_in(&self, ev: &KeyEvent, focus: KeyPane) -> Option<Command> {
+        let spec = KeySpec::from_event(ev);
+        let mut found: Vec<Command> = self
+            .bindings
+            .iter()
+            .filter(|b| b.keys.contains(&spec))
+            .map(|b| b.command)
+            .collect();
+        found.sort_by_key(|c| match c.pane() {
+            Some(p) if p == focus => 0,
+            None => 1,
+            Some(_) => 2,
+        });
+        found.first().copied()
     }
 
     pub fn binding(&self, c: Command) -> Option<&Binding> {
@@ -468,6 +541,46 @@ mod tests {
         assert_eq!(
             m.command(&ev(KeyCode::Char('o'), KeyModifiers::CONTROL)),
             Some(Command::Sort)
+        );
+    }
+
+    #[test]
+    fn one_key_serves_the_focused_pane() {
+        let m = KeyMap::default();
+        let ctrl = |c| ev(KeyCode::Char(c), KeyModifiers::CONTROL);
+        // dive: ctrl+a aggregates in the layers list, shows added in the tree.
+        assert_eq!(
+            m.command_in(&ctrl('a'), KeyPane::Layers),
+            Some(Command::LayerAggregate)
+        );
+        assert_eq!(
+            m.command_in(&ctrl('a'), KeyPane::Tree),
+            Some(Command::ShowAdded)
+        );
+        for (c, cmd) in [
+            ('r', Command::ShowRemoved),
+            ('m', Command::ShowModified),
+            ('u', Command::ShowUnmodified),
+        ] {
+            assert_eq!(m.command_in(&ctrl(c), KeyPane::Tree), Some(cmd));
+            // Nothing else has the key: it works from the layers too.
+            assert_eq!(m.command_in(&ctrl(c), KeyPane::Layers), Some(cmd));
+        }
+        assert_eq!(
+            m.command_in(&ev(KeyCode::Char('M'), KeyModifiers::SHIFT), KeyPane::Tree),
+            Some(Command::ShowModified)
+        );
+        // Keys of no pane are the same everywhere.
+        assert_eq!(
+            m.command_in(&ctrl('l'), KeyPane::Tree),
+            Some(Command::LayerOnly)
+        );
+        // A key moved off a pane command leaves the other meaning alone.
+        let cfg: toml::Table = "[keys]\nshow_added = [\"A\"]".parse().unwrap();
+        let m = KeyMap::from_config(&cfg).unwrap();
+        assert_eq!(
+            m.command_in(&ctrl('a'), KeyPane::Tree),
+            Some(Command::LayerAggregate)
         );
     }
 

@@ -5,7 +5,7 @@ use super::jobs::{Compared, Effect, Latest, LayerMode, Loaded, Planned, ScopeReq
 use super::keys::KeyMap;
 use super::layout::{layout, Areas, Pane, Shape};
 use super::pane::{Cursor, Origins, TreePane, TreeRef};
-use super::tree::{Sort, StatusFilter};
+use super::tree::{Hidden, Sort, StatusFilter};
 use crate::analysis::Comparison;
 use crate::source::LoadProgress;
 use ratatui::layout::Rect;
@@ -62,6 +62,11 @@ pub struct Model {
     pub filter: String,
     pub editing_filter: bool,
     pub status_filter: StatusFilter,
+    /// The change types dive's toggles hide (marks of no status, such as
+    /// one image's whole tree, are never hidden).
+    pub hidden: Hidden,
+    /// The hidden change types the trees were last filtered with.
+    hidden_applied: Hidden,
     pub sort: Sort,
     pub layer_mode: LayerMode,
     /// Per slot: the layers list position.
@@ -137,6 +142,8 @@ impl Model {
             filter: String::new(),
             editing_filter: false,
             status_filter: StatusFilter::All,
+            hidden: Hidden::default(),
+            hidden_applied: Hidden::default(),
             sort: Sort::Name,
             layer_mode: LayerMode::Aggregated,
             layers: [Cursor::default(); 2],
@@ -420,15 +427,34 @@ impl Model {
         }
     }
 
+    /// The change types the trees hide: none where there are none.
+    pub(super) fn effective_hidden(&self) -> Hidden {
+        if self.status_applies() {
+            self.hidden
+        } else {
+            Hidden::default()
+        }
+    }
+
     pub(super) fn refresh_filter(&mut self) {
-        let (text, status, sort, h) = (
+        let (text, status, hidden, sort, h) = (
             self.filter.clone(),
             self.effective_status(),
+            self.effective_hidden(),
             self.sort,
             self.tree_height(),
         );
         for pane in self.panes_mut() {
-            pane.set_filter(&text, status, sort, h);
+            pane.set_filter(&text, status, hidden, sort, h);
+        }
+        self.hidden_applied = hidden;
+    }
+
+    /// Which pane's meaning a key takes (see [`super::keys::Command::pane`]).
+    pub fn key_pane(&self) -> super::keys::KeyPane {
+        match self.focus {
+            Pane::Layers(_) if self.screen == Screen::Tree => super::keys::KeyPane::Layers,
+            _ => super::keys::KeyPane::Tree,
         }
     }
 
@@ -439,6 +465,9 @@ impl Model {
         // left to filter, so it goes (the whole tree shows whole).
         if !self.status_applies() && self.status_filter != StatusFilter::All {
             self.status_filter = StatusFilter::All;
+            self.refresh_filter();
+        } else if self.effective_hidden() != self.hidden_applied {
+            // The toggles apply or stop applying with the statuses.
             self.refresh_filter();
         }
         let Some((slot, layer)) = self.scope else {
@@ -524,6 +553,7 @@ impl Model {
             pane.set_filter(
                 &self.filter.clone(),
                 self.effective_status(),
+                self.effective_hidden(),
                 self.sort,
                 self.tree_height(),
             );

@@ -1,7 +1,7 @@
 //! A tree on screen and the state of looking at it: rows, cursor,
 //! expansion, filter, and where its nodes' details come from.
 
-use super::tree::{flatten, keep_set, Mark, Row, Sort, StatusFilter, UiTree};
+use super::tree::{flatten, keep_set, Hidden, Mark, Row, Sort, StatusFilter, UiTree};
 use crate::analysis::{Comparison, PathFacts, Status};
 use crate::tree::{FileTree, NodeId};
 use std::sync::Arc;
@@ -188,11 +188,21 @@ impl TreePane {
         self.cursor = self.cursor.visible(self.rows.len(), height);
     }
 
-    /// Applies a path and status filter; matches are opened.
-    pub fn set_filter(&mut self, text: &str, status: StatusFilter, sort: Sort, height: usize) {
-        self.keep = keep_set(&self.tree, text, status);
+    /// Applies a path and status filter, and hides the change types of
+    /// `hidden`; matches of a path or status filter are opened.
+    pub fn set_filter(
+        &mut self,
+        text: &str,
+        status: StatusFilter,
+        hidden: Hidden,
+        sort: Sort,
+        height: usize,
+    ) {
+        self.keep = keep_set(&self.tree, text, status, hidden);
+        // Hiding a change type alone opens nothing (dive's toggles).
+        let opens = !text.is_empty() || status.mark().is_some();
         match &self.keep {
-            Some(keep) => {
+            Some(keep) if opens => {
                 if self.saved_expanded.is_none() {
                     self.saved_expanded = Some(self.expanded.clone());
                 }
@@ -202,7 +212,7 @@ impl TreePane {
                     }
                 }
             }
-            None => {
+            _ => {
                 if let Some(saved) = self.saved_expanded.take() {
                     self.expanded = saved;
                 }

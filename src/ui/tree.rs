@@ -374,6 +374,41 @@ impl StatusFilter {
     }
 }
 
+/// The change types hidden by dive's toggles (ctrl+a added, ctrl+r
+/// removed, ctrl+m modified, ctrl+u unmodified); nothing hidden by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Hidden(u8);
+
+impl Hidden {
+    /// The marks the toggles are about, in the order titles list them.
+    pub const TOGGLED: [Mark; 4] = [Mark::Added, Mark::Eliminated, Mark::Changed, Mark::Carried];
+
+    fn bit(m: Mark) -> u8 {
+        Hidden::TOGGLED
+            .iter()
+            .position(|&t| t == m)
+            .map_or(0, |i| 1 << i)
+    }
+
+    /// Shows `m` if it was hidden, hides it otherwise.
+    pub fn toggle(&mut self, m: Mark) {
+        self.0 ^= Hidden::bit(m);
+    }
+
+    pub fn hides(self, m: Mark) -> bool {
+        self.0 & Hidden::bit(m) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The hidden marks, in [`Hidden::TOGGLED`] order.
+    pub fn marks(self) -> impl Iterator<Item = Mark> {
+        Hidden::TOGGLED.into_iter().filter(move |&m| self.hides(m))
+    }
+}
+
 /// One visible row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -385,12 +420,17 @@ pub struct Row {
     pub guides: u64,
 }
 
-/// Which nodes survive a path filter and a status filter: a node is kept
-/// when it matches both, or when anything below it is kept. `None` when
-/// nothing filters.
-pub fn keep_set(tree: &UiTree, text: &str, status: StatusFilter) -> Option<Vec<bool>> {
+/// Which nodes survive a path filter, a status filter and the hidden
+/// change types: a node is kept when it matches all three, or when
+/// anything below it is kept. `None` when nothing filters.
+pub fn keep_set(
+    tree: &UiTree,
+    text: &str,
+    status: StatusFilter,
+    hidden: Hidden,
+) -> Option<Vec<bool>> {
     let want = status.mark();
-    if text.is_empty() && want.is_none() {
+    if text.is_empty() && want.is_none() && hidden.is_empty() {
         return None;
     }
     let needle = text.to_ascii_lowercase().into_bytes();
@@ -409,7 +449,12 @@ pub fn keep_set(tree: &UiTree, text: &str, status: StatusFilter) -> Option<Vec<b
         path.push(b'/');
         path.extend_from_slice(&n.name);
         let text_ok = needle.is_empty() || contains_ci(&path, &needle);
-        let status_ok = want.is_none_or(|m| n.mark == m);
+        // With change types hidden, a directory that only sums up what is
+        // below it (unmarked, or mixed) stays only for what stays below.
+        let summary_dir = !hidden.is_empty()
+            && !n.children.is_empty()
+            && matches!(n.mark, Mark::Plain | Mark::Mixed);
+        let status_ok = want.is_none_or(|m| n.mark == m) && !hidden.hides(n.mark) && !summary_dir;
         keep[id as usize] = text_ok && status_ok;
         let len = path.len();
         stack.extend(n.children.iter().rev().map(|&c| (c, len)));
@@ -566,16 +611,50 @@ mod tests {
         assert_eq!(rows.len(), 7);
         let by_size = flatten(&t, &expanded, None, Sort::Size);
         assert_eq!(t.node(by_size[0].id).name.as_ref(), b"usr");
-        let keep = keep_set(&t, "", StatusFilter::Eliminated).unwrap();
+        let keep = keep_set(&t, "", StatusFilter::Eliminated, Hidden::default()).unwrap();
         let rows = flatten(&t, &expanded, Some(&keep), Sort::Name);
         let paths: Vec<Vec<u8>> = rows.iter().map(|r| t.path_of(r.id)).collect();
         assert_eq!(
             paths,
             vec![b"usr".to_vec(), b"usr/bin".to_vec(), b"usr/bin/go".to_vec()]
         );
-        let keep = keep_set(&t, "PASS", StatusFilter::All).unwrap();
+        let keep = keep_set(&t, "PASS", StatusFilter::All, Hidden::default()).unwrap();
         let rows = flatten(&t, &expanded, Some(&keep), Sort::Name);
         assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn hidden_change_types_drop_out_and_their_ancestors_stay() {
+        let t = sample();
+        let expanded = vec![true; t.len()];
+        let paths = |hidden: Hidden| -> Vec<String> {
+            let keep = keep_set(&t, "", StatusFilter::All, hidden);
+            flatten(&t, &expanded, keep.as_deref(), Sort::Name)
+                .iter()
+                .map(|r| String::from_utf8_lossy(&t.path_of(r.id)).into_owned())
+                .collect()
+        };
+        assert_eq!(keep_set(&t, "", StatusFilter::All, Hidden::default()), None);
+        let mut h = Hidden::default();
+        h.toggle(Mark::Eliminated);
+        assert_eq!(
+            paths(h),
+            ["app", "etc", "etc/passwd", "usr", "usr/bin", "usr/bin/app"]
+        );
+        h.toggle(Mark::Carried);
+        assert_eq!(paths(h), ["app", "etc", "etc/passwd"]);
+        h.toggle(Mark::Added);
+        h.toggle(Mark::Changed);
+        assert!(paths(h).is_empty());
+        assert_eq!(h.marks().count(), 4);
+        // A second toggle shows them again.
+        h.toggle(Mark::Eliminated);
+        assert_eq!(paths(h), ["usr", "usr/bin", "usr/bin/go"]);
+        // The status filter and the toggles both apply.
+        let keep = keep_set(&t, "", StatusFilter::Eliminated, h).unwrap();
+        assert!(keep[t.lookup(b"usr/bin/go").unwrap() as usize]);
+        let keep = keep_set(&t, "", StatusFilter::Added, h).unwrap();
+        assert!(!keep[t.lookup(b"app").unwrap() as usize]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::escape::escape_bytes;
 use crate::escape::escape_str;
 use crate::format;
 use crate::image::EntryKind;
+use crate::ui::keys::Command;
 use crate::ui::layout::Pane;
 use crate::ui::model::Model;
 use crate::ui::model::Screen;
@@ -53,6 +54,24 @@ impl Widget for TreeView<'_> {
         if model.status_applies() && model.status_filter != StatusFilter::All {
             title.push(Span::styled(
                 format!("· status {} ", model.status_name()),
+                theme.fg(Color::Yellow),
+            ));
+        }
+        if model.status_applies() && !model.hidden.is_empty() {
+            // dive's toggles: which change types are out of the tree.
+            let words: Vec<&str> = model
+                .hidden
+                .marks()
+                .map(|m| {
+                    if model.compare() && !model.layer_words() {
+                        m.name()
+                    } else {
+                        m.layer_name()
+                    }
+                })
+                .collect();
+            title.push(Span::styled(
+                format!("· hiding {} ", words.join(", ")),
                 theme.fg(Color::Yellow),
             ));
         }
@@ -104,10 +123,22 @@ impl Widget for TreeView<'_> {
             ..inner
         };
         if pane.rows.is_empty() {
-            let msg = if model.filter.is_empty() && model.effective_status() == StatusFilter::All {
-                "(empty)"
+            let msg = if !model.filter.is_empty() || model.effective_status() != StatusFilter::All {
+                "no paths match the filter · Esc clears it".to_string()
+            } else if !model.hidden.is_empty() && !pane.tree.is_empty() {
+                let keys: Vec<String> = [
+                    Command::ShowAdded,
+                    Command::ShowRemoved,
+                    Command::ShowModified,
+                    Command::ShowUnmodified,
+                ]
+                .into_iter()
+                .map(|c| model.keys.keys_of(c))
+                .filter(|k| !k.is_empty())
+                .collect();
+                format!("every change here is hidden · {} show them", keys.join(" "))
             } else {
-                "no paths match the filter · Esc clears it"
+                "(empty)".to_string()
             };
             buf.set_line(
                 body.x + 1,
