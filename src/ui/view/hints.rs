@@ -83,10 +83,16 @@ impl Widget for Hints<'_> {
                         format!("status:{}", model.status_name()),
                     ),
                     (vec![Command::Sort], format!("sort:{}", sort_name(model))),
-                    (
-                        vec![Command::LayerOnly, Command::LayerAggregate],
-                        "layer/all".into(),
-                    ),
+                    // ctrl+a aggregates in the layers list only (in the
+                    // tree it shows or hides added entries).
+                    if matches!(model.focus, Pane::Layers(_)) {
+                        (
+                            vec![Command::LayerOnly, Command::LayerAggregate],
+                            "layer/all".into(),
+                        )
+                    } else {
+                        (vec![Command::LayerOnly], "layer".into())
+                    },
                     views,
                 ]
             };
