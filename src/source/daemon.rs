@@ -155,7 +155,13 @@ pub(super) fn load(
             .bytes_total
             .store(size.max(0) as u64, Ordering::Relaxed);
     }
-    progress.set_stage(format!("exporting {name} from the daemon"));
+    // Bytes are counted as they stream (`archive::load_stream`); until the
+    // first one the daemon is preparing the export, which on big images
+    // takes a while: say so rather than sit at "0 B" unexplained.
+    progress.set_stage(format!(
+        "waiting for the daemon to start the export of {} (it prepares it first)",
+        crate::escape::escape_str(name)
+    ));
     let stream = docker
         .export_image(name)
         .map_err(|e| std::io::Error::other(e.to_string()));
