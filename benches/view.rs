@@ -9,8 +9,12 @@
 //! step on a 10-layer, 1 M-path image, timing the background job, the UI
 //! thread taking its result, and frames drawn while the job runs.
 //!
+//! Then a range of layers (issue 13 §4): every layer of the 40-layer,
+//! 200k-path image as one step — the background job, the UI thread taking
+//! its (fully expanded) tree, and frames of it.
+//!
 //! `cargo bench --bench view` (harness = false: plain timing, no extra
-//! dependency); `-- 200k` or `-- 1m` runs one part only.
+//! dependency); `-- 200k`, `-- 1m` or `-- range` runs one part only.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -155,7 +159,7 @@ fn report_per(what: &str, unit: &str, mut d: Vec<Duration>) -> Duration {
 fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
     let want = |part: &str| {
-        let parts = ["200k", "1m"];
+        let parts = ["200k", "1m", "range"];
         !which.iter().any(|a| parts.contains(&a.as_str())) || which.iter().any(|a| a == part)
     };
     let mut over = false;
@@ -164,6 +168,9 @@ fn main() {
     }
     if want("1m") {
         over |= bench_1m();
+    }
+    if want("range") {
+        over |= bench_range();
     }
     if over {
         eprintln!("view() or a keypress is over the 16 ms frame budget");
@@ -253,6 +260,69 @@ fn bench_200k() -> bool {
 
     let budget = Duration::from_millis(16);
     explorer > budget || compare > budget || overview > budget
+}
+
+/// A range of all 40 layers of the 200k-path layered image; whether taking
+/// its result or a frame of it is over budget.
+fn bench_range() -> bool {
+    let layers = 40;
+    let loaded = Loaded::new(layered_image(layers, 5_000));
+    let mut m = Model::new(
+        vec!["big:layered".into()],
+        KeyMap::default(),
+        Instant::now(),
+    );
+    update(&mut m, Action::Resize(200, 60));
+    update(
+        &mut m,
+        Action::Loaded {
+            slot: 0,
+            result: Ok(Box::new(loaded)),
+        },
+    );
+    m.effects.clear();
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Tab);
+    let t = Instant::now();
+    key(&mut m, KeyCode::Char('v'));
+    key(&mut m, KeyCode::Home);
+    let keys = t.elapsed();
+    let rules = std::sync::Arc::new(stagediff::analysis::Rules::builtin());
+    let (mut job_time, mut apply) = (Duration::ZERO, Duration::ZERO);
+    // The first request (the last layer alone) then the whole range.
+    while let Some(i) = m
+        .effects
+        .iter()
+        .position(|e| matches!(e, stagediff::ui::app::Effect::Scope(_)))
+    {
+        let effect = m.effects.remove(i);
+        let job = stagediff::ui::app::job(&m, &effect, &rules).expect("a range job");
+        let t = Instant::now();
+        let result = job();
+        job_time = t.elapsed();
+        let t = Instant::now();
+        update(&mut m, result);
+        apply = t.elapsed();
+    }
+    assert_eq!(m.range(), Some((0, 0, layers - 1)));
+    println!(
+        "range of {layers} layers: two keys {:.3} ms · job {:.0} ms · taking its {} rows {:.1} ms",
+        keys.as_secs_f64() * 1e3,
+        job_time.as_secs_f64() * 1e3,
+        m.pane().map_or(0, |p| p.rows.len()),
+        apply.as_secs_f64() * 1e3,
+    );
+    // Frames of it, the layers list focused (details show the totals).
+    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+    let mut d = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        term.draw(|f| view(&m, f)).expect("draw");
+        d.push(t.elapsed());
+    }
+    let frame = report("range view()", d);
+    let budget = Duration::from_millis(16);
+    frame > budget || apply > budget
 }
 
 /// 1 M paths in 10 layers: layer 0 holds `big/` with 100 k files, each

@@ -1290,3 +1290,31 @@ fn change_type_toggles_on_one_image_work_on_a_layers_changes() {
         "{screen}"
     );
 }
+
+/// A layer's (or a range's) changes open whole when few; when many, only
+/// as far as about a screenful, level by level (taking a 200k-row tree
+/// fully open cost the UI thread 35 ms).
+#[test]
+fn many_changes_open_only_so_far() {
+    let mut entries = vec![dir("big")];
+    for d in 0..30 {
+        for f in 0..100 {
+            entries.push(file(
+                &format!("big/d{d:02}/f{f:03}"),
+                10,
+                (d * 100 + f) as u128,
+            ));
+        }
+    }
+    let img = image("many:1", vec![layer(0, "ADD many", entries)]);
+    let mut m = loaded_tree(vec![img], (100, 30));
+    key(&mut m, KeyCode::Tab);
+    ctrl(&mut m, 'l');
+    let rows = m.pane().unwrap().rows.len();
+    // big, its 30 directories, and as many of them open as fit in 2,000.
+    assert_eq!(rows, 1 + 30 + 19 * 100, "{rows}");
+    // The same as a range.
+    key(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.range(), Some((0, 0, 0)));
+    assert_eq!(m.pane().unwrap().rows.len(), 1 + 30 + 19 * 100);
+}

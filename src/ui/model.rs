@@ -561,9 +561,10 @@ impl Model {
                 && self.effective_status() == StatusFilter::All
                 && (mode == LayerMode::Only || first.is_some())
             {
-                // A layer's (or a range's) changes are few: show them all.
-                pane.expanded.iter_mut().for_each(|e| *e = true);
-                pane.reflow(self.sort, self.tree_height());
+                // A layer's (or a range's) changes are mostly few: show
+                // them all, or as much as a screenful or so when they are
+                // many (a flatten of 200k rows costs the UI thread a frame).
+                pane.open_within(OPEN_ROWS, self.sort, self.tree_height());
             }
             if let Some(old) = self.scoped.replace(pane) {
                 self.retired.push(Retired::new(old));
@@ -615,6 +616,9 @@ impl Model {
         self.refresh_filter();
     }
 }
+
+/// Rows a layer's changes open to at most when they arrive.
+const OPEN_ROWS: usize = 2_000;
 
 /// The range of layers a layer tree shows, and what the range does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
