@@ -211,7 +211,8 @@ fn navigate_filter_and_quit_restores_the_terminal() {
     t.send(&["f"]);
     t.wait_for("status eliminated", Duration::from_secs(5));
     t.send(&["?"]);
-    t.wait_for("Keys · ? or Esc closes", Duration::from_secs(5));
+    // (With more keys than lines, the title also says how to scroll.)
+    t.wait_for("? or Esc closes", Duration::from_secs(5));
     // Esc then another key at once reads as alt+key; pause like a person.
     t.send(&["Escape"]);
     std::thread::sleep(Duration::from_millis(300));
@@ -235,6 +236,38 @@ fn navigate_filter_and_quit_restores_the_terminal() {
     t.send_literal("echo cooked-$((1+1))");
     t.send(&["Enter"]);
     t.wait_for("cooked-2", Duration::from_secs(5));
+}
+
+/// What only a real terminal shows: v and shift+↑ select a range of
+/// BEFORE's layers, ctrl+r in the tree hides removed entries.
+#[test]
+fn a_range_of_layers_and_the_change_toggles_in_a_real_terminal() {
+    let Some((t, cmd)) = setup("range") else {
+        return;
+    };
+    t.send_literal(&cmd);
+    t.send(&["Enter"]);
+    t.wait_for("Audit ", Duration::from_secs(60));
+    t.send(&["1"]);
+    t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(5));
+    t.send(&["Tab", "v", "Up"]);
+    let screen = t.wait_for("BEFORE · changes of layers 3–4", Duration::from_secs(10));
+    assert!(screen.contains("v layers 3–4"), "{screen}");
+    t.send(&["S-Up"]);
+    let screen = t.wait_for("BEFORE · changes of layers 2–4", Duration::from_secs(10));
+    assert!(screen.contains("added "), "{screen}");
+    // Esc ends the range, Esc again the layer; in the comparison's tree
+    // ctrl+r hides what was removed.
+    t.send(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.send(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.send(&["BTab"]);
+    t.wait_for("BEFORE ⇄ AFTER", Duration::from_secs(5));
+    t.send(&["C-r"]);
+    t.wait_for("hiding eliminated", Duration::from_secs(5));
+    t.send(&["q"]);
+    t.wait_for("exit=0", Duration::from_secs(5));
 }
 
 #[test]
