@@ -157,6 +157,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn layer_spans_count_from_one() {
+        assert_eq!(layer_span(2, 2), "layer 3");
+        assert_eq!(layer_span(2, 4), "layers 3–5");
+    }
+
+    #[test]
     fn counts_group_thousands() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
