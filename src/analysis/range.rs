@@ -12,8 +12,8 @@
 //!
 //! Built only on the per-layer changes ([`LayerChange`]) and the public
 //! [`FileTree`] API; the changes come out as [`LayerChange`]s about nodes of
-//! the tree after the range, so [`crate::ui::tree::UiTree::from_changes`]
-//! shows them as it shows one layer's.
+//! the tree after the range, so whatever shows one layer's changes shows a
+//! range's the same way.
 
 use crate::image::{EntryKind, Layer};
 use crate::tree::{ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
