@@ -210,12 +210,9 @@ fn layer_moves_do_not_block_the_ui_thread() {
     assert!(max(&key_times) < Duration::from_millis(16));
 }
 
-/// One image's plan runs as a job after the load; taking its result on the
-/// UI thread must not cost a frame. On the committed demo image (the
-/// Debian-based single-stage build). Prints the figures.
-#[test]
-#[ignore = "a measurement: run with --ignored"]
-fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
+/// The committed demo image (the Debian-based single-stage build), loaded,
+/// and a 120×40 explorer model waiting for it.
+fn demo_model() -> (Model, stagediff::image::Image) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/assets/demo/single.docker.tar.zst"
@@ -224,6 +221,16 @@ fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
         .expect("the demo image loads");
     let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
     update(&mut m, Action::Resize(120, 40));
+    (m, image)
+}
+
+/// One image's plan runs as a job after the load; taking its result on the
+/// UI thread must not cost a frame. On the committed demo image (the
+/// Debian-based single-stage build). Prints the figures.
+#[test]
+#[ignore = "a measurement: run with --ignored"]
+fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
+    let (mut m, image) = demo_model();
     let t = Instant::now();
     update(
         &mut m,
@@ -262,15 +269,8 @@ fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
 #[test]
 #[ignore = "a measurement: run with --ignored"]
 fn a_range_of_layers_is_built_off_the_ui_thread_and_applied_within_a_frame() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/demo/single.docker.tar.zst"
-    );
-    let image = stagediff::source::load(path, &Default::default(), &Default::default())
-        .expect("the demo image loads");
+    let (mut m, image) = demo_model();
     let n = image.layers.len();
-    let mut m = Model::new(vec![path.into()], KeyMap::default(), Instant::now());
-    update(&mut m, Action::Resize(120, 40));
     update(
         &mut m,
         Action::Loaded {
