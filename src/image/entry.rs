@@ -44,11 +44,11 @@ impl EntryKind {
 /// 128-bit xxh3 of a regular file's content. Not a security digest: it finds
 /// files with equal content (carried over, moved) across images.
 ///
-/// Aligned to 8, not 16: a `u128` would make every [`Entry`] and tree node
-/// 16-aligned and its `Option` 32 bytes instead of 24 (a million files
-/// carry two of them).
+/// Aligned to 4, not 16: a `u128` would make every [`Entry`] and tree node
+/// 16-aligned and its `Option` 32 bytes; at 4 the `Option` is 20 bytes and
+/// packs with the `u32` fields around it (a million files carry two).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(C, packed(8))]
+#[repr(C, packed(4))]
 pub struct ContentHash(pub u128);
 
 impl fmt::Display for ContentHash {

@@ -72,11 +72,11 @@ impl std::fmt::Debug for Name {
 pub struct Node {
     pub name: Name,
     pub parent: NodeId,
-    /// Live children; sorted by name once the tree is finished
-    /// ([`FileTree::rollup`]), in arrival order while layers are applied.
-    pub children: Vec<NodeId>,
-    /// This node's position in its parent's `children` (O(1) removal).
-    /// Fits in what was padding: a node stays 136 bytes.
+    /// Where this node's children are listed in [`FileTree`]'s `kids`
+    /// ([`NO_KIDS`] until it gets its first child): nearly every node is a
+    /// file, so a `Vec` in every node (24 bytes) would be mostly empty.
+    kids: u32,
+    /// This node's position in its parent's children (O(1) removal).
     slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
@@ -102,7 +102,7 @@ impl Node {
         Node {
             name: Name::new(name),
             parent,
-            children: Vec::new(),
+            kids: NO_KIDS,
             slot: 0,
             kind: EntryKind::Dir,
             size: 0,
@@ -155,10 +155,17 @@ pub struct LayerChange {
     pub shadowed_layer: Option<u32>,
 }
 
+/// A node that has never had a child.
+const NO_KIDS: u32 = u32::MAX;
+
 /// An arena of nodes; removed nodes stay in the arena but are unreachable.
 #[derive(Clone)]
 pub struct FileTree {
     nodes: Vec<Node>,
+    /// Live children of the nodes that have had any ([`Node::kids`]);
+    /// sorted by name once the tree is finished ([`FileTree::rollup`]), in
+    /// arrival order while layers are applied.
+    kids: Vec<Vec<NodeId>>,
     /// Every attached node except the root, found by (parent, name). Holds
     /// node ids only (4 bytes and a control byte a slot); hash and equality
     /// are computed from the arena. Children of a detached directory may
@@ -192,6 +199,7 @@ impl FileTree {
     pub fn new() -> Self {
         FileTree {
             nodes: vec![Node::dir(b"", ROOT, 0)],
+            kids: Vec::new(),
             index: HashTable::new(),
             hasher: DefaultHashBuilder::default(),
         }
@@ -204,7 +212,28 @@ impl FileTree {
     /// Live children of a directory, sorted by name once the tree is
     /// finished ([`FileTree::rollup`]; [`squash`] does it).
     pub fn children(&self, id: NodeId) -> &[NodeId] {
-        &self.nodes[id as usize].children
+        match self.nodes[id as usize].kids {
+            NO_KIDS => &[],
+            k => &self.kids[k as usize],
+        }
+    }
+
+    /// A node's children list, made on its first child.
+    fn kids_mut(&mut self, id: NodeId) -> &mut Vec<NodeId> {
+        let n = &mut self.nodes[id as usize];
+        if n.kids == NO_KIDS {
+            n.kids = self.kids.len() as u32;
+            self.kids.push(Vec::new());
+        }
+        &mut self.kids[n.kids as usize]
+    }
+
+    /// Takes a node's children out of the tree (its list stays, empty).
+    fn take_kids(&mut self, id: NodeId) -> Vec<NodeId> {
+        match self.nodes[id as usize].kids {
+            NO_KIDS => Vec::new(),
+            k => std::mem::take(&mut self.kids[k as usize]),
+        }
     }
 
     /// Bytes of the whole filesystem.
@@ -329,7 +358,7 @@ impl FileTree {
             let Some(n) = self.nodes.get(cur as usize) else {
                 return false;
             };
-            let siblings = &self.nodes[n.parent as usize].children;
+            let siblings = self.children(n.parent);
             if siblings.get(n.slot as usize) != Some(&cur) {
                 return false;
             }
@@ -340,7 +369,7 @@ impl FileTree {
 
     /// Live nodes below `from` (excluded) in depth-first, name order.
     pub fn descendants(&self, from: NodeId) -> Descendants<'_> {
-        let mut stack: Vec<NodeId> = self.nodes[from as usize].children.clone();
+        let mut stack: Vec<NodeId> = self.children(from).to_vec();
         stack.reverse();
         Descendants { tree: self, stack }
     }
@@ -376,7 +405,7 @@ impl FileTree {
     fn new_node(&mut self, parent: NodeId, name: &[u8], hash: u64, layer: u32) -> NodeId {
         let id = self.nodes.len() as NodeId;
         let mut node = Node::dir(name, parent, layer);
-        let kids = &mut self.nodes[parent as usize].children;
+        let kids = self.kids_mut(parent);
         node.slot = kids.len() as u32;
         kids.push(id);
         self.nodes.push(node);
@@ -414,20 +443,21 @@ impl FileTree {
             let n = &self.nodes[id as usize];
             (n.parent as usize, n.slot as usize)
         };
-        let kids = &mut self.nodes[parent].children;
+        let kids = self.kids_mut(parent as NodeId);
         debug_assert_eq!(kids.get(slot), Some(&id));
         if kids.get(slot) != Some(&id) {
             return;
         }
         kids.swap_remove(slot);
-        if let Some(&moved) = kids.get(slot) {
+        let moved = kids.get(slot).copied();
+        if let Some(moved) = moved {
             self.nodes[moved as usize].slot = slot as u32;
         }
     }
 
     /// Detaches every child of a directory; returns them.
     fn detach_children(&mut self, dir: NodeId) -> Vec<NodeId> {
-        let kids = std::mem::take(&mut self.nodes[dir as usize].children);
+        let kids = self.take_kids(dir);
         for &k in &kids {
             self.unindex(k);
         }
@@ -692,7 +722,7 @@ impl FileTree {
         let mut stack = vec![ROOT];
         while let Some(id) = stack.pop() {
             order.push(id);
-            let mut kids = std::mem::take(&mut self.nodes[id as usize].children);
+            let mut kids = self.take_kids(id);
             if kids.is_empty() {
                 continue;
             }
@@ -701,14 +731,14 @@ impl FileTree {
                 self.nodes[k as usize].slot = slot as u32;
             }
             stack.extend_from_slice(&kids);
-            self.nodes[id as usize].children = kids;
+            *self.kids_mut(id) = kids;
         }
         for &id in order.iter().rev() {
             let (mut total, mut files) = {
                 let n = &self.nodes[id as usize];
                 (n.size, u32::from(n.kind == EntryKind::File))
             };
-            for &c in &self.nodes[id as usize].children {
+            for &c in self.children(id) {
                 total += self.nodes[c as usize].total;
                 files += self.nodes[c as usize].files;
             }
@@ -728,8 +758,7 @@ impl Iterator for Descendants<'_> {
     type Item = NodeId;
     fn next(&mut self) -> Option<NodeId> {
         let id = self.stack.pop()?;
-        let kids = &self.tree.nodes[id as usize].children;
-        self.stack.extend(kids.iter().rev());
+        self.stack.extend(self.tree.children(id).iter().rev());
         Some(id)
     }
 }
