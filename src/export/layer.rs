@@ -176,7 +176,7 @@ impl<'w> LayerWriter<'w> {
         for (&l, wanted) in by_layer.iter_mut() {
             if let Some(layer) = layers.get(l as usize) {
                 for e in layer.entries.iter().filter(|e| e.kind == EntryKind::File) {
-                    if let Some(w) = wanted.get_mut(&e.path) {
+                    if let Some(w) = wanted.get_mut(e.path) {
                         w.copies += 1;
                     }
                 }

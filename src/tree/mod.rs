@@ -8,7 +8,7 @@
 //! finished ([`FileTree::rollup`]), and a node knows its place among its
 //! siblings so removing it is O(1).
 
-use crate::image::entry::{split_parent, ContentHash, Entry, EntryKind};
+use crate::image::entry::{split_parent, ContentHash, Entries, EntryKind, EntryRef};
 use crate::image::Layer;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use serde::Serialize;
@@ -547,7 +547,7 @@ impl FileTree {
     }
 
     /// Applies one layer's entries on top of the tree, returning its changes.
-    pub fn apply_layer(&mut self, layer_index: u32, entries: &[Entry]) -> Vec<LayerChange> {
+    pub fn apply_layer(&mut self, layer_index: u32, entries: &Entries) -> Vec<LayerChange> {
         let mut out = Vec::new();
         // Growing the index rehashes every node, reading each name from the
         // arena again; one reservation per layer avoids most of that. At
@@ -561,7 +561,7 @@ impl FileTree {
         // Whiteouts only ever affect the layers below, so they go first: a
         // layer may delete a path and create it again in any tar order.
         for e in entries.iter().filter(|e| e.kind.is_whiteout()) {
-            let Some(id) = self.lookup(&e.path) else {
+            let Some(id) = self.lookup(e.path) else {
                 continue;
             };
             if e.kind == EntryKind::Whiteout {
@@ -603,7 +603,7 @@ impl FileTree {
             if e.path.is_empty() {
                 continue;
             }
-            let (parent_path, name) = split_parent(&e.path);
+            let (parent_path, name) = split_parent(e.path);
             let parent = match last_parent {
                 Some((p, id)) if p == parent_path => id,
                 _ => self.ensure_parents(parent_path, layer_index, &mut out),
@@ -613,7 +613,7 @@ impl FileTree {
             if e.kind == EntryKind::HardLink {
                 // A hard link shares its target's content (its bytes are
                 // counted once, at the target).
-                if let Some(t) = e.link.as_deref().and_then(|l| self.lookup(l)) {
+                if let Some(t) = e.link.and_then(|l| self.lookup(l)) {
                     hash = self.nodes[t as usize].hash;
                 }
             }
@@ -621,7 +621,7 @@ impl FileTree {
             let (id, status) = match self.find(parent, name) {
                 (key, None) => {
                     let id = self.new_node(parent, name, key, layer_index);
-                    self.set(id, e, hash, layer_index);
+                    self.set(id, &e, hash, layer_index);
                     (id, ChangeStatus::Added)
                 }
                 (_, Some(id)) => {
@@ -638,12 +638,12 @@ impl FileTree {
                         && n.mode == e.mode
                         && n.uid == e.uid
                         && n.gid == e.gid
-                        && n.link == e.link;
+                        && n.link.as_deref() == e.link;
                     if n.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
                         // A file replaces a directory and everything in it.
                         self.detach_children(id);
                     }
-                    self.set(id, e, hash, layer_index);
+                    self.set(id, &e, hash, layer_index);
                     let status = if same {
                         ChangeStatus::Unchanged
                     } else {
@@ -664,14 +664,14 @@ impl FileTree {
         out
     }
 
-    fn set(&mut self, id: NodeId, e: &Entry, hash: Option<ContentHash>, layer: u32) {
+    fn set(&mut self, id: NodeId, e: &EntryRef, hash: Option<ContentHash>, layer: u32) {
         let n = &mut self.nodes[id as usize];
         n.kind = e.kind;
         n.size = e.size;
         n.mode = e.mode;
         n.uid = e.uid;
         n.gid = e.gid;
-        n.link = e.link.clone();
+        n.link = e.link.map(Box::from);
         n.hash = hash;
         n.layer = layer;
         n.flags = e.flags;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::image::entry::{normalize_path, ContentHash};
+use crate::image::entry::{normalize_path, ContentHash, Entry};
 
 fn file(path: &str, content: &[u8]) -> Entry {
     Entry {
@@ -63,7 +63,7 @@ fn apply(layers: &[Vec<Entry>]) -> (FileTree, Vec<Vec<Change>>) {
     let mut t = FileTree::new();
     let mut ch = Vec::new();
     for (i, l) in layers.iter().enumerate() {
-        let recorded = t.apply_layer(i as u32, l);
+        let recorded = t.apply_layer(i as u32, &l.iter().collect());
         ch.push(spelled(&t, &recorded));
     }
     t.rollup();
@@ -499,9 +499,9 @@ fn layers_applied_after_a_rollup_keep_the_tree_consistent() {
     let layers = layers_for_order_tests();
     let (want, _) = apply(&layers);
     let mut t = FileTree::new();
-    t.apply_layer(0, &shuffled(&layers[0], 11));
+    t.apply_layer(0, &shuffled(&layers[0], 11).into());
     t.rollup();
-    t.apply_layer(1, &shuffled(&layers[1], 12));
+    t.apply_layer(1, &shuffled(&layers[1], 12).into());
     t.rollup();
     assert_finished(&t);
     assert_eq!(snapshot(&t), snapshot(&want));
@@ -654,8 +654,8 @@ fn live_nodes_are_the_ones_lookups_find() {
     assert_eq!(dead, 3, "the first o/a, r/a and w");
     let layers = layers_for_order_tests();
     let mut t = FileTree::new();
-    t.apply_layer(0, &shuffled(&layers[0], 3));
-    t.apply_layer(1, &shuffled(&layers[1], 4));
+    t.apply_layer(0, &shuffled(&layers[0], 3).into());
+    t.apply_layer(1, &shuffled(&layers[1], 4).into());
     for id in 0..t.nodes.len() as NodeId {
         assert_eq!(t.is_live(id), t.lookup(&t.path_of(id)) == Some(id));
     }

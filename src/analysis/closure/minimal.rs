@@ -45,7 +45,7 @@ pub fn tree_of(tree: &FileTree, ids: impl IntoIterator<Item = NodeId>) -> FileTr
     let mut out = FileTree::new();
     for (layer, mut entries) in by_layer {
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        out.apply_layer(layer, &entries);
+        out.apply_layer(layer, &entries.into());
     }
     out.rollup();
     out
