@@ -6,7 +6,7 @@
 
 use crate::image::digest::{Algorithm, Hasher};
 use crate::image::tarwalk::Tap;
-use crate::image::{ContentHash, Entry, EntryKind};
+use crate::image::{ContentHash, EntryKind, EntryRef};
 use crate::tree::{FileTree, NodeId};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -263,11 +263,11 @@ impl crate::source::reread::LayerTap for LayerWriter<'_> {
 }
 
 impl Tap for LayerWriter<'_> {
-    fn begin(&mut self, entry: &Entry, mtime: u64) -> bool {
+    fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool {
         if self.stop.is_some() {
             return false;
         }
-        let Some(w) = self.active.get_mut(&entry.path) else {
+        let Some(w) = self.active.get_mut(entry.path) else {
             return false;
         };
         w.seen += 1;

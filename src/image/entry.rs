@@ -104,6 +104,21 @@ impl Entry {
     pub fn display_path(&self) -> String {
         display_path(&self.path)
     }
+
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            path: &self.path,
+            kind: self.kind,
+            size: self.size,
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            link: self.link.as_deref(),
+            hash: self.hash,
+            device: self.device,
+            flags: self.flags,
+        }
+    }
 }
 
 /// One entry as a layer's [`Entries`] hands it out: [`Entry`]'s fields,
@@ -198,10 +213,15 @@ impl Entries {
     }
 
     pub fn push(&mut self, e: &Entry) {
+        self.push_ref(e.as_ref());
+    }
+
+    /// Copies an entry in (the tar walker's way: no path of its own first).
+    pub fn push_ref(&mut self, e: EntryRef<'_>) {
         let start = self.bytes.len() as u64;
-        let path_len = len32(&e.path);
+        let path_len = len32(e.path);
         self.bytes.extend_from_slice(&e.path[..path_len as usize]);
-        let link_len = match &e.link {
+        let link_len = match e.link {
             Some(l) => {
                 let n = len32(l);
                 self.bytes.extend_from_slice(&l[..n as usize]);
@@ -372,7 +392,12 @@ pub fn display_path(path: &[u8]) -> String {
 /// `/` and `./`, drops `.` and empty components, and resolves `..` lexically
 /// without ever climbing above the root. `../x` and `/abs` both stay inside.
 pub fn normalize_path(raw: &[u8]) -> ImagePath {
-    // Fast path: most names are already clean.
+    normalized(raw).into()
+}
+
+/// [`normalize_path`], borrowing from `raw` when it is clean already (as
+/// nearly every name in a tar is): no allocation per entry.
+pub fn normalized(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let trimmed = trim_prefix(raw);
     let clean = !trimmed.is_empty()
         && !trimmed.ends_with(b"/")
@@ -380,7 +405,7 @@ pub fn normalize_path(raw: &[u8]) -> ImagePath {
             .split(|&b| b == b'/')
             .all(|c| !c.is_empty() && c != b"." && c != b"..");
     if clean {
-        return trimmed.into();
+        return std::borrow::Cow::Borrowed(trimmed);
     }
     let mut parts: Vec<&[u8]> = Vec::new();
     for comp in raw.split(|&b| b == b'/') {
@@ -392,7 +417,7 @@ pub fn normalize_path(raw: &[u8]) -> ImagePath {
             c => parts.push(c),
         }
     }
-    parts.join(&b'/').into_boxed_slice()
+    std::borrow::Cow::Owned(parts.join(&b'/'))
 }
 
 fn trim_prefix(mut p: &[u8]) -> &[u8] {

@@ -6,7 +6,7 @@
 use crate::binary::{FileFacts, Sniffer};
 use crate::image::capture::{self, CapturedFile, Keeper};
 use crate::image::entry::{
-    normalize_path, split_parent, ContentHash, Entries, Entry, EntryKind, ImagePath,
+    normalized, split_parent, ContentHash, Entries, EntryKind, EntryRef, ImagePath,
 };
 use tar::EntryType as T;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -34,7 +34,7 @@ pub(crate) enum TarError {
 pub(crate) trait Tap: Send {
     /// A regular file entry begins (`mtime` from its header); true to be
     /// handed its content.
-    fn begin(&mut self, entry: &Entry, mtime: u64) -> bool;
+    fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool;
     /// The next bytes of the entry begun last; false stops the walk.
     fn data(&mut self, bytes: &[u8]) -> bool;
     /// The entry's content is over; `hash` is its content hash. False stops
@@ -340,10 +340,10 @@ impl<'k> TarWalker<'k> {
             // Unknown type flags are read as regular files (POSIX says so).
             _ => EntryKind::File,
         };
-        let raw_path = pending
-            .pax_path
-            .or(pending.long_name)
-            .unwrap_or_else(|| h.path_bytes().into_owned());
+        let raw_path: std::borrow::Cow<'_, [u8]> = match pending.pax_path.or(pending.long_name) {
+            Some(p) => p.into(),
+            None => h.path_bytes(),
+        };
         let link_raw: Option<Box<[u8]>> = pending
             .pax_link
             .or(pending.long_link)
@@ -358,7 +358,9 @@ impl<'k> TarWalker<'k> {
             )));
             return;
         }
-        let path = normalize_path(&raw_path);
+        // Borrowed from the header block when clean: a million entries are
+        // not a million path allocations (the layer's store copies it in).
+        let path = normalized(&raw_path);
         let mode = h.mode().unwrap_or(0o644) & 0o7777;
         let uid = pending
             .pax_uid
@@ -371,13 +373,8 @@ impl<'k> TarWalker<'k> {
         let (parent, name) = split_parent(&path);
         if let Some(rest) = name.strip_prefix(b".wh.") {
             if rest == b".wh..opq" {
-                self.entries.push(&bare(
-                    parent.into(),
-                    EntryKind::OpaqueWhiteout,
-                    mode,
-                    uid,
-                    gid,
-                ));
+                self.entries
+                    .push_ref(bare(parent, EntryKind::OpaqueWhiteout, mode, uid, gid));
             } else if !rest.starts_with(b".wh.") && !rest.is_empty() {
                 let mut target = Vec::with_capacity(path.len() - 4);
                 if !parent.is_empty() {
@@ -386,7 +383,7 @@ impl<'k> TarWalker<'k> {
                 }
                 target.extend_from_slice(rest);
                 self.entries
-                    .push(&bare(target.into(), EntryKind::Whiteout, mode, uid, gid));
+                    .push_ref(bare(&target, EntryKind::Whiteout, mode, uid, gid));
             }
             // `.wh..wh.*` other than the opaque marker is aufs bookkeeping.
             self.begin_data(stored, padding, Data::Skip);
@@ -397,7 +394,8 @@ impl<'k> TarWalker<'k> {
             self.begin_data(stored, padding, Data::Skip);
             return;
         }
-        let mut entry = bare(path, kind, mode, uid, gid);
+        let mut entry = bare(&path, kind, mode, uid, gid);
+        let hard_target;
         match kind {
             EntryKind::CharDevice | EntryKind::BlockDevice => {
                 entry.device = Some((
@@ -406,27 +404,28 @@ impl<'k> TarWalker<'k> {
                 ));
             }
             EntryKind::Symlink => {
-                let target = link_raw.unwrap_or_default();
+                let target = link_raw.as_deref().unwrap_or_default();
                 entry.size = target.len() as u64;
                 entry.link = Some(target);
             }
             EntryKind::HardLink => {
-                entry.link = Some(normalize_path(&link_raw.unwrap_or_default()));
+                hard_target = normalized(link_raw.as_deref().unwrap_or_default());
+                entry.link = Some(&hard_target);
             }
             _ => {}
         }
         if kind == EntryKind::File {
             entry.size = stored;
             let keep = (self.captured_bytes + stored <= self.kept_limit
-                && capture::wants(&entry.path, stored)
+                && capture::wants(entry.path, stored)
                 && self
                     .keeper
-                    .is_none_or(|(k, slot)| k.admit(slot, &entry.path, stored)))
+                    .is_none_or(|(k, slot)| k.admit(slot, entry.path, stored)))
             .then(|| Vec::with_capacity(stored as usize));
             let mtime = h.mtime().unwrap_or(0);
-            let tapped = self.tap.as_mut().is_some_and(|t| t.begin(&entry, mtime));
+            let tapped = self.tap.as_mut().is_some_and(|t| t.begin(entry, mtime));
             self.size += stored;
-            self.entries.push(&entry);
+            self.entries.push_ref(entry);
             self.begin_data(
                 stored,
                 padding,
@@ -440,7 +439,7 @@ impl<'k> TarWalker<'k> {
             );
         } else {
             self.size += entry.size;
-            self.entries.push(&entry);
+            self.entries.push_ref(entry);
             self.begin_data(stored, padding, Data::Skip);
         }
     }
@@ -645,8 +644,8 @@ fn pax_number(v: &[u8]) -> Option<i64> {
     std::str::from_utf8(v).ok()?.parse::<i64>().ok()
 }
 
-fn bare(path: Box<[u8]>, kind: EntryKind, mode: u32, uid: u32, gid: u32) -> Entry {
-    Entry {
+fn bare(path: &[u8], kind: EntryKind, mode: u32, uid: u32, gid: u32) -> EntryRef<'_> {
+    EntryRef {
         path,
         kind,
         size: 0,
@@ -1233,10 +1232,10 @@ mod tests {
     }
 
     impl Tap for Recorder {
-        fn begin(&mut self, entry: &Entry, mtime: u64) -> bool {
+        fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool {
             self.log
                 .push(format!("begin {} {mtime}", entry.display_path()));
-            entry.path.as_ref() != b"skipped"
+            entry.path != b"skipped"
         }
         fn data(&mut self, bytes: &[u8]) -> bool {
             self.content.extend_from_slice(bytes);
