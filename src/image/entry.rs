@@ -519,6 +519,12 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_record_stays_small() {
+        // One per entry of every layer, for the whole run.
+        assert!(std::mem::size_of::<Record>() <= 56);
+    }
+
+    #[test]
     fn entries_take_the_last_hash_and_flags() {
         let mut es = Entries::new();
         es.set_last_hash(Some(ContentHash(1)));

@@ -67,6 +67,37 @@ impl std::fmt::Debug for Name {
     }
 }
 
+/// A symlink's or hard link's target, one pointer wide: few nodes are
+/// links, so the node holds 8 bytes for it instead of a `Box<[u8]>`'s 16
+/// (the target sits one more pointer away). Reads as `[u8]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Link(Box<Box<[u8]>>);
+
+impl Link {
+    pub fn new(target: &[u8]) -> Link {
+        Link(Box::new(target.into()))
+    }
+}
+
+impl std::ops::Deref for Link {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Link {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::escape::escape_bytes(self))
+    }
+}
+
 /// One path of the squashed filesystem.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -88,7 +119,7 @@ pub struct Node {
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
-    pub link: Option<Box<[u8]>>,
+    pub link: Option<Link>,
     pub hash: Option<ContentHash>,
     /// Index of the layer whose version of this path is the current one.
     pub layer: u32,
@@ -671,7 +702,7 @@ impl FileTree {
         n.mode = e.mode;
         n.uid = e.uid;
         n.gid = e.gid;
-        n.link = e.link.map(Box::from);
+        n.link = e.link.map(Link::new);
         n.hash = hash;
         n.layer = layer;
         n.flags = e.flags;
