@@ -186,6 +186,9 @@ pub struct LayerChange {
     pub shadowed_layer: Option<u32>,
 }
 
+/// Parent paths [`FileTree::apply_layer`] remembers at most.
+const PARENTS_KEPT: usize = 1 << 14;
+
 /// A node that has never had a child.
 const NO_KIDS: u32 = u32::MAX;
 
@@ -630,6 +633,15 @@ impl FileTree {
         // parent as the one before finds it without a walk from the root.
         // Applying an entry never changes its parent, so the id stays good.
         let mut last_parent: Option<(&[u8], NodeId)> = None;
+        // Where they are not together (a tar written in hash or random
+        // order), parents seen before are found by their whole path in a
+        // map much smaller than the tree's index: a walk from the root is a
+        // cache miss a component. Once a parent path is known, walking it
+        // again would find every component a directory and record nothing;
+        // only a directory replaced by a non-directory undoes that (its
+        // subtree is dropped), and that clears the map. Bounded, since
+        // every directory of an image could be a distinct parent.
+        let mut parents: hashbrown::HashMap<&[u8], NodeId> = hashbrown::HashMap::new();
         for e in entries.iter().filter(|e| !e.kind.is_whiteout()) {
             if e.path.is_empty() {
                 continue;
@@ -637,7 +649,17 @@ impl FileTree {
             let (parent_path, name) = split_parent(e.path);
             let parent = match last_parent {
                 Some((p, id)) if p == parent_path => id,
-                _ => self.ensure_parents(parent_path, layer_index, &mut out),
+                _ => match parents.get(parent_path) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.ensure_parents(parent_path, layer_index, &mut out);
+                        if parents.len() >= PARENTS_KEPT {
+                            parents.clear();
+                        }
+                        parents.insert(parent_path, id);
+                        id
+                    }
+                },
             };
             last_parent = Some((parent_path, parent));
             let mut hash = e.hash;
@@ -673,6 +695,7 @@ impl FileTree {
                     if n.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
                         // A file replaces a directory and everything in it.
                         self.detach_children(id);
+                        parents.clear();
                     }
                     self.set(id, &e, hash, layer_index);
                     let status = if same {

@@ -659,3 +659,35 @@ fn live_nodes_are_the_ones_lookups_find() {
         assert_eq!(t.is_live(id), t.lookup(&t.path_of(id)) == Some(id));
     }
 }
+
+#[test]
+fn a_parent_replaced_by_a_file_is_a_directory_again_for_later_entries() {
+    // Out of order, so parents are found again by path, not as the previous
+    // entry's: `a/b` is a directory, then a file (dropping `a/b/x`), then a
+    // directory again because `a/b/w` needs it. That last step is a change
+    // of its own, and `w` hangs under a directory, not under the file.
+    let (t, ch) = apply(&[vec![
+        file("a/b/x", b"x"),
+        file("c/y", b"y"),
+        file("a/b", b"now a file"),
+        file("c/z", b"z"),
+        file("a/b/w", b"w"),
+    ]]);
+    assert_eq!(paths(&t), ["a", "a/b", "a/b/w", "c", "c/y", "c/z"]);
+    let b = t.lookup(b"a/b").unwrap();
+    assert_eq!(t.node(b).kind, EntryKind::Dir);
+    assert_eq!(t.lookup(b"a/b/x"), None);
+    let b_changes: Vec<ChangeStatus> = ch[0]
+        .iter()
+        .filter(|c| &*c.path == b"a/b")
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(
+        b_changes,
+        [
+            ChangeStatus::Added,
+            ChangeStatus::Modified,
+            ChangeStatus::Modified
+        ]
+    );
+}
