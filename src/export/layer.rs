@@ -280,7 +280,7 @@ impl Tap for LayerWriter<'_> {
         if entry.size != n.size {
             let msg = format!(
                 "{} has {} bytes on the second read, {} when loaded",
-                crate::analysis::closure::show_path(&entry.path),
+                crate::analysis::closure::show_path(entry.path),
                 entry.size,
                 n.size
             );
@@ -288,7 +288,7 @@ impl Tap for LayerWriter<'_> {
             return false;
         }
         let head = Head {
-            path: &entry.path,
+            path: entry.path,
             kind: EntryKind::File,
             link: None,
             size: n.size,

@@ -899,7 +899,7 @@ mod tests {
     fn paths(w: &Walked) -> Vec<(String, EntryKind)> {
         w.entries
             .iter()
-            .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
+            .map(|e| (String::from_utf8_lossy(e.path).into_owned(), e.kind))
             .collect()
     }
 
