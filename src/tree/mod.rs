@@ -112,10 +112,6 @@ pub struct Node {
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
     pub size: u64,
-    /// Own bytes plus everything below (after [`FileTree::rollup`]).
-    pub total: u64,
-    /// Regular files at or below this node (after rollup).
-    pub files: u32,
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
@@ -137,8 +133,6 @@ impl Node {
             slot: 0,
             kind: EntryKind::Dir,
             size: 0,
-            total: 0,
-            files: 0,
             mode: 0o755,
             uid: 0,
             gid: 0,
@@ -189,6 +183,18 @@ pub struct LayerChange {
 /// Parent paths [`FileTree::apply_layer`] remembers at most.
 const PARENTS_KEPT: usize = 1 << 14;
 
+/// What a node that has had children has beyond the node itself.
+#[derive(Clone, Default)]
+struct Kids {
+    /// Live children; sorted by name once the tree is finished
+    /// ([`FileTree::rollup`]), in arrival order while layers are applied.
+    list: Vec<NodeId>,
+    /// Own bytes plus everything below (after rollup).
+    total: u64,
+    /// Regular files at or below (after rollup).
+    files: u32,
+}
+
 /// A node that has never had a child.
 const NO_KIDS: u32 = u32::MAX;
 
@@ -196,10 +202,9 @@ const NO_KIDS: u32 = u32::MAX;
 #[derive(Clone)]
 pub struct FileTree {
     nodes: Vec<Node>,
-    /// Live children of the nodes that have had any ([`Node::kids`]);
-    /// sorted by name once the tree is finished ([`FileTree::rollup`]), in
-    /// arrival order while layers are applied.
-    kids: Vec<Vec<NodeId>>,
+    /// Children and rolled-up sizes of the nodes that have had children
+    /// ([`Node::kids`]); everything else is a leaf, whose totals are its own.
+    kids: Vec<Kids>,
     /// Every attached node except the root, found by (parent, name). Holds
     /// node ids only (4 bytes and a control byte a slot); hash and equality
     /// are computed from the arena. Children of a detached directory may
@@ -248,7 +253,25 @@ impl FileTree {
     pub fn children(&self, id: NodeId) -> &[NodeId] {
         match self.nodes[id as usize].kids {
             NO_KIDS => &[],
-            k => &self.kids[k as usize],
+            k => &self.kids[k as usize].list,
+        }
+    }
+
+    /// Own bytes plus everything below (after [`FileTree::rollup`]).
+    pub fn total(&self, id: NodeId) -> u64 {
+        let n = &self.nodes[id as usize];
+        match n.kids {
+            NO_KIDS => n.size,
+            k => self.kids[k as usize].total,
+        }
+    }
+
+    /// Regular files at or below a node (after [`FileTree::rollup`]).
+    pub fn files(&self, id: NodeId) -> u32 {
+        let n = &self.nodes[id as usize];
+        match n.kids {
+            NO_KIDS => u32::from(n.kind == EntryKind::File),
+            k => self.kids[k as usize].files,
         }
     }
 
@@ -257,26 +280,26 @@ impl FileTree {
         let n = &mut self.nodes[id as usize];
         if n.kids == NO_KIDS {
             n.kids = self.kids.len() as u32;
-            self.kids.push(Vec::new());
+            self.kids.push(Kids::default());
         }
-        &mut self.kids[n.kids as usize]
+        &mut self.kids[n.kids as usize].list
     }
 
     /// Takes a node's children out of the tree (its list stays, empty).
     fn take_kids(&mut self, id: NodeId) -> Vec<NodeId> {
         match self.nodes[id as usize].kids {
             NO_KIDS => Vec::new(),
-            k => std::mem::take(&mut self.kids[k as usize]),
+            k => std::mem::take(&mut self.kids[k as usize].list),
         }
     }
 
     /// Bytes of the whole filesystem.
     pub fn total_size(&self) -> u64 {
-        self.nodes[ROOT as usize].total
+        self.total(ROOT)
     }
 
     pub fn file_count(&self) -> u32 {
-        self.nodes[ROOT as usize].files
+        self.files(ROOT)
     }
 
     /// The live child of `dir` named `name`, in O(1) whatever the number of
@@ -788,17 +811,18 @@ impl FileTree {
             *self.kids_mut(id) = kids;
         }
         for &id in order.iter().rev() {
-            let (mut total, mut files) = {
-                let n = &self.nodes[id as usize];
-                (n.size, u32::from(n.kind == EntryKind::File))
-            };
-            for &c in self.children(id) {
-                total += self.nodes[c as usize].total;
-                files += self.nodes[c as usize].files;
+            let n = &self.nodes[id as usize];
+            if n.kids == NO_KIDS {
+                continue;
             }
-            let n = &mut self.nodes[id as usize];
-            n.total = total;
-            n.files = files;
+            let (mut total, mut files) = (n.size, u32::from(n.kind == EntryKind::File));
+            for &c in self.children(id) {
+                total += self.total(c);
+                files += self.files(c);
+            }
+            let k = &mut self.kids[n.kids as usize];
+            k.total = total;
+            k.files = files;
         }
     }
 }

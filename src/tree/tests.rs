@@ -273,8 +273,8 @@ fn snapshot(t: &FileTree) -> Vec<String> {
                 String::from_utf8_lossy(&t.path_of(id)),
                 n.kind,
                 n.size,
-                n.total,
-                n.files,
+                t.total(id),
+                t.files(id),
                 n.mode,
                 n.uid,
                 n.layer,
@@ -512,11 +512,11 @@ fn a_node_stays_small() {
     // The tree holds one node per path; the scale target is < 200 bytes a
     // file overall, so a node must not grow unnoticed. Names of up to 22
     // bytes are inside it (no heap block); its children are listed outside
-    // it (most nodes are files: a `Vec` each was 24 bytes), a link target is
-    // one pointer, the content hash is 4-aligned so its `Option` packs with
-    // the `u32`s around it.
+    // it (most nodes are files: a `Vec` each was 24 bytes) with the rolled-up
+    // totals only directories need, a link target is one pointer, the
+    // content hash is 4-aligned so its `Option` packs with the `u32`s.
     assert!(
-        std::mem::size_of::<Node>() <= 104,
+        std::mem::size_of::<Node>() <= 96,
         "{}",
         std::mem::size_of::<Node>()
     );
