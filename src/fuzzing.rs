@@ -115,7 +115,7 @@ pub fn resolve(input: &[u8]) -> Result<usize, String> {
             diff_id: None,
             tar_size: 0,
             size: 0,
-            entries: Vec::new(),
+            entries: Default::default(),
             captured: Vec::new(),
             facts: Vec::new(),
         })
@@ -297,7 +297,7 @@ pub fn squash(input: &[u8]) -> usize {
     let mut tree = FileTree::new();
     let mut changes = Vec::with_capacity(layers.len());
     for (i, entries) in layers.iter().enumerate() {
-        changes.push(tree.apply_layer(i as u32, entries));
+        changes.push(tree.apply_layer(i as u32, &entries.iter().collect()));
     }
     tree.rollup();
     for e in layers.iter().flatten() {

@@ -314,6 +314,7 @@ fn write_fuzz_seeds() {
             parse_layer(&l[..], "seed", None, BlobOptions::default())
                 .unwrap()
                 .entries
+                .to_vec()
         })
         .collect();
     c.add("squash", "rich", &fuzzing::encode_layers(&parsed));
@@ -338,7 +339,7 @@ fn write_fuzz_seeds() {
     let demo_entries: Vec<_> = single
         .layers
         .iter()
-        .map(|l| l.entries.iter().take(300).cloned().collect())
+        .map(|l| l.entries.iter().take(300).map(|e| e.to_entry()).collect())
         .collect();
     c.add(
         "squash",

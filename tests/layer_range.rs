@@ -66,7 +66,8 @@ fn independent(
         t.deleted.entries += counted(n);
         t.deleted.bytes += n.size;
         if is_dir_after(parent(p)) {
-            out.insert(p.clone(), (ChangeStatus::Deleted, n.total));
+            let total = before_tree.total(before_tree.lookup(p).expect("a path of the tree"));
+            out.insert(p.clone(), (ChangeStatus::Deleted, total));
         }
     }
     (out, t)

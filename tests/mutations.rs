@@ -524,7 +524,7 @@ fn edited_layer_content_is_refused_by_its_diff_id() {
         img.layers[0]
             .entries
             .iter()
-            .find(|e| &*e.path == b"opt/old/a")
+            .find(|e| e.path == b"opt/old/a")
             .map(|e| e.hash)
             .expect("opt/old/a")
     };

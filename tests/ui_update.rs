@@ -593,7 +593,7 @@ fn layer_trees_built_incrementally_equal_full_squashes() {
         t.iter()
             .map(|id| {
                 let n = t.node(id);
-                (t.path_of(id), n.size, n.total, n.files)
+                (t.path_of(id), n.size, t.total(id), t.files(id))
             })
             .collect()
     };

@@ -444,7 +444,7 @@ Package: dpkg\nEssential: yes\n\nPackage: libc6\nPriority: required\n",
             })
             .collect();
         let mut t = FileTree::new();
-        t.apply_layer(0, &es);
+        t.apply_layer(0, &es.into());
         t.rollup();
         t
     }

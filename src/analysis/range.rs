@@ -204,8 +204,8 @@ pub fn net_changes(
                     node: b,
                     status: ChangeStatus::Deleted,
                     kind: n.kind,
-                    size: n.total,
-                    shadowed: n.total,
+                    size: before.total(b),
+                    shadowed: before.total(b),
                     shadowed_layer: Some(n.layer),
                 }
             }
@@ -222,7 +222,7 @@ pub fn net_changes(
                     status,
                     kind: na.kind,
                     size: na.size,
-                    shadowed: if hides { nb.total } else { 0 },
+                    shadowed: if hides { before.total(b) } else { 0 },
                     shadowed_layer: hides.then_some(nb.layer),
                 }
             }
@@ -238,7 +238,7 @@ pub fn net_changes(
                 .count() as u64;
             Tally {
                 entries: below,
-                bytes: before.node(id).total - before.node(id).size,
+                bytes: before.total(id) - before.node(id).size,
             }
         };
         match change.status {

@@ -77,42 +77,49 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
     let mut wasted_in_layer = vec![0u64; layers];
     let mut hidden_by_layer = vec![0u64; layers];
     // Gathered by node first (an integer key, no path built per change),
-    // then by path: a path deleted and created again is a new node.
-    let mut by_node: hashbrown::HashMap<NodeId, WastedPath> = hashbrown::HashMap::new();
+    // then by path: a path deleted and created again is a new node. The
+    // changes that hide something are listed as (node, layer, index) and
+    // sorted, not hashed: 12 bytes each instead of a map entry the size of
+    // a WastedPath, and each node's changes come out in the order the
+    // layers made them.
+    let mut hits: Vec<(NodeId, u32, u32)> = Vec::new();
     for (layer, list) in changes.iter().enumerate() {
-        for c in list.iter().filter(|c| c.shadowed > 0) {
+        for (i, c) in list.iter().enumerate().filter(|(_, c)| c.shadowed > 0) {
             hidden_by_layer[layer] += c.shadowed;
             let from = c.shadowed_layer.unwrap_or(layer as u32);
             if let Some(w) = wasted_in_layer.get_mut(from as usize) {
                 *w += c.shadowed;
             }
-            let w = by_node.entry(c.node).or_insert_with(|| WastedPath {
-                path: Box::default(),
-                bytes: 0,
-                times: 0,
-                written_in: Vec::new(),
-                hidden_by: 0,
-                deleted: false,
-                dir: false,
-            });
+            hits.push((c.node, layer as u32, i as u32));
+        }
+    }
+    hits.sort_unstable();
+    // `deleted` holds "some version is live" until the merge is done.
+    let mut nodes: Vec<WastedPath> = Vec::new();
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let id = group[0].0;
+        let mut w = WastedPath {
+            path: tree.path_of(id).into_boxed_slice(),
+            bytes: 0,
+            times: 0,
+            written_in: Vec::new(),
+            hidden_by: 0,
+            deleted: tree.is_live(id),
+            dir: false,
+        };
+        for &(_, layer, i) in group {
+            let c = &changes[layer as usize][i as usize];
+            let from = c.shadowed_layer.unwrap_or(layer);
             w.bytes += c.shadowed;
             w.times += 1;
             if !w.written_in.contains(&from) {
                 w.written_in.push(from);
             }
-            w.hidden_by = layer as u32;
+            w.hidden_by = layer;
             w.dir |= c.status == crate::tree::ChangeStatus::Deleted && c.kind == EntryKind::Dir;
         }
+        nodes.push(w);
     }
-    // `deleted` holds "some version is live" until the merge is done.
-    let mut nodes: Vec<WastedPath> = by_node
-        .into_iter()
-        .map(|(id, mut w)| {
-            w.path = tree.path_of(id).into_boxed_slice();
-            w.deleted = tree.is_live(id);
-            w
-        })
-        .collect();
     nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut paths: Vec<WastedPath> = Vec::with_capacity(nodes.len());
     for w in nodes {

@@ -6,7 +6,7 @@
 
 use crate::image::digest::{Algorithm, Hasher};
 use crate::image::tarwalk::Tap;
-use crate::image::{ContentHash, Entry, EntryKind};
+use crate::image::{ContentHash, EntryKind, EntryRef};
 use crate::tree::{FileTree, NodeId};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -176,7 +176,7 @@ impl<'w> LayerWriter<'w> {
         for (&l, wanted) in by_layer.iter_mut() {
             if let Some(layer) = layers.get(l as usize) {
                 for e in layer.entries.iter().filter(|e| e.kind == EntryKind::File) {
-                    if let Some(w) = wanted.get_mut(&e.path) {
+                    if let Some(w) = wanted.get_mut(e.path) {
                         w.copies += 1;
                     }
                 }
@@ -263,11 +263,11 @@ impl crate::source::reread::LayerTap for LayerWriter<'_> {
 }
 
 impl Tap for LayerWriter<'_> {
-    fn begin(&mut self, entry: &Entry, mtime: u64) -> bool {
+    fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool {
         if self.stop.is_some() {
             return false;
         }
-        let Some(w) = self.active.get_mut(&entry.path) else {
+        let Some(w) = self.active.get_mut(entry.path) else {
             return false;
         };
         w.seen += 1;
@@ -280,7 +280,7 @@ impl Tap for LayerWriter<'_> {
         if entry.size != n.size {
             let msg = format!(
                 "{} has {} bytes on the second read, {} when loaded",
-                crate::analysis::closure::show_path(&entry.path),
+                crate::analysis::closure::show_path(entry.path),
                 entry.size,
                 n.size
             );
@@ -288,7 +288,7 @@ impl Tap for LayerWriter<'_> {
             return false;
         }
         let head = Head {
-            path: &entry.path,
+            path: entry.path,
             kind: EntryKind::File,
             link: None,
             size: n.size,

@@ -13,7 +13,7 @@ use crate::binary::FileFacts;
 use crate::error::ErrorKind;
 use crate::image::capture::{CapturedFile, Keeper};
 use crate::image::digest::{Algorithm, Hasher};
-use crate::image::entry::{Entry, ImagePath};
+use crate::image::entry::{Entries, ImagePath};
 use crate::image::tarwalk::{Tap, TarError, TarWalker, Walked};
 use serde::Serialize;
 use std::io::{self, Read};
@@ -106,7 +106,7 @@ pub struct ParsedLayer {
     pub tar_size: u64,
     /// Content bytes, counted as docker counts them.
     pub size: u64,
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// Kept contents, sorted by path (empty when a [`Keeper`] took them).
     pub captured: Vec<CapturedFile>,
     /// What ELF files and scripts say, sorted by path.

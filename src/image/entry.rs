@@ -44,11 +44,11 @@ impl EntryKind {
 /// 128-bit xxh3 of a regular file's content. Not a security digest: it finds
 /// files with equal content (carried over, moved) across images.
 ///
-/// Aligned to 8, not 16: a `u128` would make every [`Entry`] and tree node
-/// 16-aligned and its `Option` 32 bytes instead of 24 (a million files
-/// carry two of them).
+/// Aligned to 4, not 16: a `u128` would make every [`Entry`] and tree node
+/// 16-aligned and its `Option` 32 bytes; at 4 the `Option` is 20 bytes and
+/// packs with the `u32` fields around it (a million files carry two).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(C, packed(8))]
+#[repr(C, packed(4))]
 pub struct ContentHash(pub u128);
 
 impl fmt::Display for ContentHash {
@@ -104,6 +104,280 @@ impl Entry {
     pub fn display_path(&self) -> String {
         display_path(&self.path)
     }
+
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            path: &self.path,
+            kind: self.kind,
+            size: self.size,
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            link: self.link.as_deref(),
+            hash: self.hash,
+            device: self.device,
+            flags: self.flags,
+        }
+    }
+}
+
+/// One entry as a layer's [`Entries`] hands it out: [`Entry`]'s fields,
+/// with the path and link target borrowed from the layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    pub path: &'a [u8],
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub link: Option<&'a [u8]>,
+    pub hash: Option<ContentHash>,
+    pub device: Option<(u32, u32)>,
+    pub flags: u8,
+}
+
+impl EntryRef<'_> {
+    pub fn display_path(&self) -> String {
+        display_path(self.path)
+    }
+
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            path: self.path.into(),
+            kind: self.kind,
+            size: self.size,
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            link: self.link.map(Box::from),
+            hash: self.hash,
+            device: self.device,
+            flags: self.flags,
+        }
+    }
+}
+
+/// A layer's entries, in tar order, stored compactly: a fixed 56-byte
+/// record each, and every path and link target back to back in one buffer
+/// (a `Box<[u8]>` a path was 16 bytes plus a heap block of at least 32,
+/// and a malloc, for each of a million entries). Device numbers are rare
+/// and kept aside.
+#[derive(Clone, Default)]
+pub struct Entries {
+    records: Vec<Record>,
+    bytes: Vec<u8>,
+    /// (entry index, (major, minor)), in index order.
+    devices: Vec<(u32, (u32, u32))>,
+}
+
+#[derive(Clone, Copy)]
+struct Record {
+    /// Where the path starts in `bytes`; the link target follows it.
+    start: u64,
+    size: u64,
+    hash: ContentHash,
+    path_len: u32,
+    /// [`NO_LINK`] when the entry has none.
+    link_len: u32,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    kind: EntryKind,
+    flags: u8,
+    has_hash: bool,
+}
+
+const NO_LINK: u32 = u32::MAX;
+
+/// A length as stored in a [`Record`]. Paths and links are bounded far
+/// below (the tar walker refuses names over `PATH_MAX`), so this never
+/// shortens one that came from an image.
+fn len32(b: &[u8]) -> u32 {
+    u32::try_from(b.len())
+        .unwrap_or(NO_LINK - 1)
+        .min(NO_LINK - 1)
+}
+
+impl Entries {
+    pub fn new() -> Entries {
+        Entries::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn push(&mut self, e: &Entry) {
+        self.push_ref(e.as_ref());
+    }
+
+    /// Copies an entry in (the tar walker's way: no path of its own first).
+    pub fn push_ref(&mut self, e: EntryRef<'_>) {
+        let start = self.bytes.len() as u64;
+        let path_len = len32(e.path);
+        self.bytes.extend_from_slice(&e.path[..path_len as usize]);
+        let link_len = match e.link {
+            Some(l) => {
+                let n = len32(l);
+                self.bytes.extend_from_slice(&l[..n as usize]);
+                n
+            }
+            None => NO_LINK,
+        };
+        if let Some(d) = e.device {
+            self.devices.push((self.records.len() as u32, d));
+        }
+        self.records.push(Record {
+            start,
+            size: e.size,
+            hash: e.hash.unwrap_or(ContentHash(0)),
+            path_len,
+            link_len,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            kind: e.kind,
+            flags: e.flags,
+            has_hash: e.hash.is_some(),
+        });
+    }
+
+    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
+        let r = self.records.get(i)?;
+        let start = r.start as usize;
+        let path_end = start + r.path_len as usize;
+        let link =
+            (r.link_len != NO_LINK).then(|| &self.bytes[path_end..path_end + r.link_len as usize]);
+        let device = if self.devices.is_empty() {
+            None
+        } else {
+            self.devices
+                .binary_search_by_key(&(i as u32), |d| d.0)
+                .ok()
+                .map(|j| self.devices[j].1)
+        };
+        Some(EntryRef {
+            path: &self.bytes[start..path_end],
+            kind: r.kind,
+            size: r.size,
+            mode: r.mode,
+            uid: r.uid,
+            gid: r.gid,
+            link,
+            hash: r.has_hash.then_some(r.hash),
+            device,
+            flags: r.flags,
+        })
+    }
+
+    pub fn last(&self) -> Option<EntryRef<'_>> {
+        self.get(self.records.len().checked_sub(1)?)
+    }
+
+    pub fn iter(&self) -> EntriesIter<'_> {
+        EntriesIter {
+            entries: self,
+            front: 0,
+            back: self.records.len(),
+        }
+    }
+
+    /// Sets the content hash of the entry pushed last.
+    pub(crate) fn set_last_hash(&mut self, hash: Option<ContentHash>) {
+        if let Some(r) = self.records.last_mut() {
+            r.hash = hash.unwrap_or(ContentHash(0));
+            r.has_hash = hash.is_some();
+        }
+    }
+
+    /// Sets the header facts of the entry pushed last.
+    pub(crate) fn set_last_flags(&mut self, flags: u8) {
+        if let Some(r) = self.records.last_mut() {
+            r.flags = flags;
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<Entry> {
+        self.iter().map(|e| e.to_entry()).collect()
+    }
+}
+
+/// [`Entries::iter`].
+pub struct EntriesIter<'a> {
+    entries: &'a Entries,
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for EntriesIter<'a> {
+    type Item = EntryRef<'a>;
+    fn next(&mut self) -> Option<EntryRef<'a>> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.entries.get(self.front - 1)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for EntriesIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.entries.get(self.back)
+    }
+}
+
+impl ExactSizeIterator for EntriesIter<'_> {}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = EntryRef<'a>;
+    type IntoIter = EntriesIter<'a>;
+    fn into_iter(self) -> EntriesIter<'a> {
+        self.iter()
+    }
+}
+
+impl From<Vec<Entry>> for Entries {
+    fn from(v: Vec<Entry>) -> Entries {
+        v.iter().collect()
+    }
+}
+
+impl<'a> FromIterator<&'a Entry> for Entries {
+    fn from_iter<I: IntoIterator<Item = &'a Entry>>(it: I) -> Entries {
+        let mut out = Entries::new();
+        for e in it {
+            out.push(e);
+        }
+        out
+    }
+}
+
+impl PartialEq for Entries {
+    fn eq(&self, other: &Entries) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Entries {}
+
+impl fmt::Debug for Entries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// `/`-prefixed, escaped form of a path for people.
@@ -118,7 +392,12 @@ pub fn display_path(path: &[u8]) -> String {
 /// `/` and `./`, drops `.` and empty components, and resolves `..` lexically
 /// without ever climbing above the root. `../x` and `/abs` both stay inside.
 pub fn normalize_path(raw: &[u8]) -> ImagePath {
-    // Fast path: most names are already clean.
+    normalized(raw).into()
+}
+
+/// [`normalize_path`], borrowing from `raw` when it is clean already (as
+/// nearly every name in a tar is): no allocation per entry.
+pub fn normalized(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let trimmed = trim_prefix(raw);
     let clean = !trimmed.is_empty()
         && !trimmed.ends_with(b"/")
@@ -126,7 +405,7 @@ pub fn normalize_path(raw: &[u8]) -> ImagePath {
             .split(|&b| b == b'/')
             .all(|c| !c.is_empty() && c != b"." && c != b"..");
     if clean {
-        return trimmed.into();
+        return std::borrow::Cow::Borrowed(trimmed);
     }
     let mut parts: Vec<&[u8]> = Vec::new();
     for comp in raw.split(|&b| b == b'/') {
@@ -138,7 +417,7 @@ pub fn normalize_path(raw: &[u8]) -> ImagePath {
             c => parts.push(c),
         }
     }
-    parts.join(&b'/').into_boxed_slice()
+    std::borrow::Cow::Owned(parts.join(&b'/'))
 }
 
 fn trim_prefix(mut p: &[u8]) -> &[u8] {
@@ -186,6 +465,80 @@ mod tests {
     fn non_utf8_names_survive() {
         assert_eq!(&*normalize_path(b"./caf\xe9"), b"caf\xe9");
         assert_eq!(display_path(b"caf\xe9"), "/caf\\xe9");
+    }
+
+    fn entry(path: &[u8], kind: EntryKind) -> Entry {
+        Entry {
+            path: path.into(),
+            kind,
+            size: 0,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            link: None,
+            hash: None,
+            device: None,
+            flags: 0,
+        }
+    }
+
+    #[test]
+    fn entries_give_back_what_was_pushed() {
+        let mut file = entry(b"usr/bin/tool", EntryKind::File);
+        (file.size, file.uid, file.gid, file.mode) = (7, 1000, 50, 0o755);
+        file.hash = Some(ContentHash(u128::MAX - 5));
+        file.flags = 3;
+        let mut link = entry(b"lib", EntryKind::Symlink);
+        link.link = Some(b"usr/lib"[..].into());
+        let mut empty_link = entry(b"weird", EntryKind::Symlink);
+        empty_link.link = Some(Box::default());
+        let mut dev = entry(b"dev/null", EntryKind::CharDevice);
+        dev.device = Some((1, 3));
+        let mut dev2 = entry(b"dev/sda", EntryKind::BlockDevice);
+        dev2.device = Some((8, 0));
+        let all = vec![
+            entry(b"usr", EntryKind::Dir),
+            file,
+            link,
+            dev,
+            entry(b"", EntryKind::Dir),
+            empty_link,
+            dev2,
+            entry("caf\u{e9}".as_bytes(), EntryKind::Fifo),
+        ];
+        let es = Entries::from(all.clone());
+        assert_eq!(es.len(), all.len());
+        assert_eq!(es.to_vec(), all);
+        assert_eq!(es.iter().rev().map(|e| e.to_entry()).collect::<Vec<_>>(), {
+            let mut r = all.clone();
+            r.reverse();
+            r
+        });
+        assert_eq!(es.get(all.len()), None);
+        assert_eq!(es.last().map(|e| e.path), Some("caf\u{e9}".as_bytes()));
+    }
+
+    #[test]
+    fn an_entry_record_stays_small() {
+        // One per entry of every layer, for the whole run.
+        assert!(std::mem::size_of::<Record>() <= 56);
+    }
+
+    #[test]
+    fn entries_take_the_last_hash_and_flags() {
+        let mut es = Entries::new();
+        es.set_last_hash(Some(ContentHash(1)));
+        es.push(&entry(b"a", EntryKind::File));
+        es.push(&entry(b"b", EntryKind::File));
+        es.set_last_hash(Some(ContentHash(9)));
+        es.set_last_flags(4);
+        assert_eq!(es.get(0).and_then(|e| e.hash), None);
+        assert_eq!(
+            es.get(1).map(|e| (e.hash, e.flags)),
+            Some((Some(ContentHash(9)), 4))
+        );
+        es.set_last_hash(None);
+        assert_eq!(es.get(1).and_then(|e| e.hash), None);
     }
 
     #[test]

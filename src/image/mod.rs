@@ -10,7 +10,7 @@ pub(crate) mod tarwalk;
 
 pub use blob::{Compression, ParsedLayer};
 pub use capture::CapturedFile;
-pub use entry::{ContentHash, Entry, EntryKind, ImagePath};
+pub use entry::{ContentHash, Entries, Entry, EntryKind, EntryRef, ImagePath};
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -144,7 +144,7 @@ pub struct Layer {
     pub history_index: Option<usize>,
     pub created_by: Option<String>,
     pub created: Option<String>,
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// Content of the package databases and marker files this layer holds
     /// (see [`capture::wants`]), sorted by path.
     pub captured: Vec<CapturedFile>,
@@ -170,7 +170,7 @@ impl Layer {
             history_index: None,
             created_by: None,
             created: None,
-            entries,
+            entries: entries.into(),
             captured: Vec::new(),
             facts: Vec::new(),
         }

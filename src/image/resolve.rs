@@ -658,7 +658,7 @@ mod tests {
             diff_id: Some(diff_id.into()),
             tar_size: 0,
             size: 0,
-            entries: Vec::new(),
+            entries: Default::default(),
             captured: Vec::new(),
             facts: Vec::new(),
         }

@@ -5,7 +5,9 @@
 
 use crate::binary::{FileFacts, Sniffer};
 use crate::image::capture::{self, CapturedFile, Keeper};
-use crate::image::entry::{normalize_path, split_parent, ContentHash, Entry, EntryKind, ImagePath};
+use crate::image::entry::{
+    normalized, split_parent, ContentHash, Entries, EntryKind, EntryRef, ImagePath,
+};
 use tar::EntryType as T;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
@@ -32,7 +34,7 @@ pub(crate) enum TarError {
 pub(crate) trait Tap: Send {
     /// A regular file entry begins (`mtime` from its header); true to be
     /// handed its content.
-    fn begin(&mut self, entry: &Entry, mtime: u64) -> bool;
+    fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool;
     /// The next bytes of the entry begun last; false stops the walk.
     fn data(&mut self, bytes: &[u8]) -> bool;
     /// The entry's content is over; `hash` is its content hash. False stops
@@ -80,7 +82,7 @@ struct Pending {
 
 /// What a walk produced.
 pub(crate) struct Walked {
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     pub size: u64,
     pub captured: Vec<CapturedFile>,
     /// What the bytes of ELF files and scripts say, by path, in read order.
@@ -95,7 +97,7 @@ pub(crate) struct TarWalker<'k> {
     block: [u8; 512],
     block_len: usize,
     pending: Pending,
-    entries: Vec<Entry>,
+    entries: Entries,
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
@@ -144,7 +146,7 @@ impl<'k> TarWalker<'k> {
             block: [0; 512],
             block_len: 0,
             pending: Pending::default(),
-            entries: Vec::new(),
+            entries: Entries::new(),
             size: 0,
             captured: Vec::new(),
             facts: Vec::new(),
@@ -338,10 +340,10 @@ impl<'k> TarWalker<'k> {
             // Unknown type flags are read as regular files (POSIX says so).
             _ => EntryKind::File,
         };
-        let raw_path = pending
-            .pax_path
-            .or(pending.long_name)
-            .unwrap_or_else(|| h.path_bytes().into_owned());
+        let raw_path: std::borrow::Cow<'_, [u8]> = match pending.pax_path.or(pending.long_name) {
+            Some(p) => p.into(),
+            None => h.path_bytes(),
+        };
         let link_raw: Option<Box<[u8]>> = pending
             .pax_link
             .or(pending.long_link)
@@ -356,7 +358,9 @@ impl<'k> TarWalker<'k> {
             )));
             return;
         }
-        let path = normalize_path(&raw_path);
+        // Borrowed from the header block when clean: a million entries are
+        // not a million path allocations (the layer's store copies it in).
+        let path = normalized(&raw_path);
         let mode = h.mode().unwrap_or(0o644) & 0o7777;
         let uid = pending
             .pax_uid
@@ -369,13 +373,8 @@ impl<'k> TarWalker<'k> {
         let (parent, name) = split_parent(&path);
         if let Some(rest) = name.strip_prefix(b".wh.") {
             if rest == b".wh..opq" {
-                self.entries.push(bare(
-                    parent.into(),
-                    EntryKind::OpaqueWhiteout,
-                    mode,
-                    uid,
-                    gid,
-                ));
+                self.entries
+                    .push_ref(bare(parent, EntryKind::OpaqueWhiteout, mode, uid, gid));
             } else if !rest.starts_with(b".wh.") && !rest.is_empty() {
                 let mut target = Vec::with_capacity(path.len() - 4);
                 if !parent.is_empty() {
@@ -384,7 +383,7 @@ impl<'k> TarWalker<'k> {
                 }
                 target.extend_from_slice(rest);
                 self.entries
-                    .push(bare(target.into(), EntryKind::Whiteout, mode, uid, gid));
+                    .push_ref(bare(&target, EntryKind::Whiteout, mode, uid, gid));
             }
             // `.wh..wh.*` other than the opaque marker is aufs bookkeeping.
             self.begin_data(stored, padding, Data::Skip);
@@ -395,7 +394,8 @@ impl<'k> TarWalker<'k> {
             self.begin_data(stored, padding, Data::Skip);
             return;
         }
-        let mut entry = bare(path, kind, mode, uid, gid);
+        let mut entry = bare(&path, kind, mode, uid, gid);
+        let hard_target;
         match kind {
             EntryKind::CharDevice | EntryKind::BlockDevice => {
                 entry.device = Some((
@@ -404,27 +404,28 @@ impl<'k> TarWalker<'k> {
                 ));
             }
             EntryKind::Symlink => {
-                let target = link_raw.unwrap_or_default();
+                let target = link_raw.as_deref().unwrap_or_default();
                 entry.size = target.len() as u64;
                 entry.link = Some(target);
             }
             EntryKind::HardLink => {
-                entry.link = Some(normalize_path(&link_raw.unwrap_or_default()));
+                hard_target = normalized(link_raw.as_deref().unwrap_or_default());
+                entry.link = Some(&hard_target);
             }
             _ => {}
         }
         if kind == EntryKind::File {
             entry.size = stored;
             let keep = (self.captured_bytes + stored <= self.kept_limit
-                && capture::wants(&entry.path, stored)
+                && capture::wants(entry.path, stored)
                 && self
                     .keeper
-                    .is_none_or(|(k, slot)| k.admit(slot, &entry.path, stored)))
+                    .is_none_or(|(k, slot)| k.admit(slot, entry.path, stored)))
             .then(|| Vec::with_capacity(stored as usize));
             let mtime = h.mtime().unwrap_or(0);
-            let tapped = self.tap.as_mut().is_some_and(|t| t.begin(&entry, mtime));
+            let tapped = self.tap.as_mut().is_some_and(|t| t.begin(entry, mtime));
             self.size += stored;
-            self.entries.push(entry);
+            self.entries.push_ref(entry);
             self.begin_data(
                 stored,
                 padding,
@@ -438,7 +439,7 @@ impl<'k> TarWalker<'k> {
             );
         } else {
             self.size += entry.size;
-            self.entries.push(entry);
+            self.entries.push_ref(entry);
             self.begin_data(stored, padding, Data::Skip);
         }
     }
@@ -501,9 +502,7 @@ impl<'k> TarWalker<'k> {
                     // The whole file is in this slice: one-shot hash.
                     None if whole => {
                         let hash = ContentHash(xxh3_128(now));
-                        if let Some(e) = self.entries.last_mut() {
-                            e.hash = Some(hash);
-                        }
+                        self.entries.set_last_hash(Some(hash));
                     }
                     None => {
                         let mut h = Box::new(Xxh3::new());
@@ -543,9 +542,10 @@ impl<'k> TarWalker<'k> {
                 sniff,
                 tapped,
             } => {
-                let Some(e) = self.entries.last_mut() else {
+                let Some(e) = self.entries.last() else {
                     return;
                 };
+                let (size, hash_before) = (e.size, e.hash);
                 if let Some(f) = sniff.finish() {
                     // Facts are small and bounded per file; they count
                     // against the same limit as kept contents.
@@ -556,17 +556,16 @@ impl<'k> TarWalker<'k> {
                     };
                     if room {
                         self.captured_bytes += weight;
-                        self.facts.push((e.path.clone(), f));
+                        self.facts.push((e.path.into(), f));
                     }
                 }
-                if let Some(h) = hasher {
-                    e.hash = Some(ContentHash(h.digest128()));
-                } else if e.hash.is_none() {
-                    e.hash = Some(ContentHash(xxh3_128(b"")));
-                }
-                e.flags = capture::sniff_flags(&head);
+                let hash = match hasher {
+                    Some(h) => Some(ContentHash(h.digest128())),
+                    None => hash_before.or_else(|| Some(ContentHash(xxh3_128(b"")))),
+                };
+                self.entries.set_last_hash(hash);
+                self.entries.set_last_flags(capture::sniff_flags(&head));
                 if tapped {
-                    let hash = e.hash;
                     if let Some(t) = self.tap.as_mut() {
                         if !t.end(hash) {
                             self.fail(TarError::Stopped);
@@ -574,18 +573,17 @@ impl<'k> TarWalker<'k> {
                         }
                     }
                 }
-                let Some(e) = self.entries.last_mut() else {
-                    return;
-                };
                 if let Some(k) = keep {
-                    let reserved = e.size;
+                    let Some(e) = self.entries.last() else {
+                        return;
+                    };
                     self.captured_bytes += k.len() as u64;
                     match self.keeper {
                         Some((keeper, slot)) => {
-                            keeper.keep(slot, e.path.clone(), k.into_boxed_slice(), reserved)
+                            keeper.keep(slot, e.path.into(), k.into_boxed_slice(), size)
                         }
                         None => self.captured.push(CapturedFile {
-                            path: e.path.clone(),
+                            path: e.path.into(),
                             content: k.into_boxed_slice(),
                         }),
                     }
@@ -646,8 +644,8 @@ fn pax_number(v: &[u8]) -> Option<i64> {
     std::str::from_utf8(v).ok()?.parse::<i64>().ok()
 }
 
-fn bare(path: Box<[u8]>, kind: EntryKind, mode: u32, uid: u32, gid: u32) -> Entry {
-    Entry {
+fn bare(path: &[u8], kind: EntryKind, mode: u32, uid: u32, gid: u32) -> EntryRef<'_> {
+    EntryRef {
         path,
         kind,
         size: 0,
@@ -714,15 +712,21 @@ mod tests {
         let data = build();
         let whole = walk_in_pieces(&data, data.len()).unwrap();
         assert_eq!(whole.entries.len(), 5);
-        assert_eq!(&*whole.entries[0].path, b"usr/bin/tool");
-        assert_eq!(whole.entries[0].hash, Some(ContentHash(xxh3_128(b"#!/sh"))));
-        assert_eq!(whole.entries[0].flags, capture::flags::SCRIPT);
-        assert!(whole.entries[1].path.ends_with(b"/name.txt"));
-        assert_eq!(whole.entries[2].link.as_deref().map(|l| l.len()), Some(127));
-        assert_eq!(&*whole.entries[3].path, b"pax/override/name.bin");
-        assert_eq!(whole.entries[3].uid, 123456789);
-        assert_eq!(whole.entries[4].kind, EntryKind::Whiteout);
-        assert_eq!(&*whole.entries[4].path, b"etc/gone");
+        assert_eq!(&*whole.entries.to_vec()[0].path, b"usr/bin/tool");
+        assert_eq!(
+            whole.entries.to_vec()[0].hash,
+            Some(ContentHash(xxh3_128(b"#!/sh")))
+        );
+        assert_eq!(whole.entries.to_vec()[0].flags, capture::flags::SCRIPT);
+        assert!(whole.entries.to_vec()[1].path.ends_with(b"/name.txt"));
+        assert_eq!(
+            whole.entries.to_vec()[2].link.as_deref().map(|l| l.len()),
+            Some(127)
+        );
+        assert_eq!(&*whole.entries.to_vec()[3].path, b"pax/override/name.bin");
+        assert_eq!(whole.entries.to_vec()[3].uid, 123456789);
+        assert_eq!(whole.entries.to_vec()[4].kind, EntryKind::Whiteout);
+        assert_eq!(&*whole.entries.to_vec()[4].path, b"etc/gone");
         assert_eq!(whole.size, 5 + 3 + 127 + 4);
         for piece in [1, 7, 511, 512, 513, 4096] {
             let w = walk_in_pieces(&data, piece).unwrap();
@@ -785,10 +789,10 @@ mod tests {
         }
         // Valid ones still apply.
         let w = walk_in_pieces(&pax_then_file(b"10 size=4\n11 uid=+42\n"), 512).unwrap();
-        assert_eq!(w.entries[0].size, 4);
-        assert_eq!(w.entries[0].uid, 42);
+        assert_eq!(w.entries.to_vec()[0].size, 4);
+        assert_eq!(w.entries.to_vec()[0].uid, 42);
         let w = walk_in_pieces(&pax_then_file(b"11 uid=-42\n"), 512).unwrap();
-        assert_eq!(w.entries[0].uid, 0);
+        assert_eq!(w.entries.to_vec()[0].uid, 0);
     }
 
     #[test]
@@ -895,7 +899,7 @@ mod tests {
     fn paths(w: &Walked) -> Vec<(String, EntryKind)> {
         w.entries
             .iter()
-            .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.kind))
+            .map(|e| (String::from_utf8_lossy(e.path).into_owned(), e.kind))
             .collect()
     }
 
@@ -970,7 +974,7 @@ mod tests {
                 ("run/fifo".into(), EntryKind::Fifo),
             ]
         );
-        let e = &w.entries;
+        let e = &w.entries.to_vec();
         assert_eq!(e[0].device, Some((4, 64)));
         assert_eq!(e[1].device, Some((8, 1)));
         assert_eq!(e[3].device, None);
@@ -1023,9 +1027,9 @@ mod tests {
         );
         let w = walk_in_pieces(&data, 512).unwrap();
         assert_eq!(w.entries.len(), 2);
-        assert_eq!(w.entries[0].path.len(), PATH_MAX);
+        assert_eq!(w.entries.to_vec()[0].path.len(), PATH_MAX);
         assert_eq!(
-            w.entries[1].link.as_deref().map(<[u8]>::len),
+            w.entries.to_vec()[1].link.as_deref().map(<[u8]>::len),
             Some(PATH_MAX)
         );
     }
@@ -1043,8 +1047,11 @@ mod tests {
         h.set_size(0);
         b.append_link(&mut h, "l", "ustar-target").unwrap();
         let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
-        assert_eq!(w.entries[0].link.as_deref(), Some(&b"pax/target"[..]));
-        assert_eq!(w.entries[0].size, 10);
+        assert_eq!(
+            w.entries.to_vec()[0].link.as_deref(),
+            Some(&b"pax/target"[..])
+        );
+        assert_eq!(w.entries.to_vec()[0].size, 10);
     }
 
     #[test]
@@ -1056,7 +1063,7 @@ mod tests {
         records.push(b'\n');
         let w = walk_in_pieces(&pax_then_file(&records), 1 << 16).unwrap();
         assert_eq!(w.entries.len(), 1);
-        assert_eq!(&*w.entries[0].path, b"f");
+        assert_eq!(&*w.entries.to_vec()[0].path, b"f");
     }
 
     #[test]
@@ -1208,8 +1215,11 @@ mod tests {
         b.append_data(&mut h, &name, &b"data"[..]).unwrap();
         let w = walk_in_pieces(&b.into_inner().unwrap(), 512).unwrap();
         assert_eq!(paths(&w), [(name, EntryKind::File)]);
-        assert_eq!(w.entries[0].size, 4);
-        assert_eq!(w.entries[0].hash, Some(ContentHash(xxh3_128(b"data"))));
+        assert_eq!(w.entries.to_vec()[0].size, 4);
+        assert_eq!(
+            w.entries.to_vec()[0].hash,
+            Some(ContentHash(xxh3_128(b"data")))
+        );
     }
 
     /// Records what a tap is handed, and stops where it is told to.
@@ -1222,10 +1232,10 @@ mod tests {
     }
 
     impl Tap for Recorder {
-        fn begin(&mut self, entry: &Entry, mtime: u64) -> bool {
+        fn begin(&mut self, entry: EntryRef<'_>, mtime: u64) -> bool {
             self.log
                 .push(format!("begin {} {mtime}", entry.display_path()));
-            entry.path.as_ref() != b"skipped"
+            entry.path != b"skipped"
         }
         fn data(&mut self, bytes: &[u8]) -> bool {
             self.content.extend_from_slice(bytes);

@@ -5,7 +5,7 @@ use crate::analysis::Waste;
 use crate::escape::{escape_bytes, escape_str};
 use crate::format;
 use crate::image::entry::display_path;
-use crate::image::{Entry, Image};
+use crate::image::{EntryRef, Image};
 use crate::pipeline::Analysed;
 use crate::tree::{FileTree, NodeId};
 use serde::Serialize;
@@ -384,15 +384,15 @@ struct EntryDoc {
 }
 
 impl EntryDoc {
-    fn new(e: &Entry) -> Self {
+    fn new(e: EntryRef<'_>) -> Self {
         EntryDoc {
-            path: JsonPath::new(&e.path),
+            path: JsonPath::new(e.path),
             kind: e.kind.as_str(),
             size: e.size,
             mode: format!("{:04o}", e.mode),
             uid: e.uid,
             gid: e.gid,
-            link: e.link.as_deref().map(|l| escape_bytes(l).into_owned()),
+            link: e.link.map(|l| escape_bytes(l).into_owned()),
             hash: e.hash.map(|h| h.to_string()),
         }
     }

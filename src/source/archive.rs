@@ -839,7 +839,7 @@ mod tests {
             diff_id: None,
             tar_size: size,
             size,
-            entries: Vec::new(),
+            entries: Default::default(),
             captured: Vec::new(),
             facts: Vec::new(),
         }

@@ -8,7 +8,7 @@
 //! finished ([`FileTree::rollup`]), and a node knows its place among its
 //! siblings so removing it is O(1).
 
-use crate::image::entry::{split_parent, ContentHash, Entry, EntryKind};
+use crate::image::entry::{split_parent, ContentHash, Entries, EntryKind, EntryRef};
 use crate::image::Layer;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use serde::Serialize;
@@ -67,28 +67,55 @@ impl std::fmt::Debug for Name {
     }
 }
 
+/// A symlink's or hard link's target, one pointer wide: few nodes are
+/// links, so the node holds 8 bytes for it instead of a `Box<[u8]>`'s 16
+/// (the target sits one more pointer away). Reads as `[u8]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Link(Box<Box<[u8]>>);
+
+impl Link {
+    pub fn new(target: &[u8]) -> Link {
+        Link(Box::new(target.into()))
+    }
+}
+
+impl std::ops::Deref for Link {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Link {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::escape::escape_bytes(self))
+    }
+}
+
 /// One path of the squashed filesystem.
 #[derive(Clone, Debug)]
 pub struct Node {
     pub name: Name,
     pub parent: NodeId,
-    /// Live children; sorted by name once the tree is finished
-    /// ([`FileTree::rollup`]), in arrival order while layers are applied.
-    pub children: Vec<NodeId>,
-    /// This node's position in its parent's `children` (O(1) removal).
-    /// Fits in what was padding: a node stays 136 bytes.
+    /// Where this node's children are listed in [`FileTree`]'s `kids`
+    /// ([`NO_KIDS`] until it gets its first child): nearly every node is a
+    /// file, so a `Vec` in every node (24 bytes) would be mostly empty.
+    kids: u32,
+    /// This node's position in its parent's children (O(1) removal).
     slot: u32,
     pub kind: EntryKind,
     /// Own bytes (see [`Entry::size`]).
     pub size: u64,
-    /// Own bytes plus everything below (after [`FileTree::rollup`]).
-    pub total: u64,
-    /// Regular files at or below this node (after rollup).
-    pub files: u32,
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
-    pub link: Option<Box<[u8]>>,
+    pub link: Option<Link>,
     pub hash: Option<ContentHash>,
     /// Index of the layer whose version of this path is the current one.
     pub layer: u32,
@@ -102,12 +129,10 @@ impl Node {
         Node {
             name: Name::new(name),
             parent,
-            children: Vec::new(),
+            kids: NO_KIDS,
             slot: 0,
             kind: EntryKind::Dir,
             size: 0,
-            total: 0,
-            files: 0,
             mode: 0o755,
             uid: 0,
             gid: 0,
@@ -155,10 +180,31 @@ pub struct LayerChange {
     pub shadowed_layer: Option<u32>,
 }
 
+/// Parent paths [`FileTree::apply_layer`] remembers at most.
+const PARENTS_KEPT: usize = 1 << 14;
+
+/// What a node that has had children has beyond the node itself.
+#[derive(Clone, Default)]
+struct Kids {
+    /// Live children; sorted by name once the tree is finished
+    /// ([`FileTree::rollup`]), in arrival order while layers are applied.
+    list: Vec<NodeId>,
+    /// Own bytes plus everything below (after rollup).
+    total: u64,
+    /// Regular files at or below (after rollup).
+    files: u32,
+}
+
+/// A node that has never had a child.
+const NO_KIDS: u32 = u32::MAX;
+
 /// An arena of nodes; removed nodes stay in the arena but are unreachable.
 #[derive(Clone)]
 pub struct FileTree {
     nodes: Vec<Node>,
+    /// Children and rolled-up sizes of the nodes that have had children
+    /// ([`Node::kids`]); everything else is a leaf, whose totals are its own.
+    kids: Vec<Kids>,
     /// Every attached node except the root, found by (parent, name). Holds
     /// node ids only (4 bytes and a control byte a slot); hash and equality
     /// are computed from the arena. Children of a detached directory may
@@ -192,6 +238,7 @@ impl FileTree {
     pub fn new() -> Self {
         FileTree {
             nodes: vec![Node::dir(b"", ROOT, 0)],
+            kids: Vec::new(),
             index: HashTable::new(),
             hasher: DefaultHashBuilder::default(),
         }
@@ -204,16 +251,55 @@ impl FileTree {
     /// Live children of a directory, sorted by name once the tree is
     /// finished ([`FileTree::rollup`]; [`squash`] does it).
     pub fn children(&self, id: NodeId) -> &[NodeId] {
-        &self.nodes[id as usize].children
+        match self.nodes[id as usize].kids {
+            NO_KIDS => &[],
+            k => &self.kids[k as usize].list,
+        }
+    }
+
+    /// Own bytes plus everything below (after [`FileTree::rollup`]).
+    pub fn total(&self, id: NodeId) -> u64 {
+        let n = &self.nodes[id as usize];
+        match n.kids {
+            NO_KIDS => n.size,
+            k => self.kids[k as usize].total,
+        }
+    }
+
+    /// Regular files at or below a node (after [`FileTree::rollup`]).
+    pub fn files(&self, id: NodeId) -> u32 {
+        let n = &self.nodes[id as usize];
+        match n.kids {
+            NO_KIDS => u32::from(n.kind == EntryKind::File),
+            k => self.kids[k as usize].files,
+        }
+    }
+
+    /// A node's children list, made on its first child.
+    fn kids_mut(&mut self, id: NodeId) -> &mut Vec<NodeId> {
+        let n = &mut self.nodes[id as usize];
+        if n.kids == NO_KIDS {
+            n.kids = self.kids.len() as u32;
+            self.kids.push(Kids::default());
+        }
+        &mut self.kids[n.kids as usize].list
+    }
+
+    /// Takes a node's children out of the tree (its list stays, empty).
+    fn take_kids(&mut self, id: NodeId) -> Vec<NodeId> {
+        match self.nodes[id as usize].kids {
+            NO_KIDS => Vec::new(),
+            k => std::mem::take(&mut self.kids[k as usize].list),
+        }
     }
 
     /// Bytes of the whole filesystem.
     pub fn total_size(&self) -> u64 {
-        self.nodes[ROOT as usize].total
+        self.total(ROOT)
     }
 
     pub fn file_count(&self) -> u32 {
-        self.nodes[ROOT as usize].files
+        self.files(ROOT)
     }
 
     /// The live child of `dir` named `name`, in O(1) whatever the number of
@@ -329,7 +415,7 @@ impl FileTree {
             let Some(n) = self.nodes.get(cur as usize) else {
                 return false;
             };
-            let siblings = &self.nodes[n.parent as usize].children;
+            let siblings = self.children(n.parent);
             if siblings.get(n.slot as usize) != Some(&cur) {
                 return false;
             }
@@ -340,7 +426,7 @@ impl FileTree {
 
     /// Live nodes below `from` (excluded) in depth-first, name order.
     pub fn descendants(&self, from: NodeId) -> Descendants<'_> {
-        let mut stack: Vec<NodeId> = self.nodes[from as usize].children.clone();
+        let mut stack: Vec<NodeId> = self.children(from).to_vec();
         stack.reverse();
         Descendants { tree: self, stack }
     }
@@ -376,7 +462,7 @@ impl FileTree {
     fn new_node(&mut self, parent: NodeId, name: &[u8], hash: u64, layer: u32) -> NodeId {
         let id = self.nodes.len() as NodeId;
         let mut node = Node::dir(name, parent, layer);
-        let kids = &mut self.nodes[parent as usize].children;
+        let kids = self.kids_mut(parent);
         node.slot = kids.len() as u32;
         kids.push(id);
         self.nodes.push(node);
@@ -414,20 +500,21 @@ impl FileTree {
             let n = &self.nodes[id as usize];
             (n.parent as usize, n.slot as usize)
         };
-        let kids = &mut self.nodes[parent].children;
+        let kids = self.kids_mut(parent as NodeId);
         debug_assert_eq!(kids.get(slot), Some(&id));
         if kids.get(slot) != Some(&id) {
             return;
         }
         kids.swap_remove(slot);
-        if let Some(&moved) = kids.get(slot) {
+        let moved = kids.get(slot).copied();
+        if let Some(moved) = moved {
             self.nodes[moved as usize].slot = slot as u32;
         }
     }
 
     /// Detaches every child of a directory; returns them.
     fn detach_children(&mut self, dir: NodeId) -> Vec<NodeId> {
-        let kids = std::mem::take(&mut self.nodes[dir as usize].children);
+        let kids = self.take_kids(dir);
         for &k in &kids {
             self.unindex(k);
         }
@@ -517,7 +604,7 @@ impl FileTree {
     }
 
     /// Applies one layer's entries on top of the tree, returning its changes.
-    pub fn apply_layer(&mut self, layer_index: u32, entries: &[Entry]) -> Vec<LayerChange> {
+    pub fn apply_layer(&mut self, layer_index: u32, entries: &Entries) -> Vec<LayerChange> {
         let mut out = Vec::new();
         // Growing the index rehashes every node, reading each name from the
         // arena again; one reservation per layer avoids most of that. At
@@ -531,7 +618,7 @@ impl FileTree {
         // Whiteouts only ever affect the layers below, so they go first: a
         // layer may delete a path and create it again in any tar order.
         for e in entries.iter().filter(|e| e.kind.is_whiteout()) {
-            let Some(id) = self.lookup(&e.path) else {
+            let Some(id) = self.lookup(e.path) else {
                 continue;
             };
             if e.kind == EntryKind::Whiteout {
@@ -569,21 +656,40 @@ impl FileTree {
         // parent as the one before finds it without a walk from the root.
         // Applying an entry never changes its parent, so the id stays good.
         let mut last_parent: Option<(&[u8], NodeId)> = None;
+        // Where they are not together (a tar written in hash or random
+        // order), parents seen before are found by their whole path in a
+        // map much smaller than the tree's index: a walk from the root is a
+        // cache miss a component. Once a parent path is known, walking it
+        // again would find every component a directory and record nothing;
+        // only a directory replaced by a non-directory undoes that (its
+        // subtree is dropped), and that clears the map. Bounded, since
+        // every directory of an image could be a distinct parent.
+        let mut parents: hashbrown::HashMap<&[u8], NodeId> = hashbrown::HashMap::new();
         for e in entries.iter().filter(|e| !e.kind.is_whiteout()) {
             if e.path.is_empty() {
                 continue;
             }
-            let (parent_path, name) = split_parent(&e.path);
+            let (parent_path, name) = split_parent(e.path);
             let parent = match last_parent {
                 Some((p, id)) if p == parent_path => id,
-                _ => self.ensure_parents(parent_path, layer_index, &mut out),
+                _ => match parents.get(parent_path) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.ensure_parents(parent_path, layer_index, &mut out);
+                        if parents.len() >= PARENTS_KEPT {
+                            parents.clear();
+                        }
+                        parents.insert(parent_path, id);
+                        id
+                    }
+                },
             };
             last_parent = Some((parent_path, parent));
             let mut hash = e.hash;
             if e.kind == EntryKind::HardLink {
                 // A hard link shares its target's content (its bytes are
                 // counted once, at the target).
-                if let Some(t) = e.link.as_deref().and_then(|l| self.lookup(l)) {
+                if let Some(t) = e.link.and_then(|l| self.lookup(l)) {
                     hash = self.nodes[t as usize].hash;
                 }
             }
@@ -591,7 +697,7 @@ impl FileTree {
             let (id, status) = match self.find(parent, name) {
                 (key, None) => {
                     let id = self.new_node(parent, name, key, layer_index);
-                    self.set(id, e, hash, layer_index);
+                    self.set(id, &e, hash, layer_index);
                     (id, ChangeStatus::Added)
                 }
                 (_, Some(id)) => {
@@ -608,12 +714,13 @@ impl FileTree {
                         && n.mode == e.mode
                         && n.uid == e.uid
                         && n.gid == e.gid
-                        && n.link == e.link;
+                        && n.link.as_deref() == e.link;
                     if n.kind == EntryKind::Dir && e.kind != EntryKind::Dir {
                         // A file replaces a directory and everything in it.
                         self.detach_children(id);
+                        parents.clear();
                     }
-                    self.set(id, e, hash, layer_index);
+                    self.set(id, &e, hash, layer_index);
                     let status = if same {
                         ChangeStatus::Unchanged
                     } else {
@@ -634,14 +741,14 @@ impl FileTree {
         out
     }
 
-    fn set(&mut self, id: NodeId, e: &Entry, hash: Option<ContentHash>, layer: u32) {
+    fn set(&mut self, id: NodeId, e: &EntryRef, hash: Option<ContentHash>, layer: u32) {
         let n = &mut self.nodes[id as usize];
         n.kind = e.kind;
         n.size = e.size;
         n.mode = e.mode;
         n.uid = e.uid;
         n.gid = e.gid;
-        n.link = e.link.clone();
+        n.link = e.link.map(Link::new);
         n.hash = hash;
         n.layer = layer;
         n.flags = e.flags;
@@ -692,7 +799,7 @@ impl FileTree {
         let mut stack = vec![ROOT];
         while let Some(id) = stack.pop() {
             order.push(id);
-            let mut kids = std::mem::take(&mut self.nodes[id as usize].children);
+            let mut kids = self.take_kids(id);
             if kids.is_empty() {
                 continue;
             }
@@ -701,20 +808,21 @@ impl FileTree {
                 self.nodes[k as usize].slot = slot as u32;
             }
             stack.extend_from_slice(&kids);
-            self.nodes[id as usize].children = kids;
+            *self.kids_mut(id) = kids;
         }
         for &id in order.iter().rev() {
-            let (mut total, mut files) = {
-                let n = &self.nodes[id as usize];
-                (n.size, u32::from(n.kind == EntryKind::File))
-            };
-            for &c in &self.nodes[id as usize].children {
-                total += self.nodes[c as usize].total;
-                files += self.nodes[c as usize].files;
+            let n = &self.nodes[id as usize];
+            if n.kids == NO_KIDS {
+                continue;
             }
-            let n = &mut self.nodes[id as usize];
-            n.total = total;
-            n.files = files;
+            let (mut total, mut files) = (n.size, u32::from(n.kind == EntryKind::File));
+            for &c in self.children(id) {
+                total += self.total(c);
+                files += self.files(c);
+            }
+            let k = &mut self.kids[n.kids as usize];
+            k.total = total;
+            k.files = files;
         }
     }
 }
@@ -728,8 +836,7 @@ impl Iterator for Descendants<'_> {
     type Item = NodeId;
     fn next(&mut self) -> Option<NodeId> {
         let id = self.stack.pop()?;
-        let kids = &self.tree.nodes[id as usize].children;
-        self.stack.extend(kids.iter().rev());
+        self.stack.extend(self.tree.children(id).iter().rev());
         Some(id)
     }
 }

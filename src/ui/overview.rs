@@ -361,7 +361,7 @@ pub fn largest_dirs(tree: &FileTree, n: usize) -> Vec<(NodeId, u64)> {
     let mut stack: Vec<(NodeId, usize)> = vec![(ROOT, 0)];
     while let Some((id, depth)) = stack.pop() {
         if depth == DIR_DEPTH {
-            dirs.push((id, tree.node(id).total));
+            dirs.push((id, tree.total(id)));
             continue;
         }
         let mut own = 0u64;

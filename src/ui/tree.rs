@@ -4,7 +4,7 @@
 //! only ever walks the visible part of it ([`flatten`]).
 
 use crate::image::entry::{split_parent, EntryKind};
-use crate::tree::{ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
+use crate::tree::{ChangeStatus, FileTree, LayerChange, Name, NodeId, ROOT};
 use std::collections::HashMap;
 
 /// How a row is marked; one palette for comparison statuses and per-layer
@@ -72,7 +72,9 @@ impl Mark {
 /// One node of the shown tree.
 #[derive(Clone, Debug)]
 pub struct UiNode {
-    pub name: Box<[u8]>,
+    /// Inline up to 22 bytes, like the engine's: a million rows are not a
+    /// million small heap blocks.
+    pub name: Name,
     pub parent: u32,
     /// Sorted by name (after [`UiTreeBuilder::finish`]).
     pub children: Vec<u32>,
@@ -226,7 +228,7 @@ impl UiTreeBuilder {
     pub fn new(sides: usize) -> Self {
         UiTreeBuilder {
             nodes: vec![UiNode {
-                name: Box::default(),
+                name: Name::new(b""),
                 parent: 0,
                 children: Vec::new(),
                 kind: EntryKind::Dir,
@@ -247,7 +249,7 @@ impl UiTreeBuilder {
     pub fn push_child(&mut self, parent: u32, name: &[u8], kind: EntryKind) -> u32 {
         let id = self.nodes.len() as u32;
         self.nodes.push(UiNode {
-            name: name.into(),
+            name: Name::new(name),
             parent,
             children: Vec::new(),
             kind,

@@ -239,7 +239,8 @@ pub fn facts(path: &str, f: FileFacts) -> (stagediff::image::entry::ImagePath, F
 pub fn attach(l: &mut Layer, mut f: Vec<(stagediff::image::entry::ImagePath, FileFacts)>) {
     use stagediff::image::capture::flags;
     f.sort_by(|a, b| a.0.cmp(&b.0));
-    for e in &mut l.entries {
+    let mut entries = l.entries.to_vec();
+    for e in &mut entries {
         if let Ok(i) = f.binary_search_by(|(p, _)| (**p).cmp(&e.path)) {
             e.flags |= match f[i].1 {
                 FileFacts::Elf(_) => flags::ELF,
@@ -247,6 +248,7 @@ pub fn attach(l: &mut Layer, mut f: Vec<(stagediff::image::entry::ImagePath, Fil
             };
         }
     }
+    l.entries = entries.into();
     l.facts = f;
 }
 

@@ -36,7 +36,7 @@ pub fn tree_of(tree: &FileTree, ids: impl IntoIterator<Item = NodeId>) -> FileTr
             mode: n.mode,
             uid: n.uid,
             gid: n.gid,
-            link: n.link.clone(),
+            link: n.link.as_deref().map(Box::from),
             hash: n.hash,
             device: None,
             flags: n.flags,
@@ -45,7 +45,7 @@ pub fn tree_of(tree: &FileTree, ids: impl IntoIterator<Item = NodeId>) -> FileTr
     let mut out = FileTree::new();
     for (layer, mut entries) in by_layer {
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        out.apply_layer(layer, &entries);
+        out.apply_layer(layer, &entries.into());
     }
     out.rollup();
     out
