@@ -805,3 +805,106 @@ fn a_cancelled_layer_read_ends() {
         assert!(cancelled, "cancelled after {after} bytes");
     }
 }
+
+/// `--tag` takes what `docker load` takes, and each refusal says which
+/// half is wrong: no `:TAG`, a bad tag, a bad name.
+#[test]
+fn tags_are_checked_as_docker_load_checks_them() {
+    use stagediff::export::check_tag;
+    let long = "a".repeat(128);
+    for good in [
+        "app:1".to_string(),
+        "rich/app:1-minimal".into(),
+        "a.b/c_d/e-f:v1.2_3".into(),
+        "localhost/app:1".into(),
+        "localhost:5000/team/app:latest".into(),
+        // The first part is a host (it has a `.` or `:`) only when a
+        // name follows it; a host may have capitals.
+        "Registry.Example.COM/app:x".into(),
+        "my.app:1".into(),
+        format!("app:{long}"),
+    ] {
+        assert_eq!(check_tag(&good), Ok(()), "{good}");
+    }
+    let no_tag = "NAME:TAG expected";
+    let bad_tag = "a tag is 1 to 128 letters";
+    let bad_name = "a name is lowercase letters";
+    for (tag, why) in [
+        ("app".to_string(), no_tag),
+        // The colon of a registry's port is not a tag's.
+        ("localhost:5000/app".into(), no_tag),
+        ("host:/app".into(), no_tag),
+        ("app:".into(), bad_tag),
+        ("app:.x".into(), bad_tag),
+        ("app:-x".into(), bad_tag),
+        ("app:x y".into(), bad_tag),
+        ("app:x/".into(), no_tag),
+        ("app:\u{e9}".into(), bad_tag),
+        (format!("app:{long}a"), bad_tag),
+        ("App:1".into(), bad_name),
+        ("/app:1".into(), bad_name),
+        ("a//b:1".into(), bad_name),
+        ("a/:1".into(), bad_name),
+        ("-app:1".into(), bad_name),
+        ("app-:1".into(), bad_name),
+        ("a/b c:1".into(), bad_name),
+        // One part alone is a name, never a host, whatever it holds.
+        ("My.app:1".into(), bad_name),
+        ("LOCALHOST/app:1".into(), bad_name),
+        // A host is letters, digits, `.`, `-` and `:`; only the first part is one.
+        ("reg_x.io/app:1".into(), bad_name),
+        ("reg.io/Team.x/app:1".into(), bad_name),
+        ("reg.io/a:b/app:1".into(), bad_name),
+    ] {
+        match check_tag(&tag) {
+            Err(e) => assert!(e.contains(why), "{tag}: {e}"),
+            Ok(()) => panic!("{tag} was accepted"),
+        }
+    }
+    // The refusal quotes the tag escaped.
+    let e = check_tag("app\u{1b}[2J").unwrap_err();
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}
+
+/// The default tag: IMAGE's first tag, or its daemon name, with `-minimal`
+/// after its tag (`latest` when it has none); a digest is dropped; none when
+/// the result would not load.
+#[test]
+fn the_default_tag_is_the_images_own_with_minimal() {
+    use stagediff::export::default_tag;
+    use stagediff::image::Image;
+    let tagged = |tags: &[&str]| {
+        let mut i = Image::from_layers("/some/archive.tar", Vec::new());
+        i.repo_tags = tags.iter().map(|t| t.to_string()).collect();
+        default_tag(&i)
+    };
+    assert_eq!(
+        tagged(&["rich/app:1", "other:2"]).as_deref(),
+        Some("rich/app:1-minimal")
+    );
+    assert_eq!(tagged(&["app"]).as_deref(), Some("app:latest-minimal"));
+    assert_eq!(
+        tagged(&["localhost:5000/team/app"]).as_deref(),
+        Some("localhost:5000/team/app:latest-minimal")
+    );
+    assert_eq!(
+        tagged(&["localhost:5000/app:2.1"]).as_deref(),
+        Some("localhost:5000/app:2.1-minimal")
+    );
+    assert_eq!(
+        tagged(&["app:3@sha256:0123abcd"]).as_deref(),
+        Some("app:3-minimal")
+    );
+    // A tag of 128 characters stays 128 long, its end cut.
+    let long = "t".repeat(125);
+    let cut = format!("app:{long}-mi");
+    assert_eq!(tagged(&[&format!("app:{long}")]), Some(cut));
+    // Nothing that would not load.
+    assert_eq!(tagged(&["Bad Name:1"]), None);
+    // No tags: the daemon's (or podman's) name, else nothing.
+    let from = |reference: &str| default_tag(&Image::from_layers(reference, Vec::new()));
+    assert_eq!(from("docker://app:3").as_deref(), Some("app:3-minimal"));
+    assert_eq!(from("podman://web").as_deref(), Some("web:latest-minimal"));
+    assert_eq!(from("docker-archive:/some/archive.tar"), None);
+    assert_eq!(from("/some/archive.tar"), None);
+}
