@@ -396,3 +396,74 @@ fn oci_layouts_are_named_and_picked_by_their_annotations() {
         "{e}"
     );
 }
+
+/// The headers of an outer archive: (offset of the header, member size),
+/// up to the end-of-archive blocks.
+fn outer_headers(tar: &[u8]) -> Vec<(usize, u64)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 512 <= tar.len() && tar[pos..pos + 512].iter().any(|&b| b != 0) {
+        let size = tar::Header::from_byte_slice(&tar[pos..pos + 512])
+            .entry_size()
+            .unwrap();
+        out.push((pos, size));
+        pos += 512 + size.div_ceil(512) as usize * 512;
+    }
+    out
+}
+
+/// Members typed `7` (contiguous file) are regular files to every reader:
+/// an archive whose files are all typed so loads the same, read in place
+/// and as a stream.
+#[test]
+fn contiguous_members_are_regular_files() {
+    let layers = rich_layers();
+    let plain = docker_legacy(&layers, "rich:1");
+    let mut retyped = plain.clone();
+    let mut n = 0;
+    for (pos, _) in outer_headers(&plain) {
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&retyped[pos..pos + 512]);
+        if h.entry_type() == tar::EntryType::Regular {
+            h.set_entry_type(tar::EntryType::Continuous);
+            h.set_cksum();
+            retyped[pos..pos + 512].copy_from_slice(h.as_bytes());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2 + 3 * 3, "manifest, config, three files per layer");
+    let dir = tempfile::tempdir().unwrap();
+    let want = tree_paths(&load_ok(&write(dir.path(), "plain.tar", &plain)));
+    let indexed = write(dir.path(), "retyped.tar", &retyped);
+    let streamed = write(dir.path(), "retyped.tar.gz", &compress(&retyped, Comp::Gzip));
+    for reference in [indexed, streamed] {
+        let img = load_ok(&reference);
+        assert!(img.verified, "{reference}");
+        assert_eq!(tree_paths(&img), want, "{reference}");
+    }
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+/// An archive that ends right after its last member's bytes (no padding,
+/// no end-of-archive blocks) is whole; one byte less is truncated.
+#[test]
+fn an_archive_may_end_where_its_last_member_ends() {
+    let layers = rich_layers();
+    let mut bytes = docker_legacy(&layers, "rich:1");
+    let &(pos, size) = outer_headers(&bytes).last().unwrap();
+    bytes.truncate(pos + 512 + size as usize);
+    let dir = tempfile::tempdir().unwrap();
+    let whole = load_ok(&write(dir.path(), "whole.tar", &bytes));
+    assert_eq!(whole.layers.len(), 3);
+    bytes.pop();
+    let cut = write(dir.path(), "cut.tar", &bytes);
+    match load(&cut, &LoadOptions::default(), &LoadProgress::default()) {
+        Err(e) => assert!(e.to_string().contains("ends inside manifest.json"), "{e}"),
+        Ok(_) => panic!("a cut manifest loaded"),
+    }
+}
