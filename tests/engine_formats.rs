@@ -435,7 +435,11 @@ fn contiguous_members_are_regular_files() {
     let dir = tempfile::tempdir().unwrap();
     let want = tree_paths(&load_ok(&write(dir.path(), "plain.tar", &plain)));
     let indexed = write(dir.path(), "retyped.tar", &retyped);
-    let streamed = write(dir.path(), "retyped.tar.gz", &compress(&retyped, Comp::Gzip));
+    let streamed = write(
+        dir.path(),
+        "retyped.tar.gz",
+        &compress(&retyped, Comp::Gzip),
+    );
     for reference in [indexed, streamed] {
         let img = load_ok(&reference);
         assert!(img.verified, "{reference}");
@@ -465,5 +469,60 @@ fn an_archive_may_end_where_its_last_member_ends() {
     match load(&cut, &LoadOptions::default(), &LoadProgress::default()) {
         Err(e) => assert!(e.to_string().contains("ends inside manifest.json"), "{e}"),
         Ok(_) => panic!("a cut manifest loaded"),
+    }
+}
+
+/// OCI archives (skopeo's and Docker ≥ 25's) compressed as a whole are read
+/// as a stream. Their blobs are named by digest, not `….tar`, and a
+/// compressed one can be smaller than a tar block: each is still a layer,
+/// the same as read in place.
+#[test]
+fn streamed_oci_archives_read_every_blob_as_a_layer() {
+    let mut layers = rich_layers();
+    // An empty layer: gzipped, its blob is a few dozen bytes.
+    layers.push(layer(&[]));
+    assert!(compress(&layers[3], Comp::Gzip).len() < 512);
+    let dir = tempfile::tempdir().unwrap();
+    for c in [Comp::Plain, Comp::Gzip] {
+        for (prefix, form, bytes) in [
+            ("oci-archive:", "oci", oci_archive(&layers, "rich:1", c)),
+            ("", "docker25", docker_oci(&layers, "rich:1", c)),
+        ] {
+            let name = format!("{form}-{c:?}.tar");
+            let in_place = load_ok(&format!("{prefix}{}", write(dir.path(), &name, &bytes)));
+            let gz = compress(&bytes, Comp::Gzip);
+            let streamed = load_ok(&format!(
+                "{prefix}{}",
+                write(dir.path(), &format!("{name}.gz"), &gz)
+            ));
+            for img in [&in_place, &streamed] {
+                assert!(img.verified, "{name}");
+                assert_eq!(img.layers.len(), 4, "{name}");
+            }
+            let digests =
+                |i: &Image| -> Vec<_> { i.layers.iter().map(|l| l.digest.clone()).collect() };
+            assert_eq!(digests(&streamed), digests(&in_place), "{name}");
+            assert_eq!(tree_paths(&streamed), tree_paths(&in_place), "{name}");
+        }
+    }
+}
+
+/// A config may be as large as any document (16 MiB), streamed too: the
+/// stream's reader keeps all of it, not just its first block.
+#[test]
+fn a_streamed_config_of_the_largest_size_is_read_whole() {
+    let layers = rich_layers();
+    let mut cfg = config(&layers);
+    cfg.resize(16 << 20, b' ');
+    let bytes = docker_legacy_with_config(&layers, "big:1", &cfg);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, data) in [
+        ("big.tar", bytes.clone()),
+        ("big.tar.gz", compress(&bytes, Comp::Gzip)),
+    ] {
+        let img = load_ok(&write(dir.path(), name, &data));
+        assert!(img.verified, "{name}");
+        assert_eq!(img.config.entrypoint, ["/app"], "{name}");
+        assert_eq!(img.layers.len(), 3, "{name}");
     }
 }
