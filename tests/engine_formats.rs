@@ -526,3 +526,58 @@ fn a_streamed_config_of_the_largest_size_is_read_whole() {
         assert_eq!(img.layers.len(), 3, "{name}");
     }
 }
+
+/// `data` gzipped into exactly `len` bytes (a header extra field pads it).
+fn gzip_of_exactly(data: &[u8], len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let gz = |extra: Option<Vec<u8>>| {
+        let mut b = flate2::GzBuilder::new();
+        if let Some(x) = extra {
+            b = b.extra(x);
+        }
+        let mut e = b.write(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let bare = gz(None).len();
+    let out = gz(Some(vec![0; len - bare - 2]));
+    assert_eq!(out.len(), len);
+    out
+}
+
+/// A docker-save whose layers are named without `.tar` (as another writer
+/// might): streamed, each is still a layer, down to a compressed one of
+/// exactly one tar block; only shorter members outside blobs/ are side
+/// files such as VERSION.
+#[test]
+fn streamed_layers_need_no_tar_suffix() {
+    let mut tars = rich_layers();
+    tars.push(layer(&[]));
+    let mut blobs = tars.clone();
+    blobs[3] = gzip_of_exactly(&tars[3], 512);
+    let cfg = config(&tars);
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let mut t = Tarball::new();
+    let mut names = Vec::new();
+    for (i, b) in blobs.iter().enumerate() {
+        t.file(&format!("l{i}/VERSION"), b"1.0");
+        t.file(&format!("l{i}/layer"), b);
+        names.push(format!("l{i}/layer"));
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let bytes = t.finish();
+    let dir = tempfile::tempdir().unwrap();
+    let want = tree_paths(&load_ok(&write(dir.path(), "odd.tar", &bytes)));
+    let img = load_ok(&write(
+        dir.path(),
+        "odd.tar.gz",
+        &compress(&bytes, Comp::Gzip),
+    ));
+    assert!(img.verified);
+    assert_eq!(img.layers.len(), 4);
+    assert_eq!(img.layers[3].compression, Compression::Gzip);
+    assert_eq!(tree_paths(&img), want);
+}
