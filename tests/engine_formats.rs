@@ -503,8 +503,20 @@ fn streamed_oci_archives_read_every_blob_as_a_layer() {
                 |i: &Image| -> Vec<_> { i.layers.iter().map(|l| l.digest.clone()).collect() };
             assert_eq!(digests(&streamed), digests(&in_place), "{name}");
             assert_eq!(tree_paths(&streamed), tree_paths(&in_place), "{name}");
+            // What the analysis reads was kept, streamed too.
+            assert_eq!(os_release(&streamed), b"ID=debian\n", "{name}");
         }
     }
+}
+
+/// `/etc/os-release` as the load kept it.
+fn os_release(img: &Image) -> Vec<u8> {
+    let sq = squash(&img.layers);
+    let id = sq.tree.lookup(b"etc/os-release").expect("os-release");
+    sq.tree
+        .content(&img.layers, id)
+        .expect("os-release kept")
+        .to_vec()
 }
 
 /// A config may be as large as any document (16 MiB), streamed too: the
@@ -547,22 +559,28 @@ fn gzip_of_exactly(data: &[u8], len: usize) -> Vec<u8> {
 
 /// A docker-save whose layers are named without `.tar` (as another writer
 /// might): streamed, each is still a layer, down to a compressed one of
-/// exactly one tar block; only shorter members outside blobs/ are side
-/// files such as VERSION.
+/// exactly one tar block; a shorter one is a layer when named `.tar`.
+/// Only shorter members named otherwise, outside blobs/, are side files
+/// such as VERSION.
 #[test]
 fn streamed_layers_need_no_tar_suffix() {
     let mut tars = rich_layers();
     tars.push(layer(&[]));
     let mut blobs = tars.clone();
     blobs[3] = gzip_of_exactly(&tars[3], 512);
+    // And one under a block, named `.tar`.
+    tars.push(layer(&[]));
+    blobs.push(compress(&tars[4], Comp::Gzip));
+    assert!(blobs[4].len() < 512);
     let cfg = config(&tars);
     let cfg_name = format!("{}.json", hex(&cfg));
     let mut t = Tarball::new();
     let mut names = Vec::new();
     for (i, b) in blobs.iter().enumerate() {
+        let name = format!("l{i}/layer{}", if i == 4 { ".tar" } else { "" });
         t.file(&format!("l{i}/VERSION"), b"1.0");
-        t.file(&format!("l{i}/layer"), b);
-        names.push(format!("l{i}/layer"));
+        t.file(&name, b);
+        names.push(name);
     }
     t.file(&cfg_name, &cfg);
     let manifest =
@@ -577,7 +595,8 @@ fn streamed_layers_need_no_tar_suffix() {
         &compress(&bytes, Comp::Gzip),
     ));
     assert!(img.verified);
-    assert_eq!(img.layers.len(), 4);
+    assert_eq!(img.layers.len(), 5);
     assert_eq!(img.layers[3].compression, Compression::Gzip);
+    assert_eq!(img.layers[4].compression, Compression::Gzip);
     assert_eq!(tree_paths(&img), want);
 }
