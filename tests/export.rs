@@ -908,3 +908,73 @@ fn the_default_tag_is_the_images_own_with_minimal() {
     assert_eq!(from("docker-archive:/some/archive.tar"), None);
     assert_eq!(from("/some/archive.tar"), None);
 }
+
+/// A docker-save as `docker save` writes a layer used twice (a symlink to
+/// the first copy), with every member typed `7` (contiguous, a regular file
+/// to every reader): the export reads it again, in place and compressed as
+/// a whole (streamed), and writes the same tree.
+#[test]
+fn linked_and_contiguous_members_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = load(
+        write_image(dir.path(), &layers, "rich/app:1")
+            .to_str()
+            .unwrap(),
+    );
+    // Layer 1 again on top: the same tree.
+    let used = [layers[0].clone(), layers[1].clone(), layers[1].clone()];
+    let cfg = config(&used);
+    let cfg_name = format!("{}.json", common::hex(&cfg));
+    let mut t = common::Tarball::new();
+    t.file("l0/layer.tar", &layers[0]);
+    t.file("l1/layer.tar", &layers[1]);
+    t.symlink("l2/layer.tar", "../l1/layer.tar");
+    t.file(&cfg_name, &cfg);
+    let manifest = serde_json::json!([{
+        "Config": cfg_name,
+        "RepoTags": ["rich/app:1"],
+        "Layers": ["l0/layer.tar", "l1/layer.tar", "l2/layer.tar"],
+    }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let mut bytes = t.finish();
+    let mut pos = 0;
+    let mut retyped = 0;
+    while bytes[pos..pos + 512].iter().any(|&b| b != 0) {
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&bytes[pos..pos + 512]);
+        let size = h.entry_size().unwrap();
+        if h.entry_type() == tar::EntryType::Regular {
+            h.set_entry_type(tar::EntryType::Continuous);
+            h.set_cksum();
+            bytes[pos..pos + 512].copy_from_slice(h.as_bytes());
+            retyped += 1;
+        }
+        pos += 512 + size.div_ceil(512) as usize * 512;
+    }
+    assert_eq!(retyped, 4);
+    let plain = dir.path().join("linked.tar");
+    std::fs::write(&plain, &bytes).unwrap();
+    let gz = dir.path().join("linked.tar.gz");
+    std::fs::write(&gz, common::compress(&bytes, common::Comp::Gzip)).unwrap();
+    for source in [plain, gz] {
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            source.to_str().unwrap(),
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            source.display(),
+            stderr_of(&o)
+        );
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified);
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
