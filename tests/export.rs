@@ -911,8 +911,8 @@ fn the_default_tag_is_the_images_own_with_minimal() {
 
 /// A docker-save as `docker save` writes a layer used twice (a symlink to
 /// the first copy), with every member typed `7` (contiguous, a regular file
-/// to every reader): the export reads it again, in place and compressed as
-/// a whole (streamed), and writes the same tree.
+/// to every reader) and a large config: the export reads it again, in place
+/// and compressed as a whole (streamed), and writes the same tree.
 #[test]
 fn linked_and_contiguous_members_are_read_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -924,7 +924,9 @@ fn linked_and_contiguous_members_are_read_again() {
     );
     // Layer 1 again on top: the same tree.
     let used = [layers[0].clone(), layers[1].clone(), layers[1].clone()];
-    let cfg = config(&used);
+    // A config past the stream reader's first 256 KiB of a document.
+    let mut cfg = config(&used);
+    cfg.resize(300 << 10, b' ');
     let cfg_name = format!("{}.json", common::hex(&cfg));
     let mut t = common::Tarball::new();
     t.file("l0/layer.tar", &layers[0]);
