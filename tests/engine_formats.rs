@@ -539,24 +539,6 @@ fn a_streamed_config_of_the_largest_size_is_read_whole() {
     }
 }
 
-/// `data` gzipped into exactly `len` bytes (a header extra field pads it).
-fn gzip_of_exactly(data: &[u8], len: usize) -> Vec<u8> {
-    use std::io::Write;
-    let gz = |extra: Option<Vec<u8>>| {
-        let mut b = flate2::GzBuilder::new();
-        if let Some(x) = extra {
-            b = b.extra(x);
-        }
-        let mut e = b.write(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    };
-    let bare = gz(None).len();
-    let out = gz(Some(vec![0; len - bare - 2]));
-    assert_eq!(out.len(), len);
-    out
-}
-
 /// A docker-save whose layers are named without `.tar` (as another writer
 /// might): streamed, each is still a layer, down to a compressed one of
 /// exactly one tar block; a shorter one is a layer when named `.tar`.

@@ -980,3 +980,68 @@ fn linked_and_contiguous_members_are_read_again() {
         assert_same_tree(&want.tree, &got.tree);
     }
 }
+
+/// Streamed archives (compressed as a whole) whose layers are named by
+/// digest (OCI) or without `.tar` (another writer's docker-save), down to
+/// gzipped blobs of one tar block and less: the export reads each again as
+/// a layer and writes the same tree.
+#[test]
+fn streamed_blobs_of_every_name_and_size_are_read_again() {
+    use common::Comp;
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = load(
+        write_image(dir.path(), &layers, "rich/app:1")
+            .to_str()
+            .unwrap(),
+    );
+    let empty = layer(&[]);
+    let tars = [
+        layers[0].clone(),
+        layers[1].clone(),
+        empty.clone(),
+        empty.clone(),
+    ];
+    let blobs = [
+        layers[0].clone(),
+        layers[1].clone(),
+        common::gzip_of_exactly(&empty, 512),
+        common::compress(&empty, Comp::Gzip),
+    ];
+    assert!(blobs[3].len() < 512);
+    let cfg = config(&tars);
+    let cfg_name = format!("{}.json", common::hex(&cfg));
+    let mut t = common::Tarball::new();
+    let mut names = Vec::new();
+    for (i, b) in blobs.iter().enumerate() {
+        let name = format!("l{i}/layer{}", if i == 3 { ".tar" } else { "" });
+        t.file(&format!("l{i}/VERSION"), b"1.0");
+        t.file(&name, b);
+        names.push(name);
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let odd = t.finish();
+    let oci = common::oci_archive(&tars, "v1", Comp::Gzip);
+    for (prefix, name, bytes) in [
+        ("docker-archive:", "odd.tar.gz", odd),
+        ("oci-archive:", "oci.tar.gz", oci),
+    ] {
+        let source = dir.path().join(name);
+        std::fs::write(&source, common::compress(&bytes, Comp::Gzip)).unwrap();
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            &format!("{prefix}{}", source.display()),
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr_of(&o));
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified, "{name}");
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
