@@ -582,3 +582,33 @@ fn streamed_layers_need_no_tar_suffix() {
     assert_eq!(img.layers[4].compression, Compression::Gzip);
     assert_eq!(tree_paths(&img), want);
 }
+
+/// A member is a layer by what the manifest says, whatever its name: one
+/// named like docker's side files (`repositories`, `oci-layout`) loads the
+/// same streamed as read in place.
+#[test]
+fn a_layer_named_like_a_side_file_is_a_layer_streamed_too() {
+    let layers = rich_layers();
+    let cfg = config(&layers);
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let names = ["repositories", "oci-layout", "l2/layer.tar"];
+    let mut t = Tarball::new();
+    for (name, l) in names.iter().zip(&layers) {
+        t.file(name, l);
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let bytes = t.finish();
+    let dir = tempfile::tempdir().unwrap();
+    let in_place = load_ok(&write(dir.path(), "odd.tar", &bytes));
+    let streamed = load_ok(&write(
+        dir.path(),
+        "odd.tar.gz",
+        &compress(&bytes, Comp::Gzip),
+    ));
+    assert_eq!(streamed.layers.len(), 3);
+    assert!(streamed.verified);
+    assert_eq!(tree_paths(&streamed), tree_paths(&in_place));
+}

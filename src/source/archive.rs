@@ -511,7 +511,9 @@ fn walk(
                 head.len()
             )));
         }
-        if looks_json(&head) || member == "oci-layout" || member == "repositories" {
+        // Documents are JSON (oci-layout and repositories too); a member
+        // is a layer by what the manifest says, whatever its name.
+        if looks_json(&head) {
             if size > MAX_JSON {
                 continue;
             }
@@ -703,7 +705,7 @@ pub(super) fn reread_stream<R: Read>(
                 .take(want)
                 .read_to_end(&mut head)
                 .map_err(|err| map_outer_err(err, &progress))?;
-            let small = looks_json(&head) || member == "oci-layout" || member == "repositories";
+            let small = looks_json(&head);
             if small && size <= MAX_JSON {
                 if size > SMALL_MEMBER {
                     e.read_to_end(&mut head)
