@@ -1104,6 +1104,9 @@ fn audit_groups_toolchains_and_caches_with_their_sums() {
                 f("root/.cache/pip/c", &[6; 10]),
                 Link("root/.cache/pip/l", "a"),
                 f("var/lib/apt/lists/x_Packages", &[7; 70]),
+                f("app/main.go", b"package main"),
+                f("bin/dash", b"\x7fELF dash"),
+                Link("bin/sh", "dash"),
             ],
         )],
     );
@@ -1133,5 +1136,11 @@ fn audit_groups_toolchains_and_caches_with_their_sums() {
             row("/root/.cache/pip/a", 50 + 50 + 10 + 1, 3),
             row("/var/lib/apt/lists/x_Packages", 70, 1),
         ]
+    );
+    // The other findings count a regular file as one file, a link as none.
+    assert_eq!(of(FindingKind::Source), [row("/app/main.go", 12, 1)]);
+    assert_eq!(
+        of(FindingKind::Shell),
+        [row("/bin/dash", 9, 1), row("/bin/sh", 4, 0)]
     );
 }
