@@ -1045,3 +1045,36 @@ fn streamed_blobs_of_every_name_and_size_are_read_again() {
         assert_same_tree(&want.tree, &got.tree);
     }
 }
+
+/// A hard link always brings the file it finally names (it holds the
+/// content), through a link to a link too; nothing else comes with it.
+#[test]
+fn a_hard_link_brings_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let closure = stagediff::analysis::closure::closure(&src.image, &src.tree);
+    let select = |include: &[&str]| {
+        stagediff::export::select(
+            &src.tree,
+            &closure,
+            &stagediff::export::Selection {
+                include: include.iter().map(|s| s.to_string()).collect(),
+                exclude: vec![],
+            },
+        )
+    };
+    let plain = select(&[]);
+    assert!(plain.lookup(b"data/big.bin").is_none());
+    // data/hard2 -> data/hard -> data/big.bin
+    let t = select(&["data/hard2"]);
+    assert_eq!(
+        t.node(t.lookup(b"data/hard2").unwrap()).kind,
+        EntryKind::HardLink
+    );
+    assert_eq!(
+        t.node(t.lookup(b"data/big.bin").unwrap()).kind,
+        EntryKind::File
+    );
+    assert!(t.lookup(b"data/rel").is_none(), "only what the link names");
+}
