@@ -1078,3 +1078,38 @@ fn a_hard_link_brings_the_file_it_names() {
     );
     assert!(t.lookup(b"data/rel").is_none(), "only what the link names");
 }
+
+/// Device nodes (the runtime makes /dev) and hard links to a file the image
+/// lacks are left out of the export, and the report counts them.
+#[test]
+fn devices_and_dangling_hard_links_are_left_out_and_counted() {
+    use tar::EntryType as K;
+    let dir = tempfile::tempdir().unwrap();
+    let l = layer(&[
+        file("bin/app", 0o755, b"#!/bin/sh\n"),
+        e("dev/null", K::Char, 0o666),
+        e("dev/sda", K::Block, 0o660),
+        link("data/dangling", K::Link, "data/nowhere"),
+        file("data/kept", 0o644, b"kept"),
+    ]);
+    let input = write_image(dir.path(), &[l], "dev/app:1");
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains("left out  3 entries (device nodes, hard links to nothing)"),
+        "{report}"
+    );
+    let t = load(out.to_str().unwrap()).tree;
+    for gone in ["dev/null", "dev/sda", "data/dangling"] {
+        assert!(t.lookup(gone.as_bytes()).is_none(), "{gone}");
+    }
+    assert!(t.lookup(b"data/kept").is_some());
+}
