@@ -1113,3 +1113,43 @@ fn devices_and_dangling_hard_links_are_left_out_and_counted() {
     }
     assert!(t.lookup(b"data/kept").is_some());
 }
+
+/// Names and link targets at the header field's edge: 100 bytes fit the
+/// field, 101 take a GNU long-name (long-link) entry; both round-trip.
+#[test]
+fn names_of_100_and_101_bytes_round_trip() {
+    use tar::EntryType as K;
+    let dir = tempfile::tempdir().unwrap();
+    let name = |n: usize| format!("d/{}", "n".repeat(n - 2));
+    let mut entries = vec![file("bin/app", 0o755, b"#!/bin/sh\n")];
+    for n in [99, 100, 101] {
+        entries.push(file(name(n), 0o644, n.to_string().as_bytes()));
+    }
+    // A directory's name gets a `/`: 99 + 1 fits, 100 + 1 does not.
+    for n in [99, 100] {
+        entries.push(e(
+            format!("{}/", name(n).replace("d/", "e/")),
+            K::Directory,
+            0o755,
+        ));
+    }
+    for n in [100, 101] {
+        entries.push(link(&format!("l/{n}"), K::Symlink, "t".repeat(n)));
+        entries.push(link(&format!("h/{n}"), K::Link, name(n)));
+    }
+    let input = write_image(dir.path(), &[layer(&entries)], "edge/app:1");
+    let src = load(input.to_str().unwrap());
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let got = load(out.to_str().unwrap());
+    assert!(got.image.verified);
+    let n = assert_same_tree(&src.tree, &got.tree);
+    assert!(n >= 14, "compared {n} nodes");
+}
