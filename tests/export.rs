@@ -1153,3 +1153,66 @@ fn names_of_100_and_101_bytes_round_trip() {
     let n = assert_same_tree(&src.tree, &got.tree);
     assert!(n >= 14, "compared {n} nodes");
 }
+
+/// What write_archive says it wrote is what it wrote: the archive's bytes,
+/// its entries and files; and in the layer a directory's name ends in `/`,
+/// nothing else's does.
+#[test]
+fn the_export_counts_what_it_writes_and_names_directories_with_a_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["**".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let mut sink = Vec::new();
+    let x = stagediff::export::write_archive(&req, &mut sink).unwrap();
+    assert_eq!(x.archive_bytes, sink.len() as u64);
+    let nodes: Vec<NodeId> = tree
+        .iter()
+        .filter(|&id| id != stagediff::tree::ROOT)
+        .collect();
+    let kind = |k: EntryKind| nodes.iter().filter(|&&id| tree.node(id).kind == k).count() as u64;
+    assert_eq!(x.entries, nodes.len() as u64);
+    assert_eq!(x.files, kind(EntryKind::File));
+    // The layer's own entries, as written.
+    let mut outer = tar::Archive::new(&sink[..]);
+    let mut layer_bytes = None;
+    for m in outer.entries().unwrap() {
+        let mut m = m.unwrap();
+        if m.path_bytes().ends_with(b"layer.tar") {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut m, &mut v).unwrap();
+            layer_bytes = Some(v);
+        }
+    }
+    let layer_bytes = layer_bytes.expect("the layer member");
+    let mut dirs = 0;
+    for e in tar::Archive::new(&layer_bytes[..]).entries().unwrap() {
+        let e = e.unwrap();
+        let name = e.path_bytes().into_owned();
+        let is_dir = e.header().entry_type() == tar::EntryType::Directory;
+        assert_eq!(
+            name.ends_with(b"/"),
+            is_dir,
+            "{}",
+            String::from_utf8_lossy(&name)
+        );
+        dirs += u64::from(is_dir);
+    }
+    assert_eq!(dirs, kind(EntryKind::Dir));
+}
