@@ -1218,3 +1218,41 @@ fn the_export_counts_what_it_writes_and_names_directories_with_a_slash() {
     }
     assert_eq!(dirs, kind(EntryKind::Dir));
 }
+
+/// ^C while the source is read again but before anything of the layer's
+/// own is written (here: nothing to write) is still "interrupted", not a
+/// source error.
+#[test]
+fn a_cancel_during_the_second_read_is_an_interruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec![],
+            exclude: vec!["**".into()],
+        },
+    );
+    assert_eq!(
+        tree.iter()
+            .filter(|&id| id != stagediff::tree::ROOT)
+            .count(),
+        0
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        matches!(e, stagediff::export::ExportError::Cancelled),
+        "{e:?}"
+    );
+}
