@@ -1257,3 +1257,44 @@ fn a_cancel_during_the_second_read_is_an_interruption() {
         "{e:?}"
     );
 }
+
+/// A file the tree wants that the second read never meets (here the tree
+/// is another image's, with one file more) is named, not silently dropped.
+#[test]
+fn a_file_the_second_read_never_meets_is_named() {
+    let a_dir = tempfile::tempdir().unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let a_layers = rich_image();
+    let a_input = write_image(a_dir.path(), &a_layers, "rich/app:1");
+    let a = load(a_input.to_str().unwrap());
+    let mut b_layers = a_layers.clone();
+    b_layers[1] = layer(&[file("extra", 0o644, b"only in B")]);
+    let b = load(
+        write_image(b_dir.path(), &b_layers, "rich/app:2")
+            .to_str()
+            .unwrap(),
+    );
+    let tree = stagediff::export::select(
+        &b.tree,
+        &stagediff::analysis::closure::closure(&b.image, &b.tree),
+        &stagediff::export::Selection {
+            include: vec!["extra".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: a_input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &a.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("extra was not found in layer 2 on the second read"),
+        "{e}"
+    );
+}
