@@ -1298,3 +1298,45 @@ fn a_file_the_second_read_never_meets_is_named() {
         "{e}"
     );
 }
+
+/// Without digest checks (`--no-verify`), a file whose bytes changed after
+/// the load (same length) is still caught by its content hash.
+#[test]
+fn without_digests_a_changed_file_is_caught_by_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let opts = LoadOptions {
+        verify: false,
+        platform: None,
+    };
+    let src = stagediff::pipeline::load(input.to_str().unwrap(), &opts, &LoadProgress::default())
+        .unwrap();
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["data/big.bin".into()],
+            exclude: vec![],
+        },
+    );
+    let mut bytes = std::fs::read(&input).unwrap();
+    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
+    let at = bytes.windows(64).position(|w| w == needle).unwrap();
+    bytes[at] ^= 1;
+    std::fs::write(&input, &bytes).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &opts,
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("data/big.bin differs on the second read"),
+        "{e}"
+    );
+}
