@@ -1340,3 +1340,58 @@ fn without_digests_a_changed_file_is_caught_by_its_hash() {
         "{e}"
     );
 }
+
+/// The export stops writing at its first failed write: no further write is
+/// tried (the file's other bytes, the next files), and the error says why.
+#[test]
+fn the_first_failed_write_is_the_last_one_tried() {
+    struct FailAfter {
+        left: usize,
+        failed: usize,
+    }
+    impl std::io::Write for FailAfter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                self.failed += 1;
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let n = b.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["**".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    // Past the directories' headers, inside data/big.bin (1.5 MB).
+    let mut out = FailAfter {
+        left: 64 << 10,
+        failed: 0,
+    };
+    let e = stagediff::export::write_archive(&req, &mut out).unwrap_err();
+    assert!(
+        matches!(e, stagediff::export::ExportError::Write(_)),
+        "{e:?}"
+    );
+    assert_eq!(out.failed, 1, "writes tried after the first failure");
+}
