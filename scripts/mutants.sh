@@ -6,7 +6,7 @@
 # binaries that cover that group, one job, under nice.
 #
 # Usage: scripts/mutants.sh [--in-diff [REV]] [GROUP...]
-#   GROUP      verify, escape, analysis, gates, binary (default: all five)
+#   GROUP      verify, escape, analysis, gates, binary, closure, export (default: all)
 #   --in-diff  only mutants on lines changed since REV (default HEAD~1: the last commit,
 #              which a fresh clone of main has); a diff touching none of the files is a
 #              logged skip, not a run
@@ -39,7 +39,8 @@ files_of() {
     gates) echo "src/analysis/gate.rs src/cmd/inspect.rs src/cmd/diff.rs" ;;
     binary) echo "src/binary/go.rs src/binary/rust.rs" ;;
     closure) echo "src/binary/elf.rs src/binary/mod.rs src/analysis/closure/elf.rs src/analysis/closure/entry.rs src/analysis/closure/needs.rs src/analysis/closure/mod.rs" ;;
-    *) die "unknown group $1 (verify, escape, analysis, gates, binary, closure)" ;;
+    export) echo "src/export/mod.rs src/export/layer.rs" ;;
+    *) die "unknown group $1 (verify, escape, analysis, gates, binary, closure, export)" ;;
   esac
 }
 tests_of() {
@@ -50,6 +51,9 @@ tests_of() {
     gates) echo "gates inspect_waste diff_cli" ;;
     binary) echo "lib binary_fixtures" ;;
     closure) echo "lib plan_cli" ;;
+    # The export has no unit tests; tests/export.rs writes archives through
+    # plan --export and the library and reads them back (no docker).
+    export) echo "export" ;;
   esac
 }
 
@@ -60,7 +64,7 @@ while (($#)); do
   case $1 in
     --in-diff)
       in_diff=1
-      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates|binary|closure)$ ]]; then
+      if [[ ${2:-} && $2 != -* && ! $2 =~ ^(verify|escape|analysis|gates|binary|closure|export)$ ]]; then
         base=$2
         shift
       fi
@@ -73,9 +77,9 @@ while (($#)); do
   esac
   shift
 done
-((${#groups[@]})) || groups=(verify escape analysis gates binary closure)
+((${#groups[@]})) || groups=(verify escape analysis gates binary closure export)
 for group in "${groups[@]}"; do
-  [[ $group =~ ^(verify|escape|analysis|gates|binary|closure)$ ]] || die "unknown group $group (verify, escape, analysis, gates, binary, closure)"
+  [[ $group =~ ^(verify|escape|analysis|gates|binary|closure|export)$ ]] || die "unknown group $group (verify, escape, analysis, gates, binary, closure, export)"
 done
 base=${base:-HEAD~1}
 

@@ -1080,3 +1080,67 @@ fn a_copy_of_what_ships_is_build_output() {
     assert_eq!(label(&c, b, left), "Build output");
     assert_eq!(facts(b, "src/notes.bin").bucket, Bucket::Other);
 }
+
+/// One toolchain finding per toolchain and one cache finding per cache:
+/// shown by the biggest file (the first of equal ones), with every byte
+/// and regular file of the group counted; toolchains whose rule says
+/// `audit = false` (Node.js: the runtime needs node) are not reported.
+#[test]
+fn audit_groups_toolchains_and_caches_with_their_sums() {
+    let img = image(
+        "groups",
+        vec![layer(
+            0,
+            &[
+                Dir("usr/local/go/bin", 0o755),
+                f("usr/local/go/bin/go", &[1; 100]),
+                f("usr/local/go/bin/gofmt", &[2; 100]),
+                f("usr/local/go/src/x.go", &[3; 40]),
+                Link("usr/local/go/bin/golink", "go"),
+                f("usr/local/bin/node", &[4; 500]),
+                f("usr/include/stdio.h", &[5; 60]),
+                f("root/.cache/pip/a", &[6; 50]),
+                f("root/.cache/pip/b", &[6; 50]),
+                f("root/.cache/pip/c", &[6; 10]),
+                Link("root/.cache/pip/l", "a"),
+                f("var/lib/apt/lists/x_Packages", &[7; 70]),
+                f("app/main.go", b"package main"),
+                f("bin/dash", b"\x7fELF dash"),
+                Link("bin/sh", "dash"),
+            ],
+        )],
+    );
+    let tree = stagediff::tree::squash(&img.layers).tree;
+    let found = audit(&img, &tree, &Rules::builtin());
+    let of = |k: FindingKind| -> Vec<(String, u64, u32)> {
+        found
+            .iter()
+            .filter(|x| x.kind == k)
+            .map(|x| (x.path.clone(), x.bytes, x.files))
+            .collect()
+    };
+    let row = |p: &str, bytes: u64, files: u32| (p.to_string(), bytes, files);
+    // Go: three files and a 2-byte link; Node.js and the headers are not audited.
+    assert_eq!(
+        of(FindingKind::Toolchain),
+        [row("/usr/local/go/bin/go", 100 + 100 + 40 + 2, 3)]
+    );
+    let go = found
+        .iter()
+        .find(|x| x.kind == FindingKind::Toolchain)
+        .unwrap();
+    assert!(go.detail.starts_with("Go"), "{}", go.detail);
+    assert_eq!(
+        of(FindingKind::Cache),
+        [
+            row("/root/.cache/pip/a", 50 + 50 + 10 + 1, 3),
+            row("/var/lib/apt/lists/x_Packages", 70, 1),
+        ]
+    );
+    // The other findings count a regular file as one file, a link as none.
+    assert_eq!(of(FindingKind::Source), [row("/app/main.go", 12, 1)]);
+    assert_eq!(
+        of(FindingKind::Shell),
+        [row("/bin/dash", 9, 1), row("/bin/sh", 4, 0)]
+    );
+}

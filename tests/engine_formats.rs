@@ -396,3 +396,219 @@ fn oci_layouts_are_named_and_picked_by_their_annotations() {
         "{e}"
     );
 }
+
+/// The headers of an outer archive: (offset of the header, member size),
+/// up to the end-of-archive blocks.
+fn outer_headers(tar: &[u8]) -> Vec<(usize, u64)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 512 <= tar.len() && tar[pos..pos + 512].iter().any(|&b| b != 0) {
+        let size = tar::Header::from_byte_slice(&tar[pos..pos + 512])
+            .entry_size()
+            .unwrap();
+        out.push((pos, size));
+        pos += 512 + size.div_ceil(512) as usize * 512;
+    }
+    out
+}
+
+/// Members typed `7` (contiguous file) are regular files to every reader:
+/// an archive whose files are all typed so loads the same, read in place
+/// and as a stream.
+#[test]
+fn contiguous_members_are_regular_files() {
+    let layers = rich_layers();
+    let plain = docker_legacy(&layers, "rich:1");
+    let mut retyped = plain.clone();
+    let mut n = 0;
+    for (pos, _) in outer_headers(&plain) {
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&retyped[pos..pos + 512]);
+        if h.entry_type() == tar::EntryType::Regular {
+            h.set_entry_type(tar::EntryType::Continuous);
+            h.set_cksum();
+            retyped[pos..pos + 512].copy_from_slice(h.as_bytes());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2 + 3 * 3, "manifest, config, three files per layer");
+    let dir = tempfile::tempdir().unwrap();
+    let want = tree_paths(&load_ok(&write(dir.path(), "plain.tar", &plain)));
+    let indexed = write(dir.path(), "retyped.tar", &retyped);
+    let streamed = write(
+        dir.path(),
+        "retyped.tar.gz",
+        &compress(&retyped, Comp::Gzip),
+    );
+    for reference in [indexed, streamed] {
+        let img = load_ok(&reference);
+        assert!(img.verified, "{reference}");
+        assert_eq!(tree_paths(&img), want, "{reference}");
+    }
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+/// An archive that ends right after its last member's bytes (no padding,
+/// no end-of-archive blocks) is whole; one byte less is truncated.
+#[test]
+fn an_archive_may_end_where_its_last_member_ends() {
+    let layers = rich_layers();
+    let mut bytes = docker_legacy(&layers, "rich:1");
+    let &(pos, size) = outer_headers(&bytes).last().unwrap();
+    bytes.truncate(pos + 512 + size as usize);
+    let dir = tempfile::tempdir().unwrap();
+    let whole = load_ok(&write(dir.path(), "whole.tar", &bytes));
+    assert_eq!(whole.layers.len(), 3);
+    bytes.pop();
+    let cut = write(dir.path(), "cut.tar", &bytes);
+    match load(&cut, &LoadOptions::default(), &LoadProgress::default()) {
+        Err(e) => assert!(e.to_string().contains("ends inside manifest.json"), "{e}"),
+        Ok(_) => panic!("a cut manifest loaded"),
+    }
+}
+
+/// OCI archives (skopeo's and Docker ≥ 25's) compressed as a whole are read
+/// as a stream. Their blobs are named by digest, not `….tar`, and a
+/// compressed one can be smaller than a tar block: each is still a layer,
+/// the same as read in place.
+#[test]
+fn streamed_oci_archives_read_every_blob_as_a_layer() {
+    let mut layers = rich_layers();
+    // An empty layer: gzipped, its blob is a few dozen bytes.
+    layers.push(layer(&[]));
+    assert!(compress(&layers[3], Comp::Gzip).len() < 512);
+    let dir = tempfile::tempdir().unwrap();
+    for c in [Comp::Plain, Comp::Gzip] {
+        for (prefix, form, bytes) in [
+            ("oci-archive:", "oci", oci_archive(&layers, "rich:1", c)),
+            ("", "docker25", docker_oci(&layers, "rich:1", c)),
+        ] {
+            let name = format!("{form}-{c:?}.tar");
+            let in_place = load_ok(&format!("{prefix}{}", write(dir.path(), &name, &bytes)));
+            let gz = compress(&bytes, Comp::Gzip);
+            let streamed = load_ok(&format!(
+                "{prefix}{}",
+                write(dir.path(), &format!("{name}.gz"), &gz)
+            ));
+            for img in [&in_place, &streamed] {
+                assert!(img.verified, "{name}");
+                assert_eq!(img.layers.len(), 4, "{name}");
+            }
+            let digests =
+                |i: &Image| -> Vec<_> { i.layers.iter().map(|l| l.digest.clone()).collect() };
+            assert_eq!(digests(&streamed), digests(&in_place), "{name}");
+            assert_eq!(tree_paths(&streamed), tree_paths(&in_place), "{name}");
+            // What the analysis reads was kept, streamed too.
+            assert_eq!(os_release(&streamed), b"ID=debian\n", "{name}");
+        }
+    }
+}
+
+/// `/etc/os-release` as the load kept it.
+fn os_release(img: &Image) -> Vec<u8> {
+    let sq = squash(&img.layers);
+    let id = sq.tree.lookup(b"etc/os-release").expect("os-release");
+    sq.tree
+        .content(&img.layers, id)
+        .expect("os-release kept")
+        .to_vec()
+}
+
+/// A config may be as large as any document (16 MiB), streamed too: the
+/// stream's reader keeps all of it, not just its first block.
+#[test]
+fn a_streamed_config_of_the_largest_size_is_read_whole() {
+    let layers = rich_layers();
+    let mut cfg = config(&layers);
+    cfg.resize(16 << 20, b' ');
+    let bytes = docker_legacy_with_config(&layers, "big:1", &cfg);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, data) in [
+        ("big.tar", bytes.clone()),
+        ("big.tar.gz", compress(&bytes, Comp::Gzip)),
+    ] {
+        let img = load_ok(&write(dir.path(), name, &data));
+        assert!(img.verified, "{name}");
+        assert_eq!(img.config.entrypoint, ["/app"], "{name}");
+        assert_eq!(img.layers.len(), 3, "{name}");
+    }
+}
+
+/// A docker-save whose layers are named without `.tar` (as another writer
+/// might): streamed, each is still a layer, down to a compressed one of
+/// exactly one tar block; a shorter one is a layer when named `.tar`.
+/// Only shorter members named otherwise, outside blobs/, are side files
+/// such as VERSION.
+#[test]
+fn streamed_layers_need_no_tar_suffix() {
+    let mut tars = rich_layers();
+    tars.push(layer(&[]));
+    let mut blobs = tars.clone();
+    blobs[3] = gzip_of_exactly(&tars[3], 512);
+    // And one under a block, named `.tar`.
+    tars.push(layer(&[]));
+    blobs.push(compress(&tars[4], Comp::Gzip));
+    assert!(blobs[4].len() < 512);
+    let cfg = config(&tars);
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let mut t = Tarball::new();
+    let mut names = Vec::new();
+    for (i, b) in blobs.iter().enumerate() {
+        let name = format!("l{i}/layer{}", if i == 4 { ".tar" } else { "" });
+        t.file(&format!("l{i}/VERSION"), b"1.0");
+        t.file(&name, b);
+        names.push(name);
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let bytes = t.finish();
+    let dir = tempfile::tempdir().unwrap();
+    let want = tree_paths(&load_ok(&write(dir.path(), "odd.tar", &bytes)));
+    let img = load_ok(&write(
+        dir.path(),
+        "odd.tar.gz",
+        &compress(&bytes, Comp::Gzip),
+    ));
+    assert!(img.verified);
+    assert_eq!(img.layers.len(), 5);
+    assert_eq!(img.layers[3].compression, Compression::Gzip);
+    assert_eq!(img.layers[4].compression, Compression::Gzip);
+    assert_eq!(tree_paths(&img), want);
+}
+
+/// A member is a layer by what the manifest says, whatever its name: one
+/// named like docker's side files (`repositories`, `oci-layout`) loads the
+/// same streamed as read in place.
+#[test]
+fn a_layer_named_like_a_side_file_is_a_layer_streamed_too() {
+    let layers = rich_layers();
+    let cfg = config(&layers);
+    let cfg_name = format!("{}.json", hex(&cfg));
+    let names = ["repositories", "oci-layout", "l2/layer.tar"];
+    let mut t = Tarball::new();
+    for (name, l) in names.iter().zip(&layers) {
+        t.file(name, l);
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let bytes = t.finish();
+    let dir = tempfile::tempdir().unwrap();
+    let in_place = load_ok(&write(dir.path(), "odd.tar", &bytes));
+    let streamed = load_ok(&write(
+        dir.path(),
+        "odd.tar.gz",
+        &compress(&bytes, Comp::Gzip),
+    ));
+    assert_eq!(streamed.layers.len(), 3);
+    assert!(streamed.verified);
+    assert_eq!(tree_paths(&streamed), tree_paths(&in_place));
+}

@@ -805,3 +805,593 @@ fn a_cancelled_layer_read_ends() {
         assert!(cancelled, "cancelled after {after} bytes");
     }
 }
+
+/// `--tag` takes what `docker load` takes, and each refusal says which
+/// half is wrong: no `:TAG`, a bad tag, a bad name.
+#[test]
+fn tags_are_checked_as_docker_load_checks_them() {
+    use stagediff::export::check_tag;
+    let long = "a".repeat(128);
+    for good in [
+        "app:1".to_string(),
+        "rich/app:1-minimal".into(),
+        "a.b/c_d/e-f:v1.2_3".into(),
+        "localhost/app:1".into(),
+        "localhost:5000/team/app:latest".into(),
+        // The first part is a host (it has a `.` or `:`) only when a
+        // name follows it; a host may have capitals.
+        "Registry.Example.COM/app:x".into(),
+        "my.app:1".into(),
+        format!("app:{long}"),
+    ] {
+        assert_eq!(check_tag(&good), Ok(()), "{good}");
+    }
+    let no_tag = "NAME:TAG expected";
+    let bad_tag = "a tag is 1 to 128 letters";
+    let bad_name = "a name is lowercase letters";
+    for (tag, why) in [
+        ("app".to_string(), no_tag),
+        // The colon of a registry's port is not a tag's.
+        ("localhost:5000/app".into(), no_tag),
+        ("host:/app".into(), no_tag),
+        ("app:".into(), bad_tag),
+        ("app:.x".into(), bad_tag),
+        ("app:-x".into(), bad_tag),
+        ("app:x y".into(), bad_tag),
+        ("app:x/".into(), no_tag),
+        ("app:\u{e9}".into(), bad_tag),
+        (format!("app:{long}a"), bad_tag),
+        ("App:1".into(), bad_name),
+        ("/app:1".into(), bad_name),
+        ("a//b:1".into(), bad_name),
+        ("a/:1".into(), bad_name),
+        ("-app:1".into(), bad_name),
+        ("app-:1".into(), bad_name),
+        ("a/b c:1".into(), bad_name),
+        // One part alone is a name, never a host, whatever it holds.
+        ("My.app:1".into(), bad_name),
+        ("LOCALHOST/app:1".into(), bad_name),
+        // A host is letters, digits, `.`, `-` and `:`; only the first part is one.
+        ("reg_x.io/app:1".into(), bad_name),
+        ("reg.io/Team.x/app:1".into(), bad_name),
+        ("reg.io/a:b/app:1".into(), bad_name),
+    ] {
+        match check_tag(&tag) {
+            Err(e) => assert!(e.contains(why), "{tag}: {e}"),
+            Ok(()) => panic!("{tag} was accepted"),
+        }
+    }
+    // The refusal quotes the tag escaped.
+    let e = check_tag("app\u{1b}[2J").unwrap_err();
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}
+
+/// The default tag: IMAGE's first tag, or its daemon name, with `-minimal`
+/// after its tag (`latest` when it has none); a digest is dropped; none when
+/// the result would not load.
+#[test]
+fn the_default_tag_is_the_images_own_with_minimal() {
+    use stagediff::export::default_tag;
+    use stagediff::image::Image;
+    let tagged = |tags: &[&str]| {
+        let mut i = Image::from_layers("/some/archive.tar", Vec::new());
+        i.repo_tags = tags.iter().map(|t| t.to_string()).collect();
+        default_tag(&i)
+    };
+    assert_eq!(
+        tagged(&["rich/app:1", "other:2"]).as_deref(),
+        Some("rich/app:1-minimal")
+    );
+    assert_eq!(tagged(&["app"]).as_deref(), Some("app:latest-minimal"));
+    assert_eq!(
+        tagged(&["localhost:5000/team/app"]).as_deref(),
+        Some("localhost:5000/team/app:latest-minimal")
+    );
+    assert_eq!(
+        tagged(&["localhost:5000/app:2.1"]).as_deref(),
+        Some("localhost:5000/app:2.1-minimal")
+    );
+    assert_eq!(
+        tagged(&["app:3@sha256:0123abcd"]).as_deref(),
+        Some("app:3-minimal")
+    );
+    // A tag of 128 characters stays 128 long, its end cut.
+    let long = "t".repeat(125);
+    let cut = format!("app:{long}-mi");
+    assert_eq!(tagged(&[&format!("app:{long}")]), Some(cut));
+    // Nothing that would not load.
+    assert_eq!(tagged(&["Bad Name:1"]), None);
+    // No tags: the daemon's (or podman's) name, else nothing.
+    let from = |reference: &str| default_tag(&Image::from_layers(reference, Vec::new()));
+    assert_eq!(from("docker://app:3").as_deref(), Some("app:3-minimal"));
+    assert_eq!(from("podman://web").as_deref(), Some("web:latest-minimal"));
+    assert_eq!(from("docker-archive:/some/archive.tar"), None);
+    assert_eq!(from("/some/archive.tar"), None);
+}
+
+/// A docker-save as `docker save` writes a layer used twice (a symlink to
+/// the first copy), with every member typed `7` (contiguous, a regular file
+/// to every reader) and a large config: the export reads it again, in place
+/// and compressed as a whole (streamed), and writes the same tree.
+#[test]
+fn linked_and_contiguous_members_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = load(
+        write_image(dir.path(), &layers, "rich/app:1")
+            .to_str()
+            .unwrap(),
+    );
+    // Layer 1 again on top: the same tree.
+    let used = [layers[0].clone(), layers[1].clone(), layers[1].clone()];
+    // A config past the stream reader's first 256 KiB of a document.
+    let mut cfg = config(&used);
+    cfg.resize(300 << 10, b' ');
+    let cfg_name = format!("{}.json", common::hex(&cfg));
+    let mut t = common::Tarball::new();
+    t.file("l0/layer.tar", &layers[0]);
+    t.file("l1/layer.tar", &layers[1]);
+    t.symlink("l2/layer.tar", "../l1/layer.tar");
+    t.file(&cfg_name, &cfg);
+    let manifest = serde_json::json!([{
+        "Config": cfg_name,
+        "RepoTags": ["rich/app:1"],
+        "Layers": ["l0/layer.tar", "l1/layer.tar", "l2/layer.tar"],
+    }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let mut bytes = t.finish();
+    let mut pos = 0;
+    let mut retyped = 0;
+    while bytes[pos..pos + 512].iter().any(|&b| b != 0) {
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&bytes[pos..pos + 512]);
+        let size = h.entry_size().unwrap();
+        if h.entry_type() == tar::EntryType::Regular {
+            h.set_entry_type(tar::EntryType::Continuous);
+            h.set_cksum();
+            bytes[pos..pos + 512].copy_from_slice(h.as_bytes());
+            retyped += 1;
+        }
+        pos += 512 + size.div_ceil(512) as usize * 512;
+    }
+    assert_eq!(retyped, 4);
+    let plain = dir.path().join("linked.tar");
+    std::fs::write(&plain, &bytes).unwrap();
+    let gz = dir.path().join("linked.tar.gz");
+    std::fs::write(&gz, common::compress(&bytes, common::Comp::Gzip)).unwrap();
+    for source in [plain, gz] {
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            source.to_str().unwrap(),
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            source.display(),
+            stderr_of(&o)
+        );
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified);
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
+
+/// Streamed archives (compressed as a whole) whose layers are named by
+/// digest (OCI) or without `.tar` (another writer's docker-save), down to
+/// gzipped blobs of one tar block and less: the export reads each again as
+/// a layer and writes the same tree.
+#[test]
+fn streamed_blobs_of_every_name_and_size_are_read_again() {
+    use common::Comp;
+    let dir = tempfile::tempdir().unwrap();
+    let layers = rich_image();
+    let want = load(
+        write_image(dir.path(), &layers, "rich/app:1")
+            .to_str()
+            .unwrap(),
+    );
+    let empty = layer(&[]);
+    let tars = [
+        layers[0].clone(),
+        layers[1].clone(),
+        empty.clone(),
+        empty.clone(),
+    ];
+    let blobs = [
+        layers[0].clone(),
+        layers[1].clone(),
+        common::gzip_of_exactly(&empty, 512),
+        common::compress(&empty, Comp::Gzip),
+    ];
+    assert!(blobs[3].len() < 512);
+    let cfg = config(&tars);
+    let cfg_name = format!("{}.json", common::hex(&cfg));
+    let mut t = common::Tarball::new();
+    let mut names = Vec::new();
+    for (i, b) in blobs.iter().enumerate() {
+        let name = format!("l{i}/layer{}", if i == 3 { ".tar" } else { "" });
+        t.file(&format!("l{i}/VERSION"), b"1.0");
+        t.file(&name, b);
+        names.push(name);
+    }
+    t.file(&cfg_name, &cfg);
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let odd = t.finish();
+    let oci = common::oci_archive(&tars, "v1", Comp::Gzip);
+    for (prefix, name, bytes) in [
+        ("docker-archive:", "odd.tar.gz", odd),
+        ("oci-archive:", "oci.tar.gz", oci),
+    ] {
+        let source = dir.path().join(name);
+        std::fs::write(&source, common::compress(&bytes, Comp::Gzip)).unwrap();
+        let out = dir.path().join("out.tar");
+        let o = plan(&[
+            &format!("{prefix}{}", source.display()),
+            "--export",
+            out.to_str().unwrap(),
+            "--export-include",
+            "**",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr_of(&o));
+        let got = load(out.to_str().unwrap());
+        assert!(got.image.verified, "{name}");
+        assert_same_tree(&want.tree, &got.tree);
+    }
+}
+
+/// A hard link always brings the file it finally names (it holds the
+/// content), through a link to a link too; nothing else comes with it.
+#[test]
+fn a_hard_link_brings_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let closure = stagediff::analysis::closure::closure(&src.image, &src.tree);
+    let select = |include: &[&str]| {
+        stagediff::export::select(
+            &src.tree,
+            &closure,
+            &stagediff::export::Selection {
+                include: include.iter().map(|s| s.to_string()).collect(),
+                exclude: vec![],
+            },
+        )
+    };
+    let plain = select(&[]);
+    assert!(plain.lookup(b"data/big.bin").is_none());
+    // data/hard2 -> data/hard -> data/big.bin
+    let t = select(&["data/hard2"]);
+    assert_eq!(
+        t.node(t.lookup(b"data/hard2").unwrap()).kind,
+        EntryKind::HardLink
+    );
+    assert_eq!(
+        t.node(t.lookup(b"data/big.bin").unwrap()).kind,
+        EntryKind::File
+    );
+    assert!(t.lookup(b"data/rel").is_none(), "only what the link names");
+}
+
+/// Device nodes (the runtime makes /dev) and hard links to a file the image
+/// lacks are left out of the export, and the report counts them.
+#[test]
+fn devices_and_dangling_hard_links_are_left_out_and_counted() {
+    use tar::EntryType as K;
+    let dir = tempfile::tempdir().unwrap();
+    let l = layer(&[
+        file("bin/app", 0o755, b"#!/bin/sh\n"),
+        e("dev/null", K::Char, 0o666),
+        e("dev/sda", K::Block, 0o660),
+        link("data/dangling", K::Link, "data/nowhere"),
+        file("data/kept", 0o644, b"kept"),
+    ]);
+    let input = write_image(dir.path(), &[l], "dev/app:1");
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains("left out  3 entries (device nodes, hard links to nothing)"),
+        "{report}"
+    );
+    let t = load(out.to_str().unwrap()).tree;
+    for gone in ["dev/null", "dev/sda", "data/dangling"] {
+        assert!(t.lookup(gone.as_bytes()).is_none(), "{gone}");
+    }
+    assert!(t.lookup(b"data/kept").is_some());
+}
+
+/// Names and link targets at the header field's edge: 100 bytes fit the
+/// field, 101 take a GNU long-name (long-link) entry; and at a block's
+/// edge (512); all round-trip.
+#[test]
+fn names_of_100_and_101_bytes_round_trip() {
+    use tar::EntryType as K;
+    let dir = tempfile::tempdir().unwrap();
+    let name = |n: usize| format!("d/{}", "n".repeat(n - 2));
+    let mut entries = vec![file("bin/app", 0o755, b"#!/bin/sh\n")];
+    // 512: the long name's data (the name and its NUL) takes one byte past a block.
+    for n in [99, 100, 101, 511, 512] {
+        entries.push(file(name(n), 0o644, n.to_string().as_bytes()));
+    }
+    // A directory's name gets a `/`: 99 + 1 fits, 100 + 1 does not.
+    for n in [99, 100] {
+        entries.push(e(
+            format!("{}/", name(n).replace("d/", "e/")),
+            K::Directory,
+            0o755,
+        ));
+    }
+    for n in [100, 101, 512] {
+        entries.push(link(&format!("l/{n}"), K::Symlink, "t".repeat(n)));
+        entries.push(link(&format!("h/{n}"), K::Link, name(n)));
+    }
+    let input = write_image(dir.path(), &[layer(&entries)], "edge/app:1");
+    let src = load(input.to_str().unwrap());
+    let out = dir.path().join("out.tar");
+    let o = plan(&[
+        input.to_str().unwrap(),
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let got = load(out.to_str().unwrap());
+    assert!(got.image.verified);
+    let n = assert_same_tree(&src.tree, &got.tree);
+    assert!(n >= 19, "compared {n} nodes");
+}
+
+/// What write_archive says it wrote is what it wrote: the archive's bytes,
+/// its entries and files; and in the layer a directory's name ends in `/`,
+/// nothing else's does.
+#[test]
+fn the_export_counts_what_it_writes_and_names_directories_with_a_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["**".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let mut sink = Vec::new();
+    let x = stagediff::export::write_archive(&req, &mut sink).unwrap();
+    assert_eq!(x.archive_bytes, sink.len() as u64);
+    let nodes: Vec<NodeId> = tree
+        .iter()
+        .filter(|&id| id != stagediff::tree::ROOT)
+        .collect();
+    let kind = |k: EntryKind| nodes.iter().filter(|&&id| tree.node(id).kind == k).count() as u64;
+    assert_eq!(x.entries, nodes.len() as u64);
+    assert_eq!(x.files, kind(EntryKind::File));
+    // The layer's own entries, as written.
+    let mut outer = tar::Archive::new(&sink[..]);
+    let mut layer_bytes = None;
+    for m in outer.entries().unwrap() {
+        let mut m = m.unwrap();
+        if m.path_bytes().ends_with(b"layer.tar") {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut m, &mut v).unwrap();
+            layer_bytes = Some(v);
+        }
+    }
+    let layer_bytes = layer_bytes.expect("the layer member");
+    let mut dirs = 0;
+    for e in tar::Archive::new(&layer_bytes[..]).entries().unwrap() {
+        let e = e.unwrap();
+        let name = e.path_bytes().into_owned();
+        let is_dir = e.header().entry_type() == tar::EntryType::Directory;
+        assert_eq!(
+            name.ends_with(b"/"),
+            is_dir,
+            "{}",
+            String::from_utf8_lossy(&name)
+        );
+        dirs += u64::from(is_dir);
+    }
+    assert_eq!(dirs, kind(EntryKind::Dir));
+}
+
+/// ^C while the source is read again but before anything of the layer's
+/// own is written (here: one file, no directory before it) is still
+/// "interrupted", not a source error.
+#[test]
+fn a_cancel_during_the_second_read_is_an_interruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["empty".into()],
+            exclude: vec!["bin".into(), "bin/**".into()],
+        },
+    );
+    // One file at the top: no directory header is written before the read.
+    let paths: Vec<Vec<u8>> = tree
+        .iter()
+        .filter(|&id| id != stagediff::tree::ROOT)
+        .map(|id| tree.path_of(id))
+        .collect();
+    assert_eq!(paths, [b"empty".to_vec()]);
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        matches!(e, stagediff::export::ExportError::Cancelled),
+        "{e:?}"
+    );
+}
+
+/// A file the tree wants that the second read never meets (here the tree
+/// is another image's, with one file more) is named, not silently dropped.
+#[test]
+fn a_file_the_second_read_never_meets_is_named() {
+    let a_dir = tempfile::tempdir().unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let a_layers = rich_image();
+    let a_input = write_image(a_dir.path(), &a_layers, "rich/app:1");
+    let a = load(a_input.to_str().unwrap());
+    let mut b_layers = a_layers.clone();
+    b_layers[1] = layer(&[file("extra", 0o644, b"only in B")]);
+    let b = load(
+        write_image(b_dir.path(), &b_layers, "rich/app:2")
+            .to_str()
+            .unwrap(),
+    );
+    let tree = stagediff::export::select(
+        &b.tree,
+        &stagediff::analysis::closure::closure(&b.image, &b.tree),
+        &stagediff::export::Selection {
+            include: vec!["extra".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: a_input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &a.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("extra was not found in layer 2 on the second read"),
+        "{e}"
+    );
+}
+
+/// Without digest checks (`--no-verify`), a file whose bytes changed after
+/// the load (same length) is still caught by its content hash.
+#[test]
+fn without_digests_a_changed_file_is_caught_by_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let opts = LoadOptions {
+        verify: false,
+        platform: None,
+    };
+    let src = stagediff::pipeline::load(input.to_str().unwrap(), &opts, &LoadProgress::default())
+        .unwrap();
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["data/big.bin".into()],
+            exclude: vec![],
+        },
+    );
+    let mut bytes = std::fs::read(&input).unwrap();
+    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
+    let at = bytes.windows(64).position(|w| w == needle).unwrap();
+    bytes[at] ^= 1;
+    std::fs::write(&input, &bytes).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &opts,
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("data/big.bin differs on the second read"),
+        "{e}"
+    );
+}
+
+/// The export stops writing at its first failed write: no further write is
+/// tried (the file's other bytes, the next files), and the error says why.
+#[test]
+fn the_first_failed_write_is_the_last_one_tried() {
+    struct FailAfter {
+        left: usize,
+        failed: usize,
+    }
+    impl std::io::Write for FailAfter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                self.failed += 1;
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let n = b.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_image(dir.path(), &rich_image(), "rich/app:1");
+    let src = load(input.to_str().unwrap());
+    let tree = stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: vec!["**".into()],
+            exclude: vec![],
+        },
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = stagediff::export::Request {
+        reference: input.to_str().unwrap(),
+        load: &LoadOptions::default(),
+        image: &src.image,
+        tree: &tree,
+        tag: None,
+        cancel: &cancel,
+    };
+    // Past the directories' headers, inside data/big.bin (1.5 MB).
+    let mut out = FailAfter {
+        left: 64 << 10,
+        failed: 0,
+    };
+    let e = stagediff::export::write_archive(&req, &mut out).unwrap_err();
+    assert!(
+        matches!(e, stagediff::export::ExportError::Write(_)),
+        "{e:?}"
+    );
+    assert_eq!(out.failed, 1, "writes tried after the first failure");
+}

@@ -669,3 +669,37 @@ fn a_manifest_repeating_one_blob_is_refused() {
     );
     assert!(started.elapsed().as_secs() < 20);
 }
+
+/// The sha512 layout packed as an OCI archive and compressed as a whole, so
+/// it is read as a stream: each blob is digested in the algorithm its path
+/// names, and a tampered one is caught.
+#[test]
+fn a_streamed_sha512_archive_is_verified_and_tampering_is_caught() {
+    let d = tempfile::tempdir().unwrap();
+    for tamper in [false, true] {
+        let layout = d.path().join(format!("layout-{tamper}"));
+        sha512_layout(&layout, tamper, "sha512");
+        let mut t = Tarball::new();
+        for name in ["oci-layout", "index.json"] {
+            t.file(name, &std::fs::read(layout.join(name)).unwrap());
+        }
+        for e in std::fs::read_dir(layout.join("blobs/sha512")).unwrap() {
+            let p = e.unwrap().path();
+            let name = format!("blobs/sha512/{}", p.file_name().unwrap().to_str().unwrap());
+            t.file(&name, &std::fs::read(&p).unwrap());
+        }
+        let archive = d.path().join(format!("oci-{tamper}.tar.gz"));
+        std::fs::write(&archive, compress(&t.finish(), Comp::Gzip)).unwrap();
+        let reference = format!("oci-archive:{}", archive.display());
+        if tamper {
+            let e = fails(&reference);
+            assert!(
+                e.contains("digest mismatch") && e.contains("sha512:"),
+                "{e}"
+            );
+        } else {
+            let out = inspect_ok(&reference, &[]);
+            assert!(out.contains("Digests    verified"), "{out}");
+        }
+    }
+}

@@ -511,7 +511,9 @@ fn walk(
                 head.len()
             )));
         }
-        if looks_json(&head) || member == "oci-layout" || member == "repositories" {
+        // Documents are JSON (oci-layout and repositories too); a member
+        // is a layer by what the manifest says, whatever its name.
+        if looks_json(&head) {
             if size > MAX_JSON {
                 continue;
             }
@@ -703,7 +705,7 @@ pub(super) fn reread_stream<R: Read>(
                 .take(want)
                 .read_to_end(&mut head)
                 .map_err(|err| map_outer_err(err, &progress))?;
-            let small = looks_json(&head) || member == "oci-layout" || member == "repositories";
+            let small = looks_json(&head);
             if small && size <= MAX_JSON {
                 if size > SMALL_MEMBER {
                     e.read_to_end(&mut head)
@@ -915,6 +917,69 @@ mod tests {
         ));
         p.cancel.store(true, Ordering::Relaxed);
         assert!(matches!(e(K::UnexpectedEof, "eof"), ErrorKind::Cancelled));
+    }
+
+    /// A tar of one small member, then a 512-byte block that is no header.
+    fn tar_then_garbage() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "VERSION", &b"1.0"[..]).unwrap();
+        let mut v = b.into_inner().unwrap();
+        v.truncate(1024); // the member, without the end-of-archive blocks
+        v.extend_from_slice(&[b'x'; 512]);
+        v.extend_from_slice(&[0; 1024]);
+        v
+    }
+
+    /// What loading BYTES gives, read from a file (indexed) and as a stream.
+    fn load_both(bytes: &[u8], cancel: bool) -> [Result<Image, ErrorKind>; 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, bytes).unwrap();
+        let p = LoadProgress::default();
+        p.cancel.store(cancel, Ordering::Relaxed);
+        let o = LoadOptions::default();
+        let k = SourceKind::DockerArchive;
+        [
+            load_file("a.tar", &path, None, k, &o, &p),
+            load_stream("a.tar", bytes, None, k, &o, &p),
+        ]
+    }
+
+    #[test]
+    fn only_a_bad_first_header_means_not_an_archive() {
+        for r in load_both(&[b'x'; 2048], false) {
+            match r {
+                Err(ErrorKind::NotAnArchive(m)) => assert!(m.contains("not a tar"), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // A bad header further on is a broken archive, not a different format.
+        for r in load_both(&tar_then_garbage(), false) {
+            match r {
+                Err(ErrorKind::BadTar { detail, .. }) => {
+                    assert!(detail.contains("header"), "{detail}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Nothing at all.
+        for r in load_both(&[0; 1024], false) {
+            match r {
+                Err(ErrorKind::NotAnArchive(m)) => assert_eq!(m, "empty archive"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Cancelled while reading the stream's first header: cancelled,
+        // whatever the header holds.
+        let [_, streamed] = load_both(&[b'x'; 2048], true);
+        assert!(
+            matches!(streamed, Err(ErrorKind::Cancelled)),
+            "{streamed:?}"
+        );
     }
 
     #[test]

@@ -178,6 +178,23 @@ pub fn compress(data: &[u8], c: Comp) -> Vec<u8> {
     }
 }
 
+/// `data` gzipped into exactly `len` bytes (a header extra field pads it).
+pub fn gzip_of_exactly(data: &[u8], len: usize) -> Vec<u8> {
+    let gz = |extra: Option<Vec<u8>>| {
+        let mut b = flate2::GzBuilder::new();
+        if let Some(x) = extra {
+            b = b.extra(x);
+        }
+        let mut e = b.write(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let bare = gz(None).len();
+    let out = gz(Some(vec![0; len - bare - 2]));
+    assert_eq!(out.len(), len);
+    out
+}
+
 pub fn media_type(c: Comp) -> &'static str {
     match c {
         Comp::Plain => "application/vnd.oci.image.layer.v1.tar",
