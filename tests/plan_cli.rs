@@ -94,6 +94,17 @@ fn a_static_program_needs_itself_and_scratch_will_do() {
         "{dockerfile}"
     );
 
+    // The text report's parts, by their names: the program is the
+    // entrypoint, the link on PATH a link on the way.
+    let (code, text, err) = run_cli(&["plan", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let part = |label: &str| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with(label) && l.trim_end().ends_with("1 file"))
+    };
+    assert!(part("entrypoint "), "{text}");
+    assert!(part("symlinks on the way "), "{text}");
+
     // The gate: more than 1 kB could go.
     let (code, out, err) = run_cli(&["plan", p.to_str().unwrap(), "--max-removable", "1kB"]);
     assert_eq!(code, 1);

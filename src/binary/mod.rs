@@ -218,6 +218,32 @@ mod tests {
     }
 
     #[test]
+    fn a_script_weighs_at_least_what_it_holds() {
+        // Counted against the image's memory limit: never less than the
+        // bytes kept, and growing with each of them.
+        let script = |shebang: usize, body: usize| {
+            FileFacts::Script(Script {
+                shebang: vec![b'x'; shebang].into(),
+                body: (body > 0).then(|| vec![b'y'; body].into()),
+            })
+        };
+        for (shebang, body) in [(1, 0), (20, 1), (20, 5_000), (3, 70_000)] {
+            let w = script(shebang, body).weight();
+            assert!(w >= (shebang + body) as u64, "{shebang} + {body}: {w}");
+            assert_eq!(
+                script(shebang + 1, body).weight(),
+                w + 1,
+                "one more shebang byte"
+            );
+            assert_eq!(
+                script(shebang, body + 10).weight(),
+                w + 10,
+                "ten more body bytes"
+            );
+        }
+    }
+
+    #[test]
     fn shebang_lines_whatever_the_slicing() {
         let text = b"#!/usr/bin/env  python3 \nprint(1)\n";
         for piece in [1, 2, 3, 5, 64] {

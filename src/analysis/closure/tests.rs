@@ -628,3 +628,35 @@ Package: unrelated\nStatus: install ok installed\nPriority: optional\n";
     );
     assert_eq!(plan.on_base, None);
 }
+
+#[test]
+fn one_elf_alone_brings_what_ldd_lists_and_nothing_else() {
+    // No entrypoint: only the file asked for, as `ldd FILE` reads it.
+    let img = glibc_base()
+        .elf(
+            "usr/bin/tool",
+            dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+        )
+        .elf("usr/bin/other", dynamic(None, &["libc.so.6"]))
+        .file("usr/share/unrelated");
+    let (image, tree) = img.build();
+    let id = |p: &str| tree.lookup(p.as_bytes()).expect("a path of the image");
+    let c = elf_closure(&image, &tree, b"/usr/bin/tool");
+    assert_eq!(c.program, Some(id("usr/bin/tool")));
+    for p in [
+        "usr/bin/tool",
+        "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        "usr/lib/x86_64-linux-gnu/libc.so.6",
+    ] {
+        assert!(c.contains(id(p)), "{p} is in the closure");
+        assert!(c.requires(id(p)), "{p} is required");
+    }
+    for p in ["usr/bin/other", "usr/share/unrelated"] {
+        assert!(!c.contains(id(p)), "{p} is not in the closure");
+    }
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    // A file the image lacks: nothing to run, said as a gap-free empty closure.
+    let none = elf_closure(&image, &tree, b"/usr/bin/absent");
+    assert_eq!(none.program, None);
+    assert!(!none.contains(id("usr/lib/x86_64-linux-gnu/libc.so.6")));
+}
