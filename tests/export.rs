@@ -195,6 +195,41 @@ fn write_image(dir: &Path, layers: &[Vec<u8>], tag: &str) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+/// Load options as a plain `IMAGE` argument gets them.
+static DEFAULT_LOAD: std::sync::LazyLock<LoadOptions> =
+    std::sync::LazyLock::new(LoadOptions::default);
+
+/// The source's tree cut for an export: the closure's required files, plus
+/// what `include` matches, less what `exclude` matches (globs).
+fn selected(src: &stagediff::pipeline::Analysed, include: &[&str], exclude: &[&str]) -> FileTree {
+    let globs = |g: &[&str]| g.iter().map(|s| s.to_string()).collect();
+    stagediff::export::select(
+        &src.tree,
+        &stagediff::analysis::closure::closure(&src.image, &src.tree),
+        &stagediff::export::Selection {
+            include: globs(include),
+            exclude: globs(exclude),
+        },
+    )
+}
+
+/// An untagged export of `tree`, read again from `reference`.
+fn request<'a>(
+    reference: &'a str,
+    load: &'a LoadOptions,
+    src: &'a stagediff::pipeline::Analysed,
+    tree: &'a FileTree,
+    cancel: &'a std::sync::atomic::AtomicBool,
+) -> stagediff::export::Request<'a> {
+    stagediff::export::Request {
+        reference,
+        load,
+        image: &src.image,
+        tree,
+        tag: None,
+        cancel,
+    }
+}
 
 fn load(reference: &str) -> stagediff::pipeline::Analysed {
     stagediff::pipeline::load(reference, &LoadOptions::default(), &LoadProgress::default())
@@ -467,25 +502,11 @@ fn a_source_that_changed_or_vanished_after_the_load_fails_the_export() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_image(dir.path(), &rich_image(), "rich/app:1");
     let src = load(input.to_str().unwrap());
-    let tree = stagediff::export::select(
-        &src.tree,
-        &stagediff::analysis::closure::closure(&src.image, &src.tree),
-        &stagediff::export::Selection {
-            include: vec!["**".into()],
-            exclude: vec![],
-        },
-    );
+    let tree = selected(&src, &["**"], &[]);
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let load_opts = LoadOptions::default();
     let reference = input.to_str().unwrap();
-    let req = stagediff::export::Request {
-        reference,
-        load: &load_opts,
-        image: &src.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(reference, &load_opts, &src, &tree, &cancel);
     let mut sink = Vec::new();
     stagediff::export::write_archive(&req, &mut sink).expect("the unchanged source exports");
 
@@ -1164,23 +1185,9 @@ fn the_export_counts_what_it_writes_and_names_directories_with_a_slash() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_image(dir.path(), &rich_image(), "rich/app:1");
     let src = load(input.to_str().unwrap());
-    let tree = stagediff::export::select(
-        &src.tree,
-        &stagediff::analysis::closure::closure(&src.image, &src.tree),
-        &stagediff::export::Selection {
-            include: vec!["**".into()],
-            exclude: vec![],
-        },
-    );
+    let tree = selected(&src, &["**"], &[]);
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = stagediff::export::Request {
-        reference: input.to_str().unwrap(),
-        load: &LoadOptions::default(),
-        image: &src.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(input.to_str().unwrap(), &DEFAULT_LOAD, &src, &tree, &cancel);
     let mut sink = Vec::new();
     let x = stagediff::export::write_archive(&req, &mut sink).unwrap();
     assert_eq!(x.archive_bytes, sink.len() as u64);
@@ -1227,14 +1234,7 @@ fn a_cancel_during_the_second_read_is_an_interruption() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_image(dir.path(), &rich_image(), "rich/app:1");
     let src = load(input.to_str().unwrap());
-    let tree = stagediff::export::select(
-        &src.tree,
-        &stagediff::analysis::closure::closure(&src.image, &src.tree),
-        &stagediff::export::Selection {
-            include: vec!["empty".into()],
-            exclude: vec!["bin".into(), "bin/**".into()],
-        },
-    );
+    let tree = selected(&src, &["empty"], &["bin", "bin/**"]);
     // One file at the top: no directory header is written before the read.
     let paths: Vec<Vec<u8>> = tree
         .iter()
@@ -1243,14 +1243,7 @@ fn a_cancel_during_the_second_read_is_an_interruption() {
         .collect();
     assert_eq!(paths, [b"empty".to_vec()]);
     let cancel = std::sync::atomic::AtomicBool::new(true);
-    let req = stagediff::export::Request {
-        reference: input.to_str().unwrap(),
-        load: &LoadOptions::default(),
-        image: &src.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(input.to_str().unwrap(), &DEFAULT_LOAD, &src, &tree, &cancel);
     let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
     assert!(
         matches!(e, stagediff::export::ExportError::Cancelled),
@@ -1274,23 +1267,9 @@ fn a_file_the_second_read_never_meets_is_named() {
             .to_str()
             .unwrap(),
     );
-    let tree = stagediff::export::select(
-        &b.tree,
-        &stagediff::analysis::closure::closure(&b.image, &b.tree),
-        &stagediff::export::Selection {
-            include: vec!["extra".into()],
-            exclude: vec![],
-        },
-    );
+    let tree = selected(&b, &["extra"], &[]);
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = stagediff::export::Request {
-        reference: a_input.to_str().unwrap(),
-        load: &LoadOptions::default(),
-        image: &a.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(a_input.to_str().unwrap(), &DEFAULT_LOAD, &a, &tree, &cancel);
     let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
     assert!(
         e.to_string()
@@ -1311,28 +1290,14 @@ fn without_digests_a_changed_file_is_caught_by_its_hash() {
     };
     let src = stagediff::pipeline::load(input.to_str().unwrap(), &opts, &LoadProgress::default())
         .unwrap();
-    let tree = stagediff::export::select(
-        &src.tree,
-        &stagediff::analysis::closure::closure(&src.image, &src.tree),
-        &stagediff::export::Selection {
-            include: vec!["data/big.bin".into()],
-            exclude: vec![],
-        },
-    );
+    let tree = selected(&src, &["data/big.bin"], &[]);
     let mut bytes = std::fs::read(&input).unwrap();
     let needle = noise(1_500_000, 7)[1000..1064].to_vec();
     let at = bytes.windows(64).position(|w| w == needle).unwrap();
     bytes[at] ^= 1;
     std::fs::write(&input, &bytes).unwrap();
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = stagediff::export::Request {
-        reference: input.to_str().unwrap(),
-        load: &opts,
-        image: &src.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(input.to_str().unwrap(), &opts, &src, &tree, &cancel);
     let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
     assert!(
         e.to_string()
@@ -1366,23 +1331,9 @@ fn the_first_failed_write_is_the_last_one_tried() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_image(dir.path(), &rich_image(), "rich/app:1");
     let src = load(input.to_str().unwrap());
-    let tree = stagediff::export::select(
-        &src.tree,
-        &stagediff::analysis::closure::closure(&src.image, &src.tree),
-        &stagediff::export::Selection {
-            include: vec!["**".into()],
-            exclude: vec![],
-        },
-    );
+    let tree = selected(&src, &["**"], &[]);
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = stagediff::export::Request {
-        reference: input.to_str().unwrap(),
-        load: &LoadOptions::default(),
-        image: &src.image,
-        tree: &tree,
-        tag: None,
-        cancel: &cancel,
-    };
+    let req = request(input.to_str().unwrap(), &DEFAULT_LOAD, &src, &tree, &cancel);
     // Past the directories' headers, inside data/big.bin (1.5 MB).
     let mut out = FailAfter {
         left: 64 << 10,
