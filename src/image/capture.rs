@@ -453,6 +453,21 @@ mod tests {
     }
 
     #[test]
+    fn facts_are_charged_against_the_same_limit_as_kept_files() {
+        let k = Keeper::new(100, true);
+        assert!(k.admit(0, b"db", 30));
+        assert!(k.charge(50), "room for it");
+        assert_eq!(k.held(), 80);
+        // Up to the limit exactly, not past it.
+        assert!(k.charge(20), "exactly at the limit");
+        assert!(!k.over_limit());
+        assert!(!k.charge(1), "one byte past the limit");
+        assert!(k.over_limit());
+        assert_eq!(k.held(), 100, "a refused charge holds nothing");
+        assert!(!k.admit(1, b"more", 1), "and nothing more is admitted");
+    }
+
+    #[test]
     fn a_later_entry_of_a_path_in_the_same_layer_wins() {
         // A layer tar may hold a path twice; extracting it leaves the last.
         let k = Keeper::new(100, true);
