@@ -387,6 +387,15 @@ mod tests {
         assert!(!wants(b"usr/bin/go", 30));
         assert!(wants(b"etc/ld.so.conf.d/x86_64-linux-gnu.conf", 100));
         assert!(wants(b"etc/ld-musl-x86_64.path", 100));
+        // musl's path file by both its prefix and its suffix.
+        assert!(!wants(b"etc/ld-musl-x86_64.path.bak", 100));
+        assert!(!wants(b"etc/mtab.path", 100));
+        // An egg's file list, by its name in an .egg-info directory only.
+        assert!(!wants(
+            b"usr/lib/python3/dist-packages/MarkupSafe-2.1.5.egg-info/SOURCES.txt",
+            600
+        ));
+        assert!(!wants(b"srv/app/installed-files.txt", 600));
         assert!(wants(b"etc/nsswitch.conf", 500));
         assert!(!wants(b"etc/nsswitch.conf.bak", 500));
         assert!(!wants(b"var/lib/dpkg/status", MAX_FILE + 1));
