@@ -396,6 +396,24 @@ mod tests {
             600
         ));
         assert!(!wants(b"srv/app/installed-files.txt", 600));
+        // Metadata by its name in its own kind of directory only.
+        assert!(!wants(b"srv/METADATA", 100));
+        assert!(!wants(
+            b"venv/lib/python3.11/site-packages/x-1.dist-info/LICENSE",
+            100
+        ));
+        assert!(!wants(b"srv/PKG-INFO", 100));
+        assert!(!wants(
+            b"usr/lib/python3/dist-packages/MarkupSafe-2.1.5.egg-info/top_level.txt",
+            100
+        ));
+        // A JDK's release file, up to 64 KiB.
+        assert!(wants(b"usr/lib/jvm/java-17/release", 1500));
+        assert!(wants(b"usr/lib/jvm/java-17/release", 65536));
+        assert!(!wants(b"usr/lib/jvm/java-17/release", 65537));
+        // A module's manifest however deep its node_modules lies.
+        assert!(wants(b"srv/app/node_modules/x/package.json", 700));
+        assert!(wants(b"srv/app/web/node_modules/@s/x/package.json", 700));
         assert!(wants(b"etc/nsswitch.conf", 500));
         assert!(!wants(b"etc/nsswitch.conf.bak", 500));
         assert!(!wants(b"var/lib/dpkg/status", MAX_FILE + 1));
