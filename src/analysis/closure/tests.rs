@@ -660,3 +660,32 @@ fn one_elf_alone_brings_what_ldd_lists_and_nothing_else() {
     assert_eq!(none.program, None);
     assert!(!none.contains(id("usr/lib/x86_64-linux-gnu/libc.so.6")));
 }
+
+#[test]
+fn a_hard_link_brings_the_file_that_holds_its_content_and_directories_bring_files() {
+    let jdk = "usr/lib/jvm/java-17";
+    let mut img = Img::default()
+        .elf(&format!("{jdk}/bin/java"), dynamic(None, &[]))
+        .file(&format!("{jdk}/lib/modules"))
+        .file(&format!("{jdk}/conf/security/java.security"))
+        .file("app/app.jar");
+    // `/app/run.jar` is a hard link: its content lies in `app/app.jar`.
+    img.entries.push(entry(
+        "app/run.jar",
+        EntryKind::HardLink,
+        0o644,
+        Some("app/app.jar"),
+    ));
+    img.entrypoint = vec!["/usr/lib/jvm/java-17/bin/java", "-jar", "/app/run.jar"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(c.kind, AppKind::Java);
+    assert!(p.contains(&"/app/run.jar".to_string()), "{p:?}");
+    assert!(p.contains(&"/app/app.jar".to_string()), "{p:?}");
+    // The runtime's directories were added whole: their files are in,
+    // the directories themselves are not items.
+    assert!(p.contains(&"/usr/lib/jvm/java-17/conf/security/java.security".to_string()));
+    for &id in c.items.keys() {
+        assert!(!tree.node(id).is_dir(), "{}", show_path(&tree.path_of(id)));
+    }
+}
