@@ -195,6 +195,25 @@ fn write_image(dir: &Path, layers: &[Vec<u8>], tag: &str) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+/// `plan SOURCE --export DIR/out.tar --export-include '**' EXTRA…` succeeds
+/// and writes an image that verifies and holds `want`'s tree.
+fn exported_whole(source: &str, dir: &Path, extra: &[&str], want: &stagediff::pipeline::Analysed) {
+    let out = dir.join("out.tar");
+    let mut args = vec![
+        source,
+        "--export",
+        out.to_str().unwrap(),
+        "--export-include",
+        "**",
+    ];
+    args.extend_from_slice(extra);
+    let o = plan(&args);
+    assert_eq!(o.status.code(), Some(0), "{source}: {}", stderr_of(&o));
+    let got = load(out.to_str().unwrap());
+    assert!(got.image.verified, "{source}");
+    assert_same_tree(&want.tree, &got.tree);
+}
+
 /// Load options as a plain `IMAGE` argument gets them.
 static DEFAULT_LOAD: std::sync::LazyLock<LoadOptions> =
     std::sync::LazyLock::new(LoadOptions::default);
@@ -761,20 +780,7 @@ fn every_source_kind_exports_the_same_tree() {
         format!("oci-archive:{}", oci_archive.display()),
         format!("docker-archive:{}", gz.display()),
     ] {
-        let out = dir.path().join("out.tar");
-        let o = plan(&[
-            &source,
-            "--export",
-            out.to_str().unwrap(),
-            "--export-include",
-            "**",
-            "--tag",
-            "x/y:z",
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{source}: {}", stderr_of(&o));
-        let got = load(out.to_str().unwrap());
-        assert!(got.image.verified, "{source}");
-        assert_same_tree(&want.tree, &got.tree);
+        exported_whole(&source, dir.path(), &["--tag", "x/y:z"], &want);
     }
 }
 
@@ -1052,18 +1058,12 @@ fn streamed_blobs_of_every_name_and_size_are_read_again() {
     ] {
         let source = dir.path().join(name);
         std::fs::write(&source, common::compress(&bytes, Comp::Gzip)).unwrap();
-        let out = dir.path().join("out.tar");
-        let o = plan(&[
+        exported_whole(
             &format!("{prefix}{}", source.display()),
-            "--export",
-            out.to_str().unwrap(),
-            "--export-include",
-            "**",
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr_of(&o));
-        let got = load(out.to_str().unwrap());
-        assert!(got.image.verified, "{name}");
-        assert_same_tree(&want.tree, &got.tree);
+            dir.path(),
+            &[],
+            &want,
+        );
     }
 }
 
