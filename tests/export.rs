@@ -214,6 +214,28 @@ fn exported_whole(source: &str, dir: &Path, extra: &[&str], want: &stagediff::pi
     assert_same_tree(&want.tree, &got.tree);
 }
 
+/// Flips one byte of `data/big.bin` (the noise `rich_image` holds) inside
+/// the archive at `input`, in place.
+fn flip_a_byte_of_big_bin(input: &Path) {
+    let mut bytes = std::fs::read(input).unwrap();
+    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
+    let at = bytes.windows(64).position(|w| w == needle).unwrap();
+    bytes[at] ^= 1;
+    std::fs::write(input, &bytes).unwrap();
+}
+
+/// The error of an export that must fail (not cancelled, into memory).
+fn failed_export(
+    reference: &str,
+    load: &LoadOptions,
+    src: &stagediff::pipeline::Analysed,
+    tree: &FileTree,
+) -> stagediff::export::ExportError {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let req = request(reference, load, src, tree, &cancel);
+    stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err()
+}
+
 /// Load options as a plain `IMAGE` argument gets them.
 static DEFAULT_LOAD: std::sync::LazyLock<LoadOptions> =
     std::sync::LazyLock::new(LoadOptions::default);
@@ -531,11 +553,7 @@ fn a_source_that_changed_or_vanished_after_the_load_fails_the_export() {
 
     // One byte of the big file flipped inside the archive: the layer's
     // digest no longer matches (the load would refuse it, so must the export).
-    let mut bytes = std::fs::read(&input).unwrap();
-    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
-    let at = bytes.windows(64).position(|w| w == needle).unwrap();
-    bytes[at] ^= 1;
-    std::fs::write(&input, &bytes).unwrap();
+    flip_a_byte_of_big_bin(&input);
     let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("digest mismatch"), "{msg}");
@@ -1268,9 +1286,7 @@ fn a_file_the_second_read_never_meets_is_named() {
             .unwrap(),
     );
     let tree = selected(&b, &["extra"], &[]);
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = request(a_input.to_str().unwrap(), &DEFAULT_LOAD, &a, &tree, &cancel);
-    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    let e = failed_export(a_input.to_str().unwrap(), &DEFAULT_LOAD, &a, &tree);
     assert!(
         e.to_string()
             .contains("extra was not found in layer 2 on the second read"),
@@ -1291,14 +1307,8 @@ fn without_digests_a_changed_file_is_caught_by_its_hash() {
     let src = stagediff::pipeline::load(input.to_str().unwrap(), &opts, &LoadProgress::default())
         .unwrap();
     let tree = selected(&src, &["data/big.bin"], &[]);
-    let mut bytes = std::fs::read(&input).unwrap();
-    let needle = noise(1_500_000, 7)[1000..1064].to_vec();
-    let at = bytes.windows(64).position(|w| w == needle).unwrap();
-    bytes[at] ^= 1;
-    std::fs::write(&input, &bytes).unwrap();
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let req = request(input.to_str().unwrap(), &opts, &src, &tree, &cancel);
-    let e = stagediff::export::write_archive(&req, &mut Vec::new()).unwrap_err();
+    flip_a_byte_of_big_bin(&input);
+    let e = failed_export(input.to_str().unwrap(), &opts, &src, &tree);
     assert!(
         e.to_string()
             .contains("data/big.bin differs on the second read"),
