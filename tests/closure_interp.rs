@@ -6,7 +6,7 @@
 mod common;
 
 use common::T::{self, *};
-use common::{layer, sha, Tarball};
+use common::{layer, sha};
 use stagediff::analysis::closure::{closure, AppKind, Closure, Part};
 use stagediff::source::{load, LoadOptions, LoadProgress};
 use stagediff::tree::FileTree;
@@ -39,21 +39,17 @@ fn closure_of(layers: &[Vec<T>], cfg: Cfg) -> (Closure, Arc<FileTree>) {
         "history": tars.iter().map(|_| serde_json::json!({"created_by": "x"})).collect::<Vec<_>>(),
     }))
     .unwrap();
-    let cfg_name = format!("{}.json", common::hex(&config));
-    let mut t = Tarball::new();
-    let mut names = Vec::new();
-    for l in &tars {
-        let id = common::hex(l);
-        t.file(&format!("{id}/layer.tar"), l);
-        names.push(format!("{id}/layer.tar"));
-    }
-    t.file(&cfg_name, &config);
-    let manifest =
-        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["t:1"], "Layers": names }]);
-    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    let names: Vec<String> = tars
+        .iter()
+        .map(|l| format!("{}/layer.tar", common::hex(l)))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("image.tar");
-    std::fs::write(&path, t.finish()).unwrap();
+    std::fs::write(
+        &path,
+        common::docker_save_named(&names, &tars, "t:1", &config, false),
+    )
+    .unwrap();
     let image = load(
         path.to_str().unwrap(),
         &LoadOptions::default(),

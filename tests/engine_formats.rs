@@ -554,21 +554,8 @@ fn streamed_layers_need_no_tar_suffix() {
     tars.push(layer(&[]));
     blobs.push(compress(&tars[4], Comp::Gzip));
     assert!(blobs[4].len() < 512);
-    let cfg = config(&tars);
-    let cfg_name = format!("{}.json", hex(&cfg));
-    let mut t = Tarball::new();
-    let mut names = Vec::new();
-    for (i, b) in blobs.iter().enumerate() {
-        let name = format!("l{i}/layer{}", if i == 4 { ".tar" } else { "" });
-        t.file(&format!("l{i}/VERSION"), b"1.0");
-        t.file(&name, b);
-        names.push(name);
-    }
-    t.file(&cfg_name, &cfg);
-    let manifest =
-        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
-    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
-    let bytes = t.finish();
+    let names = common::unsuffixed_layer_names(blobs.len(), 4);
+    let bytes = common::docker_save_named(&names, &blobs, "odd:1", &config(&tars), true);
     let dir = tempfile::tempdir().unwrap();
     let want = tree_paths(&load_ok(&write(dir.path(), "odd.tar", &bytes)));
     let img = load_ok(&write(
@@ -589,18 +576,8 @@ fn streamed_layers_need_no_tar_suffix() {
 #[test]
 fn a_layer_named_like_a_side_file_is_a_layer_streamed_too() {
     let layers = rich_layers();
-    let cfg = config(&layers);
-    let cfg_name = format!("{}.json", hex(&cfg));
     let names = ["repositories", "oci-layout", "l2/layer.tar"];
-    let mut t = Tarball::new();
-    for (name, l) in names.iter().zip(&layers) {
-        t.file(name, l);
-    }
-    t.file(&cfg_name, &cfg);
-    let manifest =
-        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
-    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
-    let bytes = t.finish();
+    let bytes = common::docker_save_named(&names, &layers, "odd:1", &config(&layers), false);
     let dir = tempfile::tempdir().unwrap();
     let in_place = load_ok(&write(dir.path(), "odd.tar", &bytes));
     let streamed = load_ok(&write(

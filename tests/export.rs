@@ -1054,21 +1054,8 @@ fn streamed_blobs_of_every_name_and_size_are_read_again() {
         common::compress(&empty, Comp::Gzip),
     ];
     assert!(blobs[3].len() < 512);
-    let cfg = config(&tars);
-    let cfg_name = format!("{}.json", common::hex(&cfg));
-    let mut t = common::Tarball::new();
-    let mut names = Vec::new();
-    for (i, b) in blobs.iter().enumerate() {
-        let name = format!("l{i}/layer{}", if i == 3 { ".tar" } else { "" });
-        t.file(&format!("l{i}/VERSION"), b"1.0");
-        t.file(&name, b);
-        names.push(name);
-    }
-    t.file(&cfg_name, &cfg);
-    let manifest =
-        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["odd:1"], "Layers": names }]);
-    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
-    let odd = t.finish();
+    let names = common::unsuffixed_layer_names(blobs.len(), 3);
+    let odd = common::docker_save_named(&names, &blobs, "odd:1", &config(&tars), true);
     let oci = common::oci_archive(&tars, "v1", Comp::Gzip);
     for (prefix, name, bytes) in [
         ("docker-archive:", "odd.tar.gz", odd),

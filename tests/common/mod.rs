@@ -288,6 +288,42 @@ pub fn docker_legacy_with_config(layers: &[Vec<u8>], tag: &str, cfg: &[u8]) -> V
     t.finish()
 }
 
+/// A docker-save archive whose layer members have the names given and come
+/// in that order, each after a `VERSION` side file in its folder when
+/// `with_version` is set; then the config (named by its digest) and the
+/// manifest. For member names and orders `docker save` itself never writes.
+pub fn docker_save_named<S: AsRef<str>>(
+    names: &[S],
+    blobs: &[Vec<u8>],
+    tag: &str,
+    cfg: &[u8],
+    with_version: bool,
+) -> Vec<u8> {
+    assert_eq!(names.len(), blobs.len());
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    let cfg_name = format!("{}.json", hex(cfg));
+    let mut t = Tarball::new();
+    for (name, blob) in names.iter().zip(blobs) {
+        if with_version {
+            let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+            t.file(&format!("{dir}/VERSION"), b"1.0");
+        }
+        t.file(name, blob);
+    }
+    t.file(&cfg_name, cfg);
+    let manifest = serde_json::json!([{ "Config": cfg_name, "RepoTags": [tag], "Layers": names }]);
+    t.file("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    t.finish()
+}
+
+/// Layer member names `l0/layer`, `l1/layer`, ... with no `.tar`, except
+/// the one at `tar_at`, which is `l{tar_at}/layer.tar`.
+pub fn unsuffixed_layer_names(count: usize, tar_at: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("l{i}/layer{}", if i == tar_at { ".tar" } else { "" }))
+        .collect()
+}
+
 /// The parts of an OCI image: blobs by digest, and the manifest's digest.
 pub struct OciParts {
     pub blobs: Vec<(String, Vec<u8>)>,
