@@ -98,8 +98,8 @@ pub fn audit(image: &Image, tree: &FileTree, rules: &Rules) -> Vec<Finding> {
 
 fn in_bin_dir(tree: &FileTree, id: NodeId) -> bool {
     let parent = tree.node(id).parent;
-    let name = &tree.node(parent).name;
-    name.as_ref() == b"bin" || name.as_ref() == b"sbin"
+    let name = tree.node(parent).name;
+    name == b"bin" || name == b"sbin"
 }
 
 /// Audits an analysed side. Findings are sorted by kind, then path.

@@ -157,7 +157,7 @@ pub(crate) fn classify(
                     Some(d)
                 } else if let Some(d) = r
                     .deps
-                    .and_then(|k| deps.name(k, tree, layers, path, node, owners))
+                    .and_then(|k| deps.name(k, tree, layers, path, &node, owners))
                 {
                     Some(d)
                 } else if r.deps == Some(DepKind::Python) && py.in_venv(path) {

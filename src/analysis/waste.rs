@@ -86,7 +86,7 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
     for (layer, list) in changes.iter().enumerate() {
         for (i, c) in list.iter().enumerate().filter(|(_, c)| c.shadowed > 0) {
             hidden_by_layer[layer] += c.shadowed;
-            let from = c.shadowed_layer.unwrap_or(layer as u32);
+            let from = u32::from(c.shadowed_layer);
             if let Some(w) = wasted_in_layer.get_mut(from as usize) {
                 *w += c.shadowed;
             }
@@ -109,7 +109,7 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         };
         for &(_, layer, i) in group {
             let c = &changes[layer as usize][i as usize];
-            let from = c.shadowed_layer.unwrap_or(layer);
+            let from = u32::from(c.shadowed_layer);
             w.bytes += c.shadowed;
             w.times += 1;
             if !w.written_in.contains(&from) {
@@ -240,7 +240,7 @@ mod tests {
         for (layer, list) in sq.changes.iter().enumerate() {
             for c in list.iter().filter(|c| c.shadowed > 0) {
                 let path = sq.tree.path_of(c.node);
-                let from = c.shadowed_layer.unwrap_or(layer as u32);
+                let from = u32::from(c.shadowed_layer);
                 let w = by_path.entry(path.clone()).or_insert_with(|| WastedPath {
                     path: path.into(),
                     bytes: 0,
