@@ -120,21 +120,23 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         }
         nodes.push(w);
     }
+    drop(hits);
     nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    let mut paths: Vec<WastedPath> = Vec::with_capacity(nodes.len());
-    for w in nodes {
-        match paths.last_mut() {
-            Some(p) if p.path == w.path => {
-                p.bytes += w.bytes;
-                p.times += w.times;
-                p.written_in.extend(w.written_in);
-                p.hidden_by = p.hidden_by.max(w.hidden_by);
-                p.deleted |= w.deleted;
-                p.dir |= w.dir;
-            }
-            _ => paths.push(w),
+    // Merged in place: a second list as long would be the largest thing
+    // alive at this point (the peak of a million-file `inspect`).
+    let mut paths = nodes;
+    paths.dedup_by(|w, p| {
+        if p.path != w.path {
+            return false;
         }
-    }
+        p.bytes += w.bytes;
+        p.times += w.times;
+        p.written_in.append(&mut w.written_in);
+        p.hidden_by = p.hidden_by.max(w.hidden_by);
+        p.deleted |= w.deleted;
+        p.dir |= w.dir;
+        true
+    });
     for w in &mut paths {
         w.written_in.sort_unstable();
         w.written_in.dedup();

@@ -253,23 +253,92 @@ impl Entries {
         self.push_ref(e.as_ref());
     }
 
-    /// Copies an entry in (the tar walker's way: no path of its own first).
+    /// Copies an entry in.
     pub fn push_ref(&mut self, e: EntryRef<'_>) {
-        let s = std::sync::Arc::make_mut(&mut self.0);
-        let index = s.records.len() as u32;
-        let mut start = s.bytes.len() as u64 & START;
+        std::sync::Arc::make_mut(&mut self.0).push_ref(e);
+    }
+
+    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
+        self.0.get(i)
+    }
+
+    /// An entry's size alone ([`Entry::size`]; 0 past the end).
+    pub(crate) fn size(&self, i: usize) -> u64 {
+        self.0.records.get(i).map_or(0, |r| r.size)
+    }
+
+    pub fn last(&self) -> Option<EntryRef<'_>> {
+        self.0.last()
+    }
+
+    pub fn iter(&self) -> EntriesIter<'_> {
+        EntriesIter {
+            entries: self,
+            front: 0,
+            back: self.len(),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<Entry> {
+        self.iter().map(|e| e.to_entry()).collect()
+    }
+}
+
+/// Entries as the tar walker gathers them: owned outright, so a million
+/// pushes do not each ask whether the handle is shared.
+#[derive(Default)]
+pub(crate) struct EntriesBuilder(Stored);
+
+impl EntriesBuilder {
+    /// Copies an entry in (no path of its own first).
+    pub(crate) fn push_ref(&mut self, e: EntryRef<'_>) {
+        self.0.push_ref(e);
+    }
+
+    pub(crate) fn last(&self) -> Option<EntryRef<'_>> {
+        self.0.last()
+    }
+
+    /// Sets the content hash of the entry pushed last.
+    pub(crate) fn set_last_hash(&mut self, hash: Option<ContentHash>) {
+        if let Some(r) = self.0.records.last_mut() {
+            r.hash = hash.unwrap_or(ContentHash(0));
+            r.start = if hash.is_some() {
+                r.start | HAS_HASH
+            } else {
+                r.start & !HAS_HASH
+            };
+        }
+    }
+
+    /// Sets the header facts of the entry pushed last.
+    pub(crate) fn set_last_flags(&mut self, flags: u8) {
+        if let Some(r) = self.0.records.last_mut() {
+            r.flags = flags;
+        }
+    }
+
+    pub(crate) fn finish(self) -> Entries {
+        Entries(std::sync::Arc::new(self.0))
+    }
+}
+
+impl Stored {
+    fn push_ref(&mut self, e: EntryRef<'_>) {
+        let index = self.records.len() as u32;
+        let mut start = self.bytes.len() as u64 & START;
         let path_len = len32(e.path);
-        s.bytes.extend_from_slice(&e.path[..path_len as usize]);
+        self.bytes.extend_from_slice(&e.path[..path_len as usize]);
         let link_len = match e.link {
             Some(l) => {
                 let n = len32(l);
-                s.bytes.extend_from_slice(&l[..n as usize]);
+                self.bytes.extend_from_slice(&l[..n as usize]);
                 n
             }
             None => NO_LINK,
         };
         if let Some(d) = e.device {
-            s.devices.push((index, d));
+            self.devices.push((index, d));
         }
         let narrow_link = match link_len {
             NO_LINK => Some(NO_LINK16),
@@ -285,14 +354,14 @@ impl Entries {
                         link_len,
                         mode: e.mode,
                     };
-                    s.wide.push((index, wide));
+                    self.wide.push((index, wide));
                     (WIDE_LEN, WIDE_LEN, 0)
                 }
             };
         if e.hash.is_some() {
             start |= HAS_HASH;
         }
-        s.records.push(Record {
+        self.records.push(Record {
             start,
             size: e.size,
             hash: e.hash.unwrap_or(ContentHash(0)),
@@ -306,9 +375,8 @@ impl Entries {
         });
     }
 
-    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
-        let s = &*self.0;
-        let r = s.records.get(i)?;
+    fn get(&self, i: usize) -> Option<EntryRef<'_>> {
+        let r = self.records.get(i)?;
         let (path_len, link_len, mode) = if r.start & WIDE == 0 {
             let link_len = match r.link_len {
                 NO_LINK16 => NO_LINK,
@@ -316,26 +384,27 @@ impl Entries {
             };
             (u32::from(r.path_len), link_len, u32::from(r.mode))
         } else {
-            let w = s
+            let w = self
                 .wide
                 .binary_search_by_key(&(i as u32), |w| w.0)
                 .ok()
-                .map(|j| s.wide[j].1)?;
+                .map(|j| self.wide[j].1)?;
             (w.path_len, w.link_len, w.mode)
         };
         let start = (r.start & START) as usize;
         let path_end = start + path_len as usize;
-        let link = (link_len != NO_LINK).then(|| &s.bytes[path_end..path_end + link_len as usize]);
-        let device = if s.devices.is_empty() {
+        let link =
+            (link_len != NO_LINK).then(|| &self.bytes[path_end..path_end + link_len as usize]);
+        let device = if self.devices.is_empty() {
             None
         } else {
-            s.devices
+            self.devices
                 .binary_search_by_key(&(i as u32), |d| d.0)
                 .ok()
-                .map(|j| s.devices[j].1)
+                .map(|j| self.devices[j].1)
         };
         Some(EntryRef {
-            path: &s.bytes[start..path_end],
+            path: &self.bytes[start..path_end],
             kind: r.kind,
             size: r.size,
             mode,
@@ -348,47 +417,8 @@ impl Entries {
         })
     }
 
-    /// An entry's size alone ([`Entry::size`]; 0 past the end): what the
-    /// tree's rollups read of a million entries.
-    pub(crate) fn size(&self, i: usize) -> u64 {
-        self.0.records.get(i).map_or(0, |r| r.size)
-    }
-
-    pub fn last(&self) -> Option<EntryRef<'_>> {
-        self.get(self.len().checked_sub(1)?)
-    }
-
-    pub fn iter(&self) -> EntriesIter<'_> {
-        EntriesIter {
-            entries: self,
-            front: 0,
-            back: self.len(),
-        }
-    }
-
-    /// Sets the content hash of the entry pushed last.
-    pub(crate) fn set_last_hash(&mut self, hash: Option<ContentHash>) {
-        let s = std::sync::Arc::make_mut(&mut self.0);
-        if let Some(r) = s.records.last_mut() {
-            r.hash = hash.unwrap_or(ContentHash(0));
-            r.start = if hash.is_some() {
-                r.start | HAS_HASH
-            } else {
-                r.start & !HAS_HASH
-            };
-        }
-    }
-
-    /// Sets the header facts of the entry pushed last.
-    pub(crate) fn set_last_flags(&mut self, flags: u8) {
-        let s = std::sync::Arc::make_mut(&mut self.0);
-        if let Some(r) = s.records.last_mut() {
-            r.flags = flags;
-        }
-    }
-
-    pub fn to_vec(&self) -> Vec<Entry> {
-        self.iter().map(|e| e.to_entry()).collect()
+    fn last(&self) -> Option<EntryRef<'_>> {
+        self.get(self.records.len().checked_sub(1)?)
     }
 }
 
@@ -632,8 +662,9 @@ mod tests {
     fn a_shared_handle_is_copied_before_a_push() {
         let mut a = Entries::from(vec![entry(b"a", EntryKind::File)]);
         let b = a.clone();
-        a.push(&entry(b"b", EntryKind::Dir));
-        a.set_last_flags(7);
+        let mut flagged = entry(b"b", EntryKind::Dir);
+        flagged.flags = 7;
+        a.push(&flagged);
         assert_eq!(b.len(), 1);
         assert_eq!(b.to_vec(), vec![entry(b"a", EntryKind::File)]);
         assert_eq!(a.get(1).map(|e| (e.path, e.flags)), Some((&b"b"[..], 7)));
@@ -647,19 +678,25 @@ mod tests {
 
     #[test]
     fn entries_take_the_last_hash_and_flags() {
-        let mut es = Entries::new();
-        es.set_last_hash(Some(ContentHash(1)));
-        es.push(&entry(b"a", EntryKind::File));
-        es.push(&entry(b"b", EntryKind::File));
-        es.set_last_hash(Some(ContentHash(9)));
-        es.set_last_flags(4);
+        let mut b = EntriesBuilder::default();
+        b.set_last_hash(Some(ContentHash(1)));
+        b.push_ref(entry(b"a", EntryKind::File).as_ref());
+        b.push_ref(entry(b"b", EntryKind::File).as_ref());
+        b.set_last_hash(Some(ContentHash(9)));
+        b.set_last_flags(4);
+        assert_eq!(b.last().map(|e| e.path), Some(&b"b"[..]));
+        let es = b.finish();
         assert_eq!(es.get(0).and_then(|e| e.hash), None);
         assert_eq!(
             es.get(1).map(|e| (e.hash, e.flags)),
             Some((Some(ContentHash(9)), 4))
         );
-        es.set_last_hash(None);
-        assert_eq!(es.get(1).and_then(|e| e.hash), None);
+        let mut b = EntriesBuilder::default();
+        let mut hashed = entry(b"c", EntryKind::File);
+        hashed.hash = Some(ContentHash(3));
+        b.push_ref(hashed.as_ref());
+        b.set_last_hash(None);
+        assert_eq!(b.finish().get(0).map(|e| e.hash), Some(None));
     }
 
     #[test]

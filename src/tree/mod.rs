@@ -120,7 +120,7 @@ impl std::fmt::Debug for Node<'_> {
 
 /// What the tree stores of a node: its place, its name in the tree's name
 /// arena, and which entry of which applied layer it is (a million nodes,
-/// so 28 bytes, not the ~96 of a copy of the entry's facts).
+/// so 32 bytes, not the ~96 of a copy of the entry's facts).
 #[derive(Clone, Copy)]
 struct Slot {
     parent: NodeId,
@@ -134,6 +134,10 @@ struct Slot {
     applied: u32,
     /// The entry of that application, or [`IMPLIED`].
     entry: u32,
+    /// The entry's size, or [`SIZE_IN_ENTRY`] for 4 GiB and more: rollups
+    /// and largest-file lists read a million sizes, and going to the entry
+    /// for each is one more cache miss.
+    size: u32,
     name: NameAt,
     /// Kept here too (it is the entry's, or `Dir`): most walks ask only
     /// whether a node is a directory or a file.
@@ -143,6 +147,8 @@ struct Slot {
 /// A directory the tree made: an implied parent, or a directory that took
 /// the place of a file in its way. Mode 0755, owned by root, no bytes.
 const IMPLIED: u32 = u32::MAX;
+
+const SIZE_IN_ENTRY: u32 = u32::MAX;
 
 /// Where a name sits in the tree's name arena: a 40-bit offset (1 TiB,
 /// beyond any arena this process could hold; 32 bits would stop at 4 GiB)
@@ -330,6 +336,7 @@ impl FileTree {
             slot: 0,
             applied: 0,
             entry: IMPLIED,
+            size: 0,
             name: NameAt::push(&mut names, b""),
             kind: EntryKind::Dir,
         };
@@ -396,12 +403,12 @@ impl FileTree {
     /// A node's own bytes, without the rest of its facts.
     fn size(&self, id: NodeId) -> u64 {
         let n = &self.nodes[id as usize];
-        if n.entry == IMPLIED {
-            return 0;
+        match n.size {
+            SIZE_IN_ENTRY => self.applied[n.applied as usize]
+                .entries
+                .size(n.entry as usize),
+            size => u64::from(size),
         }
-        self.applied[n.applied as usize]
-            .entries
-            .size(n.entry as usize)
     }
 
     fn kind(&self, id: NodeId) -> EntryKind {
@@ -635,6 +642,7 @@ impl FileTree {
             slot,
             applied: (self.applied.len() - 1) as u32,
             entry: IMPLIED,
+            size: 0,
             name: NameAt::push(&mut self.names, name),
             kind: EntryKind::Dir,
         });
@@ -721,6 +729,7 @@ impl FileTree {
         }
         n.applied = applied;
         n.entry = IMPLIED;
+        n.size = 0;
         n.kind = EntryKind::Dir;
     }
 
@@ -779,7 +788,9 @@ impl FileTree {
             entries: entries.clone(),
         });
         let applied = (self.applied.len() - 1) as u32;
-        let mut out = Vec::new();
+        // About a change an entry: grown a doubling at a time, a million
+        // changes would be copied over twice.
+        let mut out = Vec::with_capacity(entries.len());
         // Growing the index rehashes every node, reading each name from the
         // arena again; one reservation per layer avoids most of that. At
         // most one entry a path, and 5 bytes a slot, so it never costs much
@@ -930,6 +941,9 @@ impl FileTree {
         let was_link = n.kind == EntryKind::HardLink;
         n.applied = applied;
         n.entry = entry;
+        n.size = u32::try_from(e.size)
+            .unwrap_or(SIZE_IN_ENTRY)
+            .min(SIZE_IN_ENTRY);
         n.kind = e.kind;
         if e.kind == EntryKind::HardLink && hash != e.hash {
             self.link_hashes.insert(id, hash);
