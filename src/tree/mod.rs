@@ -788,9 +788,7 @@ impl FileTree {
             entries: entries.clone(),
         });
         let applied = (self.applied.len() - 1) as u32;
-        // About a change an entry: grown a doubling at a time, a million
-        // changes would be copied over twice.
-        let mut out = Vec::with_capacity(entries.len());
+        let mut out = Vec::new();
         // Growing the index rehashes every node, reading each name from the
         // arena again; one reservation per layer avoids most of that. At
         // most one entry a path, and 5 bytes a slot, so it never costs much
