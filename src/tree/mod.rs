@@ -214,6 +214,7 @@ struct Applied {
     layer: u32,
     entries: Entries,
 }
+
 /// How a layer changed a path, relative to the layers below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -939,9 +940,8 @@ impl FileTree {
         let was_link = n.kind == EntryKind::HardLink;
         n.applied = applied;
         n.entry = entry;
-        n.size = u32::try_from(e.size)
-            .unwrap_or(SIZE_IN_ENTRY)
-            .min(SIZE_IN_ENTRY);
+        // Exactly `SIZE_IN_ENTRY` bytes is read from the entry too.
+        n.size = u32::try_from(e.size).unwrap_or(SIZE_IN_ENTRY);
         n.kind = e.kind;
         if e.kind == EntryKind::HardLink && hash != e.hash {
             self.link_hashes.insert(id, hash);
