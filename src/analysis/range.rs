@@ -162,7 +162,7 @@ pub fn net_changes(
         let mut stack = vec![(b, p)];
         while let Some((dir, dir_path)) = stack.pop() {
             for &k in before.children(dir) {
-                let kp = child_path(&dir_path, &before.node(k).name);
+                let kp = child_path(&dir_path, before.node(k).name);
                 match after.lookup(&kp) {
                     None => {
                         if seen.insert(kp.clone()) {

@@ -327,7 +327,7 @@ fn snapshot(t: &FileTree) -> Vec<String> {
                 n.uid,
                 n.layer,
                 n.hash,
-                n.link.as_deref().map(String::from_utf8_lossy),
+                n.link.map(String::from_utf8_lossy),
                 t.children(id).len(),
             )
         })
@@ -338,7 +338,7 @@ fn snapshot(t: &FileTree) -> Vec<String> {
 /// `lookup` under its own path.
 fn assert_finished(t: &FileTree) {
     for id in std::iter::once(ROOT).chain(t.iter()) {
-        let names: Vec<&[u8]> = t.children(id).iter().map(|&c| &*t.node(c).name).collect();
+        let names: Vec<&[u8]> = t.children(id).iter().map(|&c| t.node(c).name).collect();
         assert!(
             names.windows(2).all(|w| w[0] < w[1]),
             "children of {:?} not sorted",
@@ -693,7 +693,7 @@ fn children_sort_as_raw_bytes() {
         let got: Vec<&[u8]> = t
             .children(t.lookup(b"d").unwrap())
             .iter()
-            .map(|&c| &*t.node(c).name)
+            .map(|&c| t.node(c).name)
             .collect();
         let mut want: Vec<&[u8]> = names.iter().map(|n| &n[..]).collect();
         want.sort();
