@@ -289,7 +289,7 @@ fn final_target(t: &FileTree, id: NodeId) -> Vec<u8> {
         if n.kind != EntryKind::HardLink {
             break;
         }
-        cur = t.lookup(n.link.as_deref().unwrap()).unwrap();
+        cur = t.lookup(n.link.unwrap()).unwrap();
     }
     t.path_of(cur)
 }

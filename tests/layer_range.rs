@@ -11,10 +11,8 @@ use stagediff::tree::{squash_upto, ChangeStatus, FileTree};
 use std::collections::BTreeMap;
 
 /// Every live path of a tree with what it is.
-fn entries(t: &FileTree) -> BTreeMap<Vec<u8>, stagediff::tree::Node> {
-    t.iter()
-        .map(|id| (t.path_of(id), t.node(id).clone()))
-        .collect()
+fn entries(t: &FileTree) -> BTreeMap<Vec<u8>, stagediff::tree::Node<'_>> {
+    t.iter().map(|id| (t.path_of(id), t.node(id))).collect()
 }
 
 fn same(a: &stagediff::tree::Node, b: &stagediff::tree::Node) -> bool {
@@ -81,14 +79,15 @@ fn computed(
     b: usize,
 ) -> (BTreeMap<Vec<u8>, (ChangeStatus, u64)>, RangeTotals) {
     let (after, effect) = of_layers(layers, a, b);
-    let before = entries(&squash_upto(layers, a).tree);
+    let before_tree = squash_upto(layers, a).tree;
+    let before = entries(&before_tree);
     let mut out = BTreeMap::new();
     for c in &effect.changes {
         let p = after.path_of(c.node);
         if c.status == ChangeStatus::Unchanged {
             let now = after.lookup(&p).map(|id| after.node(id));
             assert!(
-                now.zip(before.get(&p)).is_some_and(|(x, y)| same(x, y)),
+                now.zip(before.get(&p)).is_some_and(|(x, y)| same(&x, y)),
                 "{} reported unchanged",
                 String::from_utf8_lossy(&p)
             );

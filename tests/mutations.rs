@@ -80,7 +80,7 @@ fn fingerprint(img: &Image) -> String {
                 n.mode,
                 n.uid,
                 n.gid,
-                n.link.clone(),
+                n.link,
                 n.hash,
             )
         })

@@ -98,8 +98,8 @@ pub fn audit(image: &Image, tree: &FileTree, rules: &Rules) -> Vec<Finding> {
 
 fn in_bin_dir(tree: &FileTree, id: NodeId) -> bool {
     let parent = tree.node(id).parent;
-    let name = &tree.node(parent).name;
-    name.as_ref() == b"bin" || name.as_ref() == b"sbin"
+    let name = tree.node(parent).name;
+    name == b"bin" || name == b"sbin"
 }
 
 /// Audits an analysed side. Findings are sorted by kind, then path.
@@ -163,8 +163,8 @@ pub(crate) fn audit_side(
                 });
             }
         }
-        let shell = rules.audit.shells.matches(&n.name);
-        let pm = !shell && rules.audit.package_managers.matches(&n.name);
+        let shell = rules.audit.shells.matches(n.name);
+        let pm = !shell && rules.audit.package_managers.matches(n.name);
         if (shell || pm) && !is_dir && in_bin_dir(tree, id) {
             // Only what would run: a file, or a link that leads to one.
             let runs = n.kind == EntryKind::File
@@ -231,7 +231,7 @@ pub(crate) fn audit_side(
         }
         if n.kind == EntryKind::File {
             let key = n.flags & flags::PRIVATE_KEY != 0;
-            let by_name = rules.audit.secret_names.matches(&n.name) && !is_example(&n.name);
+            let by_name = rules.audit.secret_names.matches(n.name) && !is_example(n.name);
             if key || by_name {
                 out.push(Finding {
                     kind: FindingKind::Secret,

@@ -25,7 +25,7 @@ pub(crate) fn walk_paths(tree: &FileTree, mut f: impl FnMut(NodeId, &[u8])) {
         if plen > 0 {
             path.push(b'/');
         }
-        path.extend_from_slice(&tree.node(id).name);
+        path.extend_from_slice(tree.node(id).name);
         f(id, &path);
         let mine = path.len();
         stack.extend(tree.children(id).iter().rev().map(|&c| (c, mine)));
@@ -157,7 +157,7 @@ pub(crate) fn classify(
                     Some(d)
                 } else if let Some(d) = r
                     .deps
-                    .and_then(|k| deps.name(k, tree, layers, path, node, owners))
+                    .and_then(|k| deps.name(k, tree, layers, path, &node, owners))
                 {
                     Some(d)
                 } else if r.deps == Some(DepKind::Python) && py.in_venv(path) {
@@ -353,7 +353,6 @@ fn written_by_scripts(
         && (path.starts_with(b"etc/alternatives/")
             || node
                 .link
-                .as_deref()
                 .is_some_and(|l| l.starts_with(b"/etc/alternatives/")));
     if !alternative {
         return None;
@@ -374,7 +373,7 @@ fn find_glob(tree: &FileTree, pattern: &str) -> Vec<NodeId> {
                     tree.children(d)
                         .iter()
                         .copied()
-                        .filter(|&c| g.matches(&tree.node(c).name)),
+                        .filter(|&c| g.matches(tree.node(c).name)),
                 );
             }
         } else {

@@ -198,7 +198,7 @@ fn match_paths(b: &FileTree, a: &FileTree, bf: &mut [PathFacts], af: &mut [PathF
         let (mut i, mut j) = (0, 0);
         while i < bk.len() && j < ak.len() {
             let (cx, cy) = (bk[i], ak[j]);
-            match b.node(cx).name.cmp(&a.node(cy).name) {
+            match b.node(cx).name.cmp(a.node(cy).name) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {

@@ -268,7 +268,7 @@ pub(crate) fn index(tree: &FileTree, layers: &[Layer], owners: &mut Interner) ->
             {
                 dists.push(id);
             }
-            EntryKind::File if &*n.name == b"pyvenv.cfg" && is_venv_root(tree, n.parent) => {
+            EntryKind::File if n.name == b"pyvenv.cfg" && is_venv_root(tree, n.parent) => {
                 ix.venvs.push(tree.path_of(n.parent).into_boxed_slice());
             }
             _ => {}

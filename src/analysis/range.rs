@@ -16,7 +16,7 @@
 //! range's the same way.
 
 use crate::image::{EntryKind, Layer};
-use crate::tree::{ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
+use crate::tree::{change_layer, ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
 use std::collections::HashSet;
 
 /// Entries and bytes of one kind of change (directories are not counted
@@ -162,7 +162,7 @@ pub fn net_changes(
         let mut stack = vec![(b, p)];
         while let Some((dir, dir_path)) = stack.pop() {
             for &k in before.children(dir) {
-                let kp = child_path(&dir_path, &before.node(k).name);
+                let kp = child_path(&dir_path, before.node(k).name);
                 match after.lookup(&kp) {
                     None => {
                         if seen.insert(kp.clone()) {
@@ -189,7 +189,7 @@ pub fn net_changes(
                     kind: n.kind,
                     size: n.size,
                     shadowed: 0,
-                    shadowed_layer: None,
+                    shadowed_layer: change_layer(n.layer),
                 }
             }
             (Some(b), None) => {
@@ -206,12 +206,12 @@ pub fn net_changes(
                     kind: n.kind,
                     size: before.total(b),
                     shadowed: before.total(b),
-                    shadowed_layer: Some(n.layer),
+                    shadowed_layer: change_layer(n.layer),
                 }
             }
             (Some(b), Some(a)) => {
                 let (nb, na) = (before.node(b), after.node(a));
-                let status = if same(nb, na) {
+                let status = if same(&nb, &na) {
                     ChangeStatus::Unchanged
                 } else {
                     ChangeStatus::Modified
@@ -223,7 +223,7 @@ pub fn net_changes(
                     kind: na.kind,
                     size: na.size,
                     shadowed: if hides { before.total(b) } else { 0 },
-                    shadowed_layer: hides.then_some(nb.layer),
+                    shadowed_layer: change_layer(if hides { nb.layer } else { na.layer }),
                 }
             }
         };

@@ -86,7 +86,7 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
     for (layer, list) in changes.iter().enumerate() {
         for (i, c) in list.iter().enumerate().filter(|(_, c)| c.shadowed > 0) {
             hidden_by_layer[layer] += c.shadowed;
-            let from = c.shadowed_layer.unwrap_or(layer as u32);
+            let from = u32::from(c.shadowed_layer);
             if let Some(w) = wasted_in_layer.get_mut(from as usize) {
                 *w += c.shadowed;
             }
@@ -109,7 +109,7 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         };
         for &(_, layer, i) in group {
             let c = &changes[layer as usize][i as usize];
-            let from = c.shadowed_layer.unwrap_or(layer);
+            let from = u32::from(c.shadowed_layer);
             w.bytes += c.shadowed;
             w.times += 1;
             if !w.written_in.contains(&from) {
@@ -120,21 +120,23 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         }
         nodes.push(w);
     }
+    drop(hits);
     nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    let mut paths: Vec<WastedPath> = Vec::with_capacity(nodes.len());
-    for w in nodes {
-        match paths.last_mut() {
-            Some(p) if p.path == w.path => {
-                p.bytes += w.bytes;
-                p.times += w.times;
-                p.written_in.extend(w.written_in);
-                p.hidden_by = p.hidden_by.max(w.hidden_by);
-                p.deleted |= w.deleted;
-                p.dir |= w.dir;
-            }
-            _ => paths.push(w),
+    // Merged in place: a second list as long would be the largest thing
+    // alive at this point (the peak of a million-file `inspect`).
+    let mut paths = nodes;
+    paths.dedup_by(|w, p| {
+        if p.path != w.path {
+            return false;
         }
-    }
+        p.bytes += w.bytes;
+        p.times += w.times;
+        p.written_in.append(&mut w.written_in);
+        p.hidden_by = p.hidden_by.max(w.hidden_by);
+        p.deleted |= w.deleted;
+        p.dir |= w.dir;
+        true
+    });
     for w in &mut paths {
         w.written_in.sort_unstable();
         w.written_in.dedup();
@@ -142,7 +144,9 @@ pub fn waste(image: &Image, changes: &[Vec<LayerChange>], tree: &FileTree) -> Wa
         // later that hides nothing.
         w.deleted = !w.deleted && tree.lookup(&w.path).is_none();
     }
-    paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+    // Paths are unique now, so an unstable sort gives the same order, and
+    // without the stable sort's scratch copy of the list (here at the peak).
+    paths.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
     let visible = tree.total_size();
     Waste {
         stored,
@@ -240,7 +244,7 @@ mod tests {
         for (layer, list) in sq.changes.iter().enumerate() {
             for c in list.iter().filter(|c| c.shadowed > 0) {
                 let path = sq.tree.path_of(c.node);
-                let from = c.shadowed_layer.unwrap_or(layer as u32);
+                let from = u32::from(c.shadowed_layer);
                 let w = by_path.entry(path.clone()).or_insert_with(|| WastedPath {
                     path: path.into(),
                     bytes: 0,
@@ -267,7 +271,9 @@ mod tests {
                 w
             })
             .collect();
-        paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+        // Paths are unique now, so an unstable sort gives the same order, and
+        // without the stable sort's scratch copy of the list (here at the peak).
+        paths.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
         paths
     }
 

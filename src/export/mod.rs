@@ -95,7 +95,7 @@ fn link_target(tree: &FileTree, id: NodeId) -> Option<NodeId> {
         let n = tree.node(cur);
         match n.kind {
             EntryKind::File => return (cur != id).then_some(cur),
-            EntryKind::HardLink => cur = tree.lookup(n.link.as_deref()?)?,
+            EntryKind::HardLink => cur = tree.lookup(n.link?)?,
             _ => return None,
         }
     }
@@ -373,7 +373,7 @@ pub fn write_archive(
     // The layer's length, before a byte of it is written.
     let mut len = 1024u64;
     for (&id, p) in o.before.iter().zip(&before_paths) {
-        len += head_of(tree, id, p, tree.node(id).link.as_deref()).len();
+        len += head_of(tree, id, p, tree.node(id).link).len();
     }
     for (&id, p) in o.files.iter().zip(&file_paths) {
         let size = tree.node(id).size;
@@ -401,7 +401,7 @@ pub fn write_archive(
     let (diff_id, files, written) = {
         let mut w = LayerWriter::new(&mut *out, tree, &o.files, &req.image.layers, req.cancel);
         for (&id, p) in o.before.iter().zip(&before_paths) {
-            let h = head_of(tree, id, p, tree.node(id).link.as_deref()).encode();
+            let h = head_of(tree, id, p, tree.node(id).link).encode();
             w.put(&h).map_err(|s| stop(s, req.reference))?;
         }
         let r =

@@ -158,45 +158,82 @@ impl EntryRef<'_> {
     }
 }
 
-/// A layer's entries, in tar order, stored compactly: a fixed 56-byte
+/// A layer's entries, in tar order, stored compactly: a fixed 48-byte
 /// record each, and every path and link target back to back in one buffer
 /// (a `Box<[u8]>` a path was 16 bytes plus a heap block of at least 32,
-/// and a malloc, for each of a million entries). Device numbers are rare
-/// and kept aside.
+/// and a malloc, for each of a million entries). Device numbers, and the
+/// lengths and modes too wide for a record, are rare and kept aside.
+///
+/// A handle: cloning it shares the entries (a [`crate::tree::FileTree`]
+/// keeps the layers it was built from this way and reads a node's facts
+/// from its entry instead of copying them); pushing to a shared handle
+/// copies first.
 #[derive(Clone, Default)]
-pub struct Entries {
+pub struct Entries(std::sync::Arc<Stored>);
+
+#[derive(Clone, Default)]
+struct Stored {
     records: Vec<Record>,
     bytes: Vec<u8>,
     /// (entry index, (major, minor)), in index order.
     devices: Vec<(u32, (u32, u32))>,
+    /// (entry index, lengths and mode) of the records marked [`WIDE`], in
+    /// index order.
+    wide: Vec<(u32, Wide)>,
 }
 
 #[derive(Clone, Copy)]
 struct Record {
-    /// Where the path starts in `bytes`; the link target follows it.
+    /// Where the path starts in `bytes` (the link target follows it), in
+    /// the bits under [`START`]; [`HAS_HASH`] and [`WIDE`] above them.
     start: u64,
     size: u64,
     hash: ContentHash,
+    uid: u32,
+    gid: u32,
+    /// [`WIDE_LEN`] when the record is [`WIDE`].
+    path_len: u16,
+    /// [`NO_LINK16`] when the entry has none.
+    link_len: u16,
+    mode: u16,
+    kind: EntryKind,
+    flags: u8,
+}
+
+/// What a [`WIDE`] record's lengths and mode are.
+#[derive(Clone, Copy)]
+struct Wide {
     path_len: u32,
     /// [`NO_LINK`] when the entry has none.
     link_len: u32,
     mode: u32,
-    uid: u32,
-    gid: u32,
-    kind: EntryKind,
-    flags: u8,
-    has_hash: bool,
 }
 
-const NO_LINK: u32 = u32::MAX;
+/// Bits of [`Record::start`] that hold the offset: 256 TiB, far beyond any
+/// buffer this process could hold.
+const START: u64 = (1 << 48) - 1;
+const HAS_HASH: u64 = 1 << 63;
+/// The lengths and mode are in [`Stored::wide`]: a path or link target of
+/// 64 KiB or more (the tar walker refuses paths over `PATH_MAX`, so only
+/// entries made in memory), or a mode above 16 bits (tar modes are 12).
+const WIDE: u64 = 1 << 62;
 
-/// A length as stored in a [`Record`]. Paths and links are bounded far
-/// below (the tar walker refuses names over `PATH_MAX`), so this never
-/// shortens one that came from an image.
+const NO_LINK: u32 = u32::MAX;
+const NO_LINK16: u16 = u16::MAX;
+const WIDE_LEN: u16 = u16::MAX - 1;
+
+/// A length as stored. Paths and links are bounded far below (the tar
+/// walker refuses names over `PATH_MAX`), so this never shortens one that
+/// came from an image.
 fn len32(b: &[u8]) -> u32 {
     u32::try_from(b.len())
         .unwrap_or(NO_LINK - 1)
         .min(NO_LINK - 1)
+}
+
+/// A record's field when it fits, below the markers.
+fn narrow(v: u32) -> Option<u16> {
+    u16::try_from(v).ok().filter(|&v| v < WIDE_LEN)
 }
 
 impl Entries {
@@ -205,20 +242,91 @@ impl Entries {
     }
 
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.0.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.0.records.is_empty()
     }
 
     pub fn push(&mut self, e: &Entry) {
         self.push_ref(e.as_ref());
     }
 
-    /// Copies an entry in (the tar walker's way: no path of its own first).
+    /// Copies an entry in.
     pub fn push_ref(&mut self, e: EntryRef<'_>) {
-        let start = self.bytes.len() as u64;
+        std::sync::Arc::make_mut(&mut self.0).push_ref(e);
+    }
+
+    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
+        self.0.get(i)
+    }
+
+    /// An entry's size alone ([`Entry::size`]; 0 past the end).
+    pub(crate) fn size(&self, i: usize) -> u64 {
+        self.0.records.get(i).map_or(0, |r| r.size)
+    }
+
+    pub fn last(&self) -> Option<EntryRef<'_>> {
+        self.0.last()
+    }
+
+    pub fn iter(&self) -> EntriesIter<'_> {
+        EntriesIter {
+            entries: self,
+            front: 0,
+            back: self.len(),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<Entry> {
+        self.iter().map(|e| e.to_entry()).collect()
+    }
+}
+
+/// Entries as the tar walker gathers them: owned outright, so a million
+/// pushes do not each ask whether the handle is shared.
+#[derive(Default)]
+pub(crate) struct EntriesBuilder(Stored);
+
+impl EntriesBuilder {
+    /// Copies an entry in (no path of its own first).
+    pub(crate) fn push_ref(&mut self, e: EntryRef<'_>) {
+        self.0.push_ref(e);
+    }
+
+    pub(crate) fn last(&self) -> Option<EntryRef<'_>> {
+        self.0.last()
+    }
+
+    /// Sets the content hash of the entry pushed last.
+    pub(crate) fn set_last_hash(&mut self, hash: Option<ContentHash>) {
+        if let Some(r) = self.0.records.last_mut() {
+            r.hash = hash.unwrap_or(ContentHash(0));
+            r.start = if hash.is_some() {
+                r.start | HAS_HASH
+            } else {
+                r.start & !HAS_HASH
+            };
+        }
+    }
+
+    /// Sets the header facts of the entry pushed last.
+    pub(crate) fn set_last_flags(&mut self, flags: u8) {
+        if let Some(r) = self.0.records.last_mut() {
+            r.flags = flags;
+        }
+    }
+
+    pub(crate) fn finish(self) -> Entries {
+        Entries(std::sync::Arc::new(self.0))
+    }
+}
+
+impl Stored {
+    fn push_ref(&mut self, e: EntryRef<'_>) {
+        let index = self.records.len() as u32;
+        let mut start = self.bytes.len() as u64 & START;
         let path_len = len32(e.path);
         self.bytes.extend_from_slice(&e.path[..path_len as usize]);
         let link_len = match e.link {
@@ -230,29 +338,63 @@ impl Entries {
             None => NO_LINK,
         };
         if let Some(d) = e.device {
-            self.devices.push((self.records.len() as u32, d));
+            self.devices.push((index, d));
+        }
+        let narrow_link = match link_len {
+            NO_LINK => Some(NO_LINK16),
+            n => narrow(n),
+        };
+        let (path16, link16, mode16) =
+            match (narrow(path_len), narrow_link, u16::try_from(e.mode).ok()) {
+                (Some(p), Some(l), Some(m)) => (p, l, m),
+                _ => {
+                    start |= WIDE;
+                    let wide = Wide {
+                        path_len,
+                        link_len,
+                        mode: e.mode,
+                    };
+                    self.wide.push((index, wide));
+                    (WIDE_LEN, WIDE_LEN, 0)
+                }
+            };
+        if e.hash.is_some() {
+            start |= HAS_HASH;
         }
         self.records.push(Record {
             start,
             size: e.size,
             hash: e.hash.unwrap_or(ContentHash(0)),
-            path_len,
-            link_len,
-            mode: e.mode,
             uid: e.uid,
             gid: e.gid,
+            path_len: path16,
+            link_len: link16,
+            mode: mode16,
             kind: e.kind,
             flags: e.flags,
-            has_hash: e.hash.is_some(),
         });
     }
 
-    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
+    fn get(&self, i: usize) -> Option<EntryRef<'_>> {
         let r = self.records.get(i)?;
-        let start = r.start as usize;
-        let path_end = start + r.path_len as usize;
+        let (path_len, link_len, mode) = if r.start & WIDE == 0 {
+            let link_len = match r.link_len {
+                NO_LINK16 => NO_LINK,
+                n => u32::from(n),
+            };
+            (u32::from(r.path_len), link_len, u32::from(r.mode))
+        } else {
+            let w = self
+                .wide
+                .binary_search_by_key(&(i as u32), |w| w.0)
+                .ok()
+                .map(|j| self.wide[j].1)?;
+            (w.path_len, w.link_len, w.mode)
+        };
+        let start = (r.start & START) as usize;
+        let path_end = start + path_len as usize;
         let link =
-            (r.link_len != NO_LINK).then(|| &self.bytes[path_end..path_end + r.link_len as usize]);
+            (link_len != NO_LINK).then(|| &self.bytes[path_end..path_end + link_len as usize]);
         let device = if self.devices.is_empty() {
             None
         } else {
@@ -265,45 +407,18 @@ impl Entries {
             path: &self.bytes[start..path_end],
             kind: r.kind,
             size: r.size,
-            mode: r.mode,
+            mode,
             uid: r.uid,
             gid: r.gid,
             link,
-            hash: r.has_hash.then_some(r.hash),
+            hash: (r.start & HAS_HASH != 0).then_some(r.hash),
             device,
             flags: r.flags,
         })
     }
 
-    pub fn last(&self) -> Option<EntryRef<'_>> {
+    fn last(&self) -> Option<EntryRef<'_>> {
         self.get(self.records.len().checked_sub(1)?)
-    }
-
-    pub fn iter(&self) -> EntriesIter<'_> {
-        EntriesIter {
-            entries: self,
-            front: 0,
-            back: self.records.len(),
-        }
-    }
-
-    /// Sets the content hash of the entry pushed last.
-    pub(crate) fn set_last_hash(&mut self, hash: Option<ContentHash>) {
-        if let Some(r) = self.records.last_mut() {
-            r.hash = hash.unwrap_or(ContentHash(0));
-            r.has_hash = hash.is_some();
-        }
-    }
-
-    /// Sets the header facts of the entry pushed last.
-    pub(crate) fn set_last_flags(&mut self, flags: u8) {
-        if let Some(r) = self.records.last_mut() {
-            r.flags = flags;
-        }
-    }
-
-    pub fn to_vec(&self) -> Vec<Entry> {
-        self.iter().map(|e| e.to_entry()).collect()
     }
 }
 
@@ -519,26 +634,69 @@ mod tests {
     }
 
     #[test]
+    fn wide_lengths_and_modes_come_back_whole() {
+        // Lengths at and around the 16-bit record fields' markers, and a
+        // mode above 16 bits: kept aside, given back as pushed, in order
+        // with narrow entries around them.
+        let mut all = Vec::new();
+        for len in [0, 1, 65533, 65534, 65535, 65536, 70_000] {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut long_path = entry(&bytes, EntryKind::File);
+            long_path.hash = Some(ContentHash(len as u128));
+            all.push(long_path);
+            let mut long_link = entry(b"l", EntryKind::Symlink);
+            long_link.link = Some(bytes.clone().into());
+            all.push(long_link);
+        }
+        for mode in [0o7777, 0xffff, 0x1_0000, u32::MAX] {
+            let mut e = entry(b"m", EntryKind::File);
+            e.mode = mode;
+            all.push(e);
+        }
+        let es = Entries::from(all.clone());
+        assert_eq!(es.to_vec(), all);
+        assert_eq!(es.get(3).map(|e| e.link.map(<[u8]>::len)), Some(Some(1)));
+    }
+
+    #[test]
+    fn a_shared_handle_is_copied_before_a_push() {
+        let mut a = Entries::from(vec![entry(b"a", EntryKind::File)]);
+        let b = a.clone();
+        let mut flagged = entry(b"b", EntryKind::Dir);
+        flagged.flags = 7;
+        a.push(&flagged);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.to_vec(), vec![entry(b"a", EntryKind::File)]);
+        assert_eq!(a.get(1).map(|e| (e.path, e.flags)), Some((&b"b"[..], 7)));
+    }
+
+    #[test]
     fn an_entry_record_stays_small() {
         // One per entry of every layer, for the whole run.
-        assert!(std::mem::size_of::<Record>() <= 56);
+        assert!(std::mem::size_of::<Record>() <= 48);
     }
 
     #[test]
     fn entries_take_the_last_hash_and_flags() {
-        let mut es = Entries::new();
-        es.set_last_hash(Some(ContentHash(1)));
-        es.push(&entry(b"a", EntryKind::File));
-        es.push(&entry(b"b", EntryKind::File));
-        es.set_last_hash(Some(ContentHash(9)));
-        es.set_last_flags(4);
+        let mut b = EntriesBuilder::default();
+        b.set_last_hash(Some(ContentHash(1)));
+        b.push_ref(entry(b"a", EntryKind::File).as_ref());
+        b.push_ref(entry(b"b", EntryKind::File).as_ref());
+        b.set_last_hash(Some(ContentHash(9)));
+        b.set_last_flags(4);
+        assert_eq!(b.last().map(|e| e.path), Some(&b"b"[..]));
+        let es = b.finish();
         assert_eq!(es.get(0).and_then(|e| e.hash), None);
         assert_eq!(
             es.get(1).map(|e| (e.hash, e.flags)),
             Some((Some(ContentHash(9)), 4))
         );
-        es.set_last_hash(None);
-        assert_eq!(es.get(1).and_then(|e| e.hash), None);
+        let mut b = EntriesBuilder::default();
+        let mut hashed = entry(b"c", EntryKind::File);
+        hashed.hash = Some(ContentHash(3));
+        b.push_ref(hashed.as_ref());
+        b.set_last_hash(None);
+        assert_eq!(b.finish().get(0).map(|e| e.hash), Some(None));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::binary::{FileFacts, Sniffer};
 use crate::image::capture::{self, CapturedFile, Keeper};
 use crate::image::entry::{
-    normalized, split_parent, ContentHash, Entries, EntryKind, EntryRef, ImagePath,
+    normalized, split_parent, ContentHash, Entries, EntriesBuilder, EntryKind, EntryRef, ImagePath,
 };
 use tar::EntryType as T;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -97,7 +97,7 @@ pub(crate) struct TarWalker<'k> {
     block: [u8; 512],
     block_len: usize,
     pending: Pending,
-    entries: Entries,
+    entries: EntriesBuilder,
     size: u64,
     captured: Vec<CapturedFile>,
     captured_bytes: u64,
@@ -146,7 +146,7 @@ impl<'k> TarWalker<'k> {
             block: [0; 512],
             block_len: 0,
             pending: Pending::default(),
-            entries: Entries::new(),
+            entries: EntriesBuilder::default(),
             size: 0,
             captured: Vec::new(),
             facts: Vec::new(),
@@ -257,7 +257,7 @@ impl<'k> TarWalker<'k> {
         self.captured.sort_by(|a, b| a.path.cmp(&b.path));
         self.captured.dedup_by(|a, b| a.path == b.path);
         Ok(Walked {
-            entries: self.entries,
+            entries: self.entries.finish(),
             size: self.size,
             captured: self.captured,
             facts: self.facts,

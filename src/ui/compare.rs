@@ -113,7 +113,7 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
         let (mut i, mut j) = (0, 0);
         while i < bk.len() || j < ak.len() {
             let order = match (bk.get(i), ak.get(j)) {
-                (Some(&x), Some(&y)) => bt.node(x).name.cmp(&at.node(y).name),
+                (Some(&x), Some(&y)) => bt.node(x).name.cmp(at.node(y).name),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };

@@ -181,7 +181,7 @@ impl UiTree {
         for id in tree.iter() {
             let n = tree.node(id);
             let parent = ids.get(n.parent as usize).copied().unwrap_or(0);
-            let ui = b.push_child(parent, &n.name, n.kind);
+            let ui = b.push_child(parent, n.name, n.kind);
             let node = &mut b.nodes[ui as usize];
             node.size[0] = Some(n.size);
             node.origin[0] = Some(id);

@@ -331,7 +331,7 @@ fn glob_files(cx: &Cx, pattern: &[u8]) -> Vec<Vec<u8>> {
         .tree
         .children(dir_id)
         .iter()
-        .map(|&c| &cx.tree.node(c).name)
+        .map(|&c| cx.tree.node(c).name)
         .filter(|n| glob.matches(n))
         .map(|n| [&dir_path[..], b"/", n].concat())
         .collect();

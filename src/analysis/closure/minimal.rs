@@ -36,7 +36,7 @@ pub fn tree_of(tree: &FileTree, ids: impl IntoIterator<Item = NodeId>) -> FileTr
             mode: n.mode,
             uid: n.uid,
             gid: n.gid,
-            link: n.link.as_deref().map(Box::from),
+            link: n.link.map(Box::from),
             hash: n.hash,
             device: None,
             flags: n.flags,

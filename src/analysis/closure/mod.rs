@@ -314,7 +314,7 @@ impl<'a> Cx<'a> {
         }
         if n.kind == EntryKind::HardLink {
             // The link's content is its target's: both must ship.
-            if let Some(target) = n.link.as_deref().and_then(|t| self.tree.lookup(t)) {
+            if let Some(target) = n.link.and_then(|t| self.tree.lookup(t)) {
                 if target != id && self.tree.node(target).kind != EntryKind::HardLink {
                     self.insert(target, part, sure, why);
                 }

@@ -129,7 +129,7 @@ fn nss(cx: &mut Cx, why: &str) {
     }
     // Where libc.so.6 is, NSS modules are.
     let libc_dir = cx.out.items.keys().find_map(|&id| {
-        (&*cx.tree.node(id).name == b"libc.so.6").then(|| cx.tree.path_of(cx.tree.node(id).parent))
+        (cx.tree.node(id).name == b"libc.so.6").then(|| cx.tree.path_of(cx.tree.node(id).parent))
     });
     let Some(dir) = libc_dir else {
         return;

@@ -224,9 +224,9 @@ fn run_node(cx: &mut Cx, node: NodeId, argv: &[Vec<u8>]) {
             &mut |cx, id| {
                 let n = cx.tree.node(id);
                 if n.is_dir() {
-                    &*n.name == b"node_modules" || &*n.name == b".git"
+                    n.name == b"node_modules" || n.name == b".git"
                 } else {
-                    NOT_RUNTIME.contains(&&*n.name)
+                    NOT_RUNTIME.contains(&n.name)
                 }
             },
         );
@@ -712,7 +712,7 @@ fn add_links(cx: &mut Cx, path: &[u8], why: &str) {
 /// packages of their own, each followed or left out on its own).
 fn add_package(cx: &mut Cx, dir: NodeId, part: Part, why: &str) {
     add_tree(cx, dir, part, Sure::Inferred, why, &mut |cx, id| {
-        cx.tree.node(id).parent == dir && &*cx.tree.node(id).name == b"node_modules"
+        cx.tree.node(id).parent == dir && cx.tree.node(id).name == b"node_modules"
     });
 }
 
@@ -737,7 +737,7 @@ fn resolve_package(
 fn climb(cx: &Cx, from: NodeId, name: &[u8]) -> Option<(Vec<u8>, NodeId)> {
     let mut cur = from;
     for _ in 0..MAX_CLIMB {
-        if &*cx.tree.node(cur).name != b"node_modules" {
+        if cx.tree.node(cur).name != b"node_modules" {
             let mut p = b"/".to_vec();
             p.extend_from_slice(&cx.tree.path_of(cur));
             if p.len() > 1 {

@@ -575,11 +575,11 @@ fn add_app_tree(cx: &mut Cx, dir: NodeId, why: &str, skip: &AppSkip) {
             if n.is_dir() {
                 skip.venvs.contains(&id)
                     || skip.sites.contains(&id)
-                    || &*n.name == b".git"
-                    || &*n.name == b"node_modules"
+                    || n.name == b".git"
+                    || n.name == b"node_modules"
                     || child_file(cx, id, b"pyvenv.cfg").is_some()
             } else {
-                BUILD_MANIFESTS.contains(&&*n.name)
+                BUILD_MANIFESTS.contains(&n.name)
             }
         },
     );
@@ -632,7 +632,7 @@ pub(super) fn add_root_files(cx: &mut Cx, exts: &[&[u8]], why: &str) {
             let n = cx.tree.node(c);
             !n.is_dir()
                 && exts.iter().any(|e| n.name.ends_with(e))
-                && !BUILD_MANIFESTS.contains(&&*n.name)
+                && !BUILD_MANIFESTS.contains(&n.name)
         })
         .take(10_000)
         .collect();
@@ -771,7 +771,7 @@ fn add_stdlib(cx: &mut Cx, dir: NodeId, why: &str) {
             if cx.tree.node(id).parent != dir {
                 return false;
             }
-            let name = &*cx.tree.node(id).name;
+            let name = cx.tree.node(id).name;
             STDLIB_SKIP.contains(&name)
                 || name.starts_with(b"config-3")
                 || (!tk && (name == b"tkinter" || name == b"turtle.py"))

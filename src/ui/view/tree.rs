@@ -222,7 +222,7 @@ fn tree_row(
     if n.kind == EntryKind::Symlink {
         let link = (0..2).find_map(|side| {
             let (_, files) = pane.origins.files[side].as_ref()?;
-            files.get().node(n.origin[side]?).link.as_deref()
+            files.get().node(n.origin[side]?).link
         });
         if let Some(l) = link {
             name.push_str(" → ");
