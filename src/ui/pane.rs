@@ -127,8 +127,8 @@ impl TreePane {
         let mut expanded = vec![false; tree.len()];
         expanded[0] = true;
         // Open the first level: a tree of one collapsed "/" says nothing.
-        for &c in &tree.node(0).children {
-            if tree.node(c).children.len() <= 64 {
+        for &c in tree.children(0) {
+            if tree.children(c).len() <= 64 {
                 expanded[c as usize] = true;
             }
         }
@@ -208,7 +208,7 @@ impl TreePane {
                 }
                 for (id, &k) in keep.iter().enumerate() {
                     if k {
-                        self.expanded[self.tree.nodes[id].parent as usize] = true;
+                        self.expanded[self.tree.parent(id as u32) as usize] = true;
                     }
                 }
             }
@@ -224,7 +224,7 @@ impl TreePane {
 
     pub(super) fn set_expanded(&mut self, open: bool, sort: Sort, height: usize) {
         if let Some(id) = self.selected_id() {
-            if !self.tree.node(id).children.is_empty() && self.expanded[id as usize] != open {
+            if !self.tree.children(id).is_empty() && self.expanded[id as usize] != open {
                 self.expanded[id as usize] = open;
                 self.reflow(sort, height);
             }
@@ -233,11 +233,11 @@ impl TreePane {
 
     pub(super) fn collapse_or_parent(&mut self, sort: Sort, height: usize) {
         let Some(id) = self.selected_id() else { return };
-        if self.expanded[id as usize] && !self.tree.node(id).children.is_empty() {
+        if self.expanded[id as usize] && !self.tree.children(id).is_empty() {
             self.set_expanded(false, sort, height);
             return;
         }
-        let parent = self.tree.node(id).parent;
+        let parent = self.tree.parent(id);
         if parent != 0 {
             if let Some(i) = self.rows.iter().position(|r| r.id == parent) {
                 self.cursor.selected = i;
@@ -250,8 +250,8 @@ impl TreePane {
     /// top-level ancestor.
     pub(super) fn collapse_all(&mut self, sort: Sort, height: usize) {
         let mut top = self.selected_id();
-        while let Some(id) = top.filter(|&id| self.tree.node(id).parent != 0) {
-            top = Some(self.tree.node(id).parent);
+        while let Some(id) = top.filter(|&id| self.tree.parent(id) != 0) {
+            top = Some(self.tree.parent(id));
         }
         self.expanded.iter_mut().for_each(|e| *e = false);
         self.expanded[0] = true;
@@ -270,11 +270,11 @@ impl TreePane {
     pub fn open_within(&mut self, budget: usize, sort: Sort, height: usize) {
         self.expanded.iter_mut().for_each(|e| *e = false);
         self.expanded[0] = true;
-        let root = &self.tree.node(0).children;
+        let root = self.tree.children(0);
         let mut rows = root.len();
         let mut level: std::collections::VecDeque<u32> = root.iter().copied().collect();
         while let Some(id) = level.pop_front() {
-            let kids = &self.tree.node(id).children;
+            let kids = self.tree.children(id);
             if kids.is_empty() || rows + kids.len() > budget {
                 continue;
             }
