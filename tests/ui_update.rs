@@ -712,7 +712,7 @@ fn single_image_load_asks_for_a_plan_and_views_2_and_3_show_it() {
     assert_eq!(m.screen, Screen::Eliminated);
     assert!(m.pane().is_none());
     plan(&mut m);
-    assert!(m.plan.is_some());
+    assert!(m.plan_closure.is_some());
     // 2: what would go, bucket → owner → file, every file one the
     // entrypoint never uses.
     let p = m.pane().expect("the Would go list");
@@ -771,7 +771,7 @@ fn a_comparison_asks_for_no_plan_and_ignores_one() {
     let rules = Arc::new(stagediff::analysis::Rules::builtin());
     let planned = job(&one, &Effect::Plan, &rules).expect("a job")();
     update(&mut m, planned);
-    assert!(m.plan.is_none());
+    assert!(m.plan_closure.is_none());
     assert!(m.eliminated.is_none());
 }
 

@@ -75,18 +75,22 @@ pub fn badge(cmp: &Comparison, f: &PathFacts) -> Option<String> {
 /// A directory's mark from what lies below it: one status only → that
 /// status; a mix → mixed (`*`), so a directory that is partly eliminated
 /// never reads as carried or blank.
-fn dir_mark(before: Option<&PathFacts>, after: Option<&PathFacts>) -> Mark {
+fn dir_mark(cmp: &Comparison, before: Option<NodeId>, after: Option<NodeId>) -> Mark {
     match (before, after) {
-        (Some(b), None) => return mark_of(b.status),
-        (None, Some(a)) => return mark_of(a.status),
+        (Some(b), None) => return mark_of(cmp.before.facts(b).status),
+        (None, Some(a)) => return mark_of(cmp.after.facts(a).status),
         _ => {}
     }
     let mut bytes = [0u64; 5];
-    for f in [before, after].into_iter().flatten() {
+    let rollups = [
+        before.map(|b| cmp.before.rollup(b)),
+        after.map(|a| cmp.after.rollup(a)),
+    ];
+    for r in rollups.into_iter().flatten() {
         for s in Status::ALL {
             // Carried/changed bytes appear on both sides; counting them
             // twice does not change which statuses are present.
-            bytes[s.index()] += f.rollup.bytes(s) + u64::from(f.rollup.files(s));
+            bytes[s.index()] += r.bytes(s) + u64::from(r.files(s));
         }
     }
     let present: Vec<Status> = Status::ALL
@@ -148,11 +152,12 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
 }
 
 fn finish_node(cmp: &Comparison, b: &mut UiTreeBuilder, id: u32) {
-    let bf = b.origin(id, 0).map(|id| cmp.before.facts(id));
-    let af = b.origin(id, 1).map(|id| cmp.after.facts(id));
+    let (bo, ao) = (b.origin(id, 0), b.origin(id, 1));
+    let bf = bo.map(|id| cmp.before.facts(id));
+    let af = ao.map(|id| cmp.after.facts(id));
     let kind = b.kind(id);
     let mark = if kind == EntryKind::Dir {
-        dir_mark(bf, af)
+        dir_mark(cmp, bo, ao)
     } else {
         match (bf, af) {
             (Some(b), _) => mark_of(b.status),

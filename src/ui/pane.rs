@@ -2,7 +2,7 @@
 //! expansion, filter, and where its nodes' details come from.
 
 use super::tree::{flatten, keep_set, Hidden, Mark, Row, Sort, StatusFilter, UiTree};
-use crate::analysis::{Comparison, PathFacts, Status};
+use crate::analysis::{Comparison, PathFacts, Rollup, Status};
 use crate::tree::{FileTree, NodeId};
 use std::sync::Arc;
 
@@ -72,6 +72,15 @@ impl TreeRef {
             TreeRef::Before(c) => Some(("moved to", c.after.display_path(to))),
             TreeRef::After(c) => Some(("moved from", c.before.display_path(to))),
             TreeRef::Own(_) => None,
+        }
+    }
+
+    /// The comparison's rollup of a node, when the tree is a side of it.
+    pub fn rollup(&self, id: NodeId) -> Option<Rollup> {
+        match self {
+            TreeRef::Own(_) => None,
+            TreeRef::Before(c) => Some(c.before.rollup(id)),
+            TreeRef::After(c) => Some(c.after.rollup(id)),
         }
     }
 
@@ -153,15 +162,15 @@ impl TreePane {
     /// the rest on whichever side has more).
     pub fn mixed_counts(&self, id: u32) -> Vec<(Mark, u32)> {
         let n = self.tree.node(id);
-        let facts = |side: usize| {
+        let rollup = |side: usize| {
             let (_, tree) = self.origins.files[side].as_ref()?;
-            tree.facts(n.origin[side]?).map(|(_, f)| f)
+            tree.rollup(n.origin[side]?)
         };
-        let (before, after) = (facts(0), facts(1));
+        let (before, after) = (rollup(0), rollup(1));
         Status::ALL
             .into_iter()
             .filter_map(|s| {
-                let files = |f: Option<&PathFacts>| f.map_or(0, |f| f.rollup.files(s));
+                let files = |r: Option<Rollup>| r.map_or(0, |r| r.files(s));
                 let count = match s {
                     Status::Eliminated => files(before),
                     Status::Added => files(after),
