@@ -6,6 +6,7 @@
 use crate::image::entry::{split_parent, EntryKind};
 use crate::tree::{ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How a row is marked; one palette for comparison statuses and per-layer
 /// changes (a layer's deletion is shown like an eliminated path).
@@ -154,6 +155,10 @@ const NO_ORIGIN: u32 = u32::MAX;
 #[derive(Clone, Debug, Default)]
 struct Columns {
     parent: Vec<u32>,
+    /// The engine tree every row but the root comes from, when the tree
+    /// is one image's filesystem: names are read through side 0's origin
+    /// (a million names not copied), and `name_end` holds the root's only.
+    engine: Option<Arc<FileTree>>,
     /// Row `i`'s name is `names[name_end[i - 1]..name_end[i]]` (from 0
     /// for row 0).
     name_end: Vec<u32>,
@@ -205,6 +210,11 @@ impl Columns {
     }
 
     fn name(&self, id: u32) -> &[u8] {
+        if let Some(engine) = self.engine.as_ref().filter(|_| id != 0) {
+            let origin = self.origin[0][id as usize];
+            let name: &[u8] = &engine.node(origin).name;
+            return name;
+        }
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.name_end[i - 1] };
         &self.names[start as usize..self.name_end[i] as usize]
@@ -214,9 +224,11 @@ impl Columns {
     /// 4 GiB (no image that loads has that many bytes of names).
     fn push(&mut self, parent: u32, name: &[u8], kind: EntryKind) -> u32 {
         let id = self.len() as u32;
-        let room = (u32::MAX as usize).saturating_sub(self.names.len());
-        self.names.extend_from_slice(&name[..name.len().min(room)]);
-        self.name_end.push(self.names.len() as u32);
+        if self.engine.is_none() {
+            let room = (u32::MAX as usize).saturating_sub(self.names.len());
+            self.names.extend_from_slice(&name[..name.len().min(room)]);
+            self.name_end.push(self.names.len() as u32);
+        }
         self.parent.push(parent);
         self.meta.push(Meta {
             kind,
@@ -387,21 +399,19 @@ impl UiTree {
         Some(cur)
     }
 
-    /// The whole filesystem of one image, unmarked.
-    pub fn from_file_tree(tree: &FileTree) -> UiTree {
+    /// The whole filesystem of one image, unmarked. Its names stay in
+    /// `tree`, which the rows keep.
+    pub fn from_file_tree(tree: &Arc<FileTree>) -> UiTree {
         // Sized once: a million rows grown by doubling would peak at
         // twice their size.
-        let (mut rows, mut name_bytes) = (1usize, 0usize);
-        for id in tree.iter() {
-            rows += 1;
-            name_bytes += tree.node(id).name.len();
-        }
+        let rows = 1 + tree.iter().count();
         let mut b = UiTreeBuilder {
-            cols: Columns::with_capacity(rows, name_bytes),
+            cols: Columns::with_capacity(rows, 0),
             sides: 1,
             index: HashMap::new(),
             badge_index: HashMap::new(),
         };
+        b.cols.engine = Some(Arc::clone(tree));
         b.cols.open_side(0, rows);
         // Engine id → shown id, indexed by the engine id (an arena index):
         // a hash map here was a third of a million-node layer step.
@@ -409,7 +419,7 @@ impl UiTree {
         for id in tree.iter() {
             let n = tree.node(id);
             let parent = ids.get(n.parent as usize).copied().unwrap_or(0);
-            let ui = b.cols.push(parent, &n.name, n.kind);
+            let ui = b.cols.push(parent, b"", n.kind);
             b.cols.set_size(ui, 0, Some(n.size));
             b.cols.set_origin(ui, 0, Some(id));
             if ids.len() <= id as usize {
@@ -964,6 +974,7 @@ mod tests {
         let mut ft = FileTree::new();
         ft.apply_layer(0, &entries);
         ft.rollup();
+        let ft = Arc::new(ft);
         let t = UiTree::from_file_tree(&ft);
         assert_eq!(t.len(), 1 + ft.iter().count());
         for id in 1..t.len() as u32 {
