@@ -208,10 +208,26 @@ fn statuses_over_the_union() {
     assert_eq!(facts(a, "empty2").status, Status::Added);
     assert_eq!(facts(b, "etc").status, Status::Carried);
     // Directories roll up what is below them.
-    let etc = facts(b, "etc").rollup;
+    let etc = b.rollup(b.tree.lookup(b"etc").expect("etc"));
     assert_eq!(etc.bytes(Status::Carried), 15);
     assert_eq!(etc.bytes(Status::Changed), 2);
     assert_eq!(etc.bytes(Status::Eliminated), 7);
+    assert_eq!(etc.files(Status::Carried), 1);
+    // A file's rollup is itself: its bytes and one file, under its status.
+    let keep = b.rollup(b.tree.lookup(b"etc/keep").expect("etc/keep"));
+    assert_eq!(
+        (keep.bytes(Status::Carried), keep.files(Status::Carried)),
+        (15, 1)
+    );
+    assert_eq!(
+        keep.bytes(Status::Changed) + u64::from(keep.files(Status::Eliminated)),
+        0
+    );
+    let root = b.rollup(stagediff::tree::ROOT);
+    assert_eq!(
+        Status::ALL.iter().map(|&s| root.bytes(s)).sum::<u64>(),
+        b.tree.total_size()
+    );
     let t = &c.totals;
     assert_eq!(t.moved_bytes, APP.len() as u64);
     assert_eq!(t.added_bytes, 5);

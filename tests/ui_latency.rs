@@ -241,7 +241,7 @@ fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
     );
     let load_update = t.elapsed();
     assert_eq!(m.effects, vec![Effect::Plan], "the plan waits for a job");
-    assert!(m.plan.is_none());
+    assert!(m.plan_closure.is_none());
     let rules = Arc::new(stagediff::analysis::Rules::builtin());
     let effect = m.effects.remove(0);
     let run = job(&m, &effect, &rules).expect("a plan job");
@@ -251,7 +251,7 @@ fn a_plan_is_computed_off_the_ui_thread_and_applied_within_a_frame() {
     let t = Instant::now();
     update(&mut m, result);
     let apply = t.elapsed();
-    assert!(m.plan.is_some());
+    assert!(m.plan_closure.is_some());
     update(&mut m, press(KeyCode::Char('3')));
     let rows = m.pane().expect("Needs").rows.len();
     println!(

@@ -699,7 +699,7 @@ fn group_labels(m: &Model) -> Vec<String> {
         .node(0)
         .children
         .iter()
-        .map(|&c| String::from_utf8_lossy(&p.tree.node(c).name).into_owned())
+        .map(|&c| String::from_utf8_lossy(p.tree.node(c).name).into_owned())
         .collect()
 }
 
@@ -712,7 +712,7 @@ fn single_image_load_asks_for_a_plan_and_views_2_and_3_show_it() {
     assert_eq!(m.screen, Screen::Eliminated);
     assert!(m.pane().is_none());
     plan(&mut m);
-    assert!(m.plan.is_some());
+    assert!(m.plan_closure.is_some());
     // 2: what would go, bucket → owner → file, every file one the
     // entrypoint never uses.
     let p = m.pane().expect("the Would go list");
@@ -771,7 +771,7 @@ fn a_comparison_asks_for_no_plan_and_ignores_one() {
     let rules = Arc::new(stagediff::analysis::Rules::builtin());
     let planned = job(&one, &Effect::Plan, &rules).expect("a job")();
     update(&mut m, planned);
-    assert!(m.plan.is_none());
+    assert!(m.plan_closure.is_none());
     assert!(m.eliminated.is_none());
 }
 
@@ -829,13 +829,13 @@ fn audit_splits_after_into_needed_and_never_used() {
     let under = |path: &str| -> Vec<String> {
         p.rows
             .iter()
-            .filter(|r| p.tree.node(r.id).name.as_ref() == path.as_bytes())
+            .filter(|r| p.tree.node(r.id).name == path.as_bytes())
             .map(|r| {
                 let mut top = r.id;
                 while p.tree.node(top).parent != 0 {
                     top = p.tree.node(top).parent;
                 }
-                String::from_utf8_lossy(&p.tree.node(top).name).into_owned()
+                String::from_utf8_lossy(p.tree.node(top).name).into_owned()
             })
             .collect()
     };
@@ -862,11 +862,11 @@ fn audit_leaves_open_on_the_files_that_ship() {
     let t = &p.tree;
     let cmp = m.comparison.as_ref().unwrap();
     let mut files = Vec::new();
-    for &g in &t.node(0).children {
+    for &g in t.node(0).children {
         if !t.node(g).shown_name().starts_with("ships: ") {
             continue;
         }
-        for &o in &t.node(g).children {
+        for &o in t.node(g).children {
             let owner = t.node(o);
             assert!(
                 !owner.children.is_empty(),
@@ -880,12 +880,12 @@ fn audit_leaves_open_on_the_files_that_ship() {
                 .map(|&f| t.node(f).size[0].unwrap_or(0))
                 .sum();
             assert_eq!(Some(sum), owner.size[0], "{}", owner.shown_name());
-            for &f in &owner.children {
+            for &f in owner.children {
                 // Each leaf is a file of AFTER, whose details can be shown.
                 let id = t.node(f).origin[0].expect("a node of AFTER");
                 assert_eq!(
                     cmp.after.display_path(id),
-                    String::from_utf8_lossy(&t.node(f).name)
+                    String::from_utf8_lossy(t.node(f).name)
                 );
                 files.push(cmp.after.display_path(id));
             }

@@ -3,7 +3,9 @@
 use super::classify::classify;
 use super::owners::{self, Interner};
 use super::rules::{Bucket, Rules};
-use super::{BucketTotal, Comparison, Move, OwnerId, OwnerShare, PathFacts, Side, Status, Totals};
+use super::{
+    BucketTotal, Comparison, Move, OwnerId, OwnerShare, PathFacts, Rollup, Side, Status, Totals,
+};
 use crate::image::{ContentHash, EntryKind, Image};
 use crate::tree::{FileTree, NodeId, ROOT};
 use std::collections::HashMap;
@@ -34,6 +36,7 @@ pub(crate) fn side_with(
         layers: image.layers.len(),
         tree,
         facts,
+        rollups: Vec::new(),
         packages: own.packages,
         warnings: own.warnings,
     }
@@ -97,11 +100,11 @@ pub fn compare_needed(
     match_paths(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
     let moves = match_moves(&b.tree, &a.tree, &mut b.facts, &mut a.facts);
     build_outputs(&b.tree, &a.tree, &mut b.facts, &mut owners);
-    rollup(&b.tree, &mut b.facts);
-    rollup(&a.tree, &mut a.facts);
+    b.rollups = rollup(&b.tree, &b.facts);
+    a.rollups = rollup(&a.tree, &a.facts);
 
-    let br = b.facts[ROOT as usize].rollup;
-    let ar = a.facts[ROOT as usize].rollup;
+    let br = b.rollup(ROOT);
+    let ar = a.rollup(ROOT);
     let totals = Totals {
         eliminated_bytes: br.bytes(Status::Eliminated),
         eliminated_files: br.files(Status::Eliminated),
@@ -321,23 +324,46 @@ fn build_outputs(b: &FileTree, a: &FileTree, bf: &mut [PathFacts], owners: &mut 
     }
 }
 
-/// Sums bytes and regular files below each node by status.
-fn rollup(tree: &FileTree, facts: &mut [PathFacts]) {
+/// Sums bytes and regular files below each node by status, for the
+/// nodes with children and the directories ([`Side::rollups`]).
+fn rollup(tree: &FileTree, facts: &[PathFacts]) -> Vec<(NodeId, Rollup)> {
+    const NONE: u32 = u32::MAX;
     let order: Vec<NodeId> = tree.iter().collect();
-    for &id in order.iter().rev() {
-        let n = tree.node(id);
-        let f = &mut facts[id as usize];
-        if !n.is_dir() {
-            f.rollup.bytes[f.status.index()] += n.size;
-            f.rollup.files[f.status.index()] += u32::from(n.kind == EntryKind::File);
+    // Node → its place in `sums`, for the nodes that get one.
+    let mut slot: Vec<u32> = vec![NONE; facts.len().max(ROOT as usize + 1)];
+    let mut sums: Vec<(NodeId, Rollup)> = vec![(ROOT, Rollup::default())];
+    slot[ROOT as usize] = 0;
+    let own = |id: NodeId| {
+        facts
+            .get(id as usize)
+            .map_or_else(Rollup::default, |f| super::own_rollup(tree, id, f))
+    };
+    for &id in &order {
+        if tree.node(id).is_dir() || !tree.children(id).is_empty() {
+            if let Some(s) = slot.get_mut(id as usize) {
+                *s = sums.len() as u32;
+                sums.push((id, own(id)));
+            }
         }
-        let r = f.rollup;
-        let p = &mut facts[n.parent as usize].rollup;
+    }
+    for &id in order.iter().rev() {
+        let parent = tree.node(id).parent;
+        let r = match slot.get(id as usize) {
+            Some(&s) if s != NONE => sums[s as usize].1,
+            _ => own(id),
+        };
+        // A parent has children, so it has a place (when in range).
+        let Some(&p) = slot.get(parent as usize).filter(|&&p| p != NONE) else {
+            continue;
+        };
+        let p = &mut sums[p as usize].1;
         for k in 0..5 {
             p.bytes[k] += r.bytes[k];
             p.files[k] += r.files[k];
         }
     }
+    sums.sort_unstable_by_key(|&(id, _)| id);
+    sums
 }
 
 fn bucket_totals(side: &Side, include: impl Fn(&PathFacts) -> bool) -> Vec<BucketTotal> {

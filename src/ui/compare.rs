@@ -4,7 +4,7 @@
 //! lives here: statuses, buckets, owners and findings all come from
 //! `analysis`; this only arranges them into rows.
 
-use super::tree::{Mark, UiNode, UiTree, UiTreeBuilder};
+use super::tree::{Mark, UiTree, UiTreeBuilder};
 use crate::analysis::{Bucket, Comparison, OwnerKind, PathFacts, Side, Status};
 use crate::image::EntryKind;
 use crate::tree::{NodeId, ROOT};
@@ -75,18 +75,22 @@ pub fn badge(cmp: &Comparison, f: &PathFacts) -> Option<String> {
 /// A directory's mark from what lies below it: one status only → that
 /// status; a mix → mixed (`*`), so a directory that is partly eliminated
 /// never reads as carried or blank.
-fn dir_mark(before: Option<&PathFacts>, after: Option<&PathFacts>) -> Mark {
+fn dir_mark(cmp: &Comparison, before: Option<NodeId>, after: Option<NodeId>) -> Mark {
     match (before, after) {
-        (Some(b), None) => return mark_of(b.status),
-        (None, Some(a)) => return mark_of(a.status),
+        (Some(b), None) => return mark_of(cmp.before.facts(b).status),
+        (None, Some(a)) => return mark_of(cmp.after.facts(a).status),
         _ => {}
     }
     let mut bytes = [0u64; 5];
-    for f in [before, after].into_iter().flatten() {
+    let rollups = [
+        before.map(|b| cmp.before.rollup(b)),
+        after.map(|a| cmp.after.rollup(a)),
+    ];
+    for r in rollups.into_iter().flatten() {
         for s in Status::ALL {
             // Carried/changed bytes appear on both sides; counting them
             // twice does not change which statuses are present.
-            bytes[s.index()] += f.rollup.bytes(s) + u64::from(f.rollup.files(s));
+            bytes[s.index()] += r.bytes(s) + u64::from(r.files(s));
         }
     }
     let present: Vec<Status> = Status::ALL
@@ -130,9 +134,10 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
                 (None, None) => continue,
             };
             let u = b.push_child(parent, name, kind);
-            let node = &mut b.nodes[u as usize];
-            node.origin = [x, y];
-            node.size = [x.map(|x| bt.node(x).size), y.map(|y| at.node(y).size)];
+            b.set_origin(u, 0, x);
+            b.set_origin(u, 1, y);
+            b.set_size(u, 0, x.map(|x| bt.node(x).size));
+            b.set_size(u, 1, y.map(|y| at.node(y).size));
             let has_kids = x.is_some_and(|x| !bt.children(x).is_empty())
                 || y.is_some_and(|y| !at.children(y).is_empty());
             if has_kids {
@@ -140,17 +145,19 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
             }
         }
     }
-    for node in b.nodes.iter_mut().skip(1) {
-        finish_node(cmp, node);
+    for id in 1..b.len() as u32 {
+        finish_node(cmp, &mut b, id);
     }
     b.finish()
 }
 
-fn finish_node(cmp: &Comparison, node: &mut UiNode) {
-    let bf = node.origin[0].map(|id| cmp.before.facts(id));
-    let af = node.origin[1].map(|id| cmp.after.facts(id));
-    node.mark = if node.kind == EntryKind::Dir {
-        dir_mark(bf, af)
+fn finish_node(cmp: &Comparison, b: &mut UiTreeBuilder, id: u32) {
+    let (bo, ao) = (b.origin(id, 0), b.origin(id, 1));
+    let bf = bo.map(|id| cmp.before.facts(id));
+    let af = ao.map(|id| cmp.after.facts(id));
+    let kind = b.kind(id);
+    let mark = if kind == EntryKind::Dir {
+        dir_mark(cmp, bo, ao)
     } else {
         match (bf, af) {
             (Some(b), _) => mark_of(b.status),
@@ -158,26 +165,24 @@ fn finish_node(cmp: &Comparison, node: &mut UiNode) {
             (None, None) => Mark::Plain,
         }
     };
+    b.set_mark(id, mark);
     // What it is: BEFORE's view for what went away, AFTER's for what ships.
-    let facts = match node.mark {
+    let facts = match mark {
         Mark::Eliminated => bf,
         _ => af.or(bf),
     };
-    let show = node.kind != EntryKind::Dir || facts.is_some_and(|f| f.owner.is_some());
+    let show = kind != EntryKind::Dir || facts.is_some_and(|f| f.owner.is_some());
     if show {
-        node.badge = facts
-            .and_then(|f| badge(cmp, f))
-            .map(String::into_boxed_str);
         // Owner names are the analysis' escaped text.
-        node.badge_escaped = true;
+        let text = facts.and_then(|f| badge(cmp, f));
+        b.set_badge(id, text.as_deref(), true);
     }
 }
 
 pub(super) fn group(b: &mut UiTreeBuilder, parent: u32, name: &str, bytes: u64, mark: Mark) -> u32 {
     let id = b.push_child(parent, name.as_bytes(), EntryKind::Dir);
-    let n = &mut b.nodes[id as usize];
-    n.size[0] = Some(bytes);
-    n.mark = mark;
+    b.set_size(id, 0, Some(bytes));
+    b.set_mark(id, mark);
     id
 }
 
@@ -195,7 +200,7 @@ pub fn eliminated_tree(cmp: &Comparison) -> UiTree {
         Mark::Eliminated,
         "",
     );
-    finish_groups(b)
+    b.finish_groups()
 }
 
 /// Under `parent`: a group per bucket of `totals`, an owner group per
@@ -243,10 +248,9 @@ pub(super) fn bucket_groups(
                 let mut path = b"/".to_vec();
                 path.extend_from_slice(&side.tree.path_of(id));
                 let f = b.push_child(o, &path, n.kind);
-                let node = &mut b.nodes[f as usize];
-                node.size[0] = Some(n.size);
-                node.mark = mark;
-                node.origin[0] = Some(id);
+                b.set_size(f, 0, Some(n.size));
+                b.set_mark(f, mark);
+                b.set_origin(f, 0, Some(id));
             }
         }
     }
@@ -271,13 +275,12 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
                 p
             };
             let id = b.push_child(g, &path, cmp.after.tree.node(f.node).kind);
-            let n = &mut b.nodes[id as usize];
-            n.size[0] = Some(f.bytes);
-            n.mark = Mark::Changed;
-            n.origin[0] = Some(f.node);
+            b.set_size(id, 0, Some(f.bytes));
+            b.set_mark(id, Mark::Changed);
+            b.set_origin(id, 0, Some(f.node));
             // No detail, no badge (an empty `[]` says nothing).
-            n.badge = (!f.detail.trim().is_empty()).then(|| f.detail.clone().into_boxed_str());
-            n.badge_escaped = true;
+            let detail = (!f.detail.trim().is_empty()).then_some(f.detail.as_str());
+            b.set_badge(id, detail, true);
         }
     }
     if let (Some(unused), Some(closure)) = (&cmp.unused, &cmp.after_closure) {
@@ -315,7 +318,7 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
         Mark::Plain,
         "ships: ",
     );
-    finish_groups(b)
+    b.finish_groups()
 }
 
 /// Bytes of AFTER its entrypoint uses (optional files too: the rest is
@@ -323,20 +326,6 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
 pub fn needed_bytes(cmp: &Comparison) -> Option<u64> {
     let c = cmp.after_closure.as_ref()?;
     Some(c.items.keys().map(|&id| cmp.after.tree.node(id).size).sum())
-}
-
-/// Like [`UiTreeBuilder::finish`] but keeps the group totals as given
-/// (they are already sums) and insertion order.
-pub(super) fn finish_groups(mut b: UiTreeBuilder) -> UiTree {
-    let weights: Vec<u64> = b.nodes.iter().map(UiNode::weight).collect();
-    for n in &mut b.nodes {
-        n.children
-            .sort_by_key(|&c| std::cmp::Reverse(weights[c as usize]));
-    }
-    UiTree {
-        nodes: b.nodes,
-        sides: 1,
-    }
 }
 
 pub(super) fn count_files(n: u32) -> String {

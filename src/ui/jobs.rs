@@ -311,11 +311,12 @@ impl Compared {
     }
 }
 
-/// One image's plan (its closure and the predicted elimination) and the
-/// trees that show it.
+/// One image's plan, as the TUI keeps it: the entrypoint's closure and
+/// the trees that show the plan. The plan's comparison (facts for every
+/// path) is dropped once the trees are built, in the job.
 #[derive(Debug)]
 pub struct Planned {
-    pub plan: crate::analysis::plan::Plan,
+    pub closure: crate::analysis::closure::Closure,
     pub views: super::plan::PlanViews,
 }
 
@@ -325,7 +326,10 @@ impl Planned {
     pub fn of(loaded: &Loaded, rules: &crate::analysis::Rules) -> Planned {
         let plan = crate::analysis::plan::plan(&loaded.image, loaded.files(), rules);
         let views = super::plan::build(&plan, &loaded.image, &loaded.analysed.tree);
-        Planned { plan, views }
+        Planned {
+            closure: plan.closure,
+            views,
+        }
     }
 }
 

@@ -87,9 +87,9 @@ pub struct Model {
     /// queue a squash per repeat), only the latest selection shown.
     scope_job: Latest<ScopeRequest>,
     pub comparison: Option<Arc<Comparison>>,
-    /// One image's plan: its entrypoint's closure and what a multi-stage
-    /// build would remove.
-    pub plan: Option<crate::analysis::plan::Plan>,
+    /// One image's plan, as far as the model keeps it: its entrypoint's
+    /// closure (what a multi-stage build would remove is in the views).
+    pub plan_closure: Option<crate::analysis::closure::Closure>,
     /// Screen 2: bucket → owner → file (comparison: what went; one image:
     /// what would go).
     pub eliminated: Option<TreePane>,
@@ -154,7 +154,7 @@ impl Model {
             scoped: None,
             scope_job: Latest::default(),
             comparison: None,
-            plan: None,
+            plan_closure: None,
             eliminated: None,
             audit: None,
             pair_overview: None,
@@ -298,7 +298,7 @@ impl Model {
         if self.compare() {
             return;
         }
-        let Planned { plan, views } = p;
+        let Planned { closure, views } = p;
         let slot = 0;
         let Some(files) = self.slots[slot].loaded().map(|l| l.files()) else {
             return;
@@ -320,7 +320,7 @@ impl Model {
         self.eliminated = Some(would_go);
         self.audit = Some(needs);
         self.plan_overview = Some(views.overview);
-        self.plan = Some(plan);
+        self.plan_closure = Some(closure);
         self.refresh_filter();
     }
 
@@ -335,9 +335,9 @@ impl Model {
         if let TreeRef::After(c) = files {
             return c.after_closure.as_ref();
         }
-        let plan = self.plan.as_ref()?;
+        let closure = self.plan_closure.as_ref()?;
         let tree = self.slots.first()?.loaded()?;
-        std::ptr::eq(files.get(), &*tree.analysed.tree).then_some(&plan.closure)
+        std::ptr::eq(files.get(), &*tree.analysed.tree).then_some(closure)
     }
 
     pub fn areas(&self) -> Areas {

@@ -2,7 +2,7 @@
 //! expansion, filter, and where its nodes' details come from.
 
 use super::tree::{flatten, keep_set, Hidden, Mark, Row, Sort, StatusFilter, UiTree};
-use crate::analysis::{Comparison, PathFacts, Status};
+use crate::analysis::{Comparison, PathFacts, Rollup, Status};
 use crate::tree::{FileTree, NodeId};
 use std::sync::Arc;
 
@@ -75,6 +75,15 @@ impl TreeRef {
         }
     }
 
+    /// The comparison's rollup of a node, when the tree is a side of it.
+    pub fn rollup(&self, id: NodeId) -> Option<Rollup> {
+        match self {
+            TreeRef::Own(_) => None,
+            TreeRef::Before(c) => Some(c.before.rollup(id)),
+            TreeRef::After(c) => Some(c.after.rollup(id)),
+        }
+    }
+
     /// The comparison's facts about a node, when the tree is a side of it.
     pub fn facts(&self, id: NodeId) -> Option<(&Comparison, &PathFacts)> {
         match self {
@@ -127,8 +136,8 @@ impl TreePane {
         let mut expanded = vec![false; tree.len()];
         expanded[0] = true;
         // Open the first level: a tree of one collapsed "/" says nothing.
-        for &c in &tree.node(0).children {
-            if tree.node(c).children.len() <= 64 {
+        for &c in tree.children(0) {
+            if tree.children(c).len() <= 64 {
                 expanded[c as usize] = true;
             }
         }
@@ -153,15 +162,15 @@ impl TreePane {
     /// the rest on whichever side has more).
     pub fn mixed_counts(&self, id: u32) -> Vec<(Mark, u32)> {
         let n = self.tree.node(id);
-        let facts = |side: usize| {
+        let rollup = |side: usize| {
             let (_, tree) = self.origins.files[side].as_ref()?;
-            tree.facts(n.origin[side]?).map(|(_, f)| f)
+            tree.rollup(n.origin[side]?)
         };
-        let (before, after) = (facts(0), facts(1));
+        let (before, after) = (rollup(0), rollup(1));
         Status::ALL
             .into_iter()
             .filter_map(|s| {
-                let files = |f: Option<&PathFacts>| f.map_or(0, |f| f.rollup.files(s));
+                let files = |r: Option<Rollup>| r.map_or(0, |r| r.files(s));
                 let count = match s {
                     Status::Eliminated => files(before),
                     Status::Added => files(after),
@@ -208,7 +217,7 @@ impl TreePane {
                 }
                 for (id, &k) in keep.iter().enumerate() {
                     if k {
-                        self.expanded[self.tree.nodes[id].parent as usize] = true;
+                        self.expanded[self.tree.parent(id as u32) as usize] = true;
                     }
                 }
             }
@@ -224,7 +233,7 @@ impl TreePane {
 
     pub(super) fn set_expanded(&mut self, open: bool, sort: Sort, height: usize) {
         if let Some(id) = self.selected_id() {
-            if !self.tree.node(id).children.is_empty() && self.expanded[id as usize] != open {
+            if !self.tree.children(id).is_empty() && self.expanded[id as usize] != open {
                 self.expanded[id as usize] = open;
                 self.reflow(sort, height);
             }
@@ -233,11 +242,11 @@ impl TreePane {
 
     pub(super) fn collapse_or_parent(&mut self, sort: Sort, height: usize) {
         let Some(id) = self.selected_id() else { return };
-        if self.expanded[id as usize] && !self.tree.node(id).children.is_empty() {
+        if self.expanded[id as usize] && !self.tree.children(id).is_empty() {
             self.set_expanded(false, sort, height);
             return;
         }
-        let parent = self.tree.node(id).parent;
+        let parent = self.tree.parent(id);
         if parent != 0 {
             if let Some(i) = self.rows.iter().position(|r| r.id == parent) {
                 self.cursor.selected = i;
@@ -250,8 +259,8 @@ impl TreePane {
     /// top-level ancestor.
     pub(super) fn collapse_all(&mut self, sort: Sort, height: usize) {
         let mut top = self.selected_id();
-        while let Some(id) = top.filter(|&id| self.tree.node(id).parent != 0) {
-            top = Some(self.tree.node(id).parent);
+        while let Some(id) = top.filter(|&id| self.tree.parent(id) != 0) {
+            top = Some(self.tree.parent(id));
         }
         self.expanded.iter_mut().for_each(|e| *e = false);
         self.expanded[0] = true;
@@ -270,11 +279,11 @@ impl TreePane {
     pub fn open_within(&mut self, budget: usize, sort: Sort, height: usize) {
         self.expanded.iter_mut().for_each(|e| *e = false);
         self.expanded[0] = true;
-        let root = &self.tree.node(0).children;
+        let root = self.tree.children(0);
         let mut rows = root.len();
         let mut level: std::collections::VecDeque<u32> = root.iter().copied().collect();
         while let Some(id) = level.pop_front() {
-            let kids = &self.tree.node(id).children;
+            let kids = self.tree.children(id);
             if kids.is_empty() || rows + kids.len() > budget {
                 continue;
             }

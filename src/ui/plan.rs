@@ -4,7 +4,7 @@
 //! closure by part). No closure logic lives here: parts, reasons and the
 //! prediction come from `analysis`; this only arranges them into rows.
 
-use super::compare::{count_files, eliminated_tree, finish_groups, group};
+use super::compare::{count_files, eliminated_tree, group};
 use super::tree::{Mark, UiTree, UiTreeBuilder};
 use crate::analysis::closure::{Closure, Part, Sure};
 use crate::analysis::plan::{describe, Plan};
@@ -105,8 +105,8 @@ pub fn needs_tree(closure: &Closure, tree: &FileTree) -> UiTree {
         for gap in &closure.gaps {
             let name = format!("{}: {}", gap.kind, gap.detail);
             let id = b.push_child(g, name.as_bytes(), EntryKind::File);
-            b.nodes[id as usize].mark = Mark::Changed;
-            b.nodes[id as usize].name_escaped = true;
+            b.set_mark(id, Mark::Changed);
+            b.set_name_escaped(id, true);
         }
     }
     if !closure.packages.is_empty() {
@@ -115,10 +115,10 @@ pub fn needs_tree(closure: &Closure, tree: &FileTree) -> UiTree {
         for (eco, name, version) in &closure.packages {
             let row = format!("{name} {version}");
             let id = b.push_child(g, row.as_bytes(), EntryKind::File);
-            b.nodes[id as usize].badge = Some(eco.clone().into_boxed_str());
+            b.set_badge(id, Some(eco), false);
         }
     }
-    finish_groups(b)
+    b.finish_groups()
 }
 
 /// Under `parent`: a group per part of the closure (optional files apart,
@@ -154,16 +154,16 @@ pub(super) fn part_groups(b: &mut UiTreeBuilder, parent: u32, closure: &Closure,
             let mut path = b"/".to_vec();
             path.extend_from_slice(&tree.path_of(id));
             let row = b.push_child(g, &path, n.kind);
-            let node = &mut b.nodes[row as usize];
-            node.size[0] = Some(n.size);
-            node.mark = mark;
-            node.origin[0] = Some(id);
-            if let Some(item) = closure.items.get(&id) {
-                node.badge = Some(format::truncate(&item.why, WHY_WIDTH).into_boxed_str());
-            }
+            b.set_size(row, 0, Some(n.size));
+            b.set_mark(row, mark);
+            b.set_origin(row, 0, Some(id));
             // The path is raw bytes, escaped when drawn; the why is the
             // closure's text, escaped already.
-            node.badge_escaped = true;
+            let why = closure
+                .items
+                .get(&id)
+                .map(|item| format::truncate(&item.why, WHY_WIDTH));
+            b.set_badge(row, why.as_deref(), true);
         }
     }
 }

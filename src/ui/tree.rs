@@ -4,8 +4,9 @@
 //! only ever walks the visible part of it ([`flatten`]).
 
 use crate::image::entry::{split_parent, EntryKind};
-use crate::tree::{ChangeStatus, FileTree, LayerChange, Name, NodeId, ROOT};
+use crate::tree::{ChangeStatus, FileTree, LayerChange, NodeId, ROOT};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How a row is marked; one palette for comparison statuses and per-layer
 /// changes (a layer's deletion is shown like an eliminated path).
@@ -69,21 +70,21 @@ impl Mark {
     }
 }
 
-/// One node of the shown tree.
-#[derive(Clone, Debug)]
-pub struct UiNode {
-    /// Inline up to 22 bytes, like the engine's: a million rows are not a
-    /// million small heap blocks.
-    pub name: Name,
+/// One node of the shown tree: a view into the [`UiTree`]'s columns, made
+/// on each [`UiTree::node`] call (cheap: a handful of loads).
+#[derive(Clone, Copy, Debug)]
+pub struct UiNode<'a> {
+    pub name: &'a [u8],
     pub parent: u32,
-    /// Sorted by name (after [`UiTreeBuilder::finish`]).
-    pub children: Vec<u32>,
+    /// Sorted by name (after [`UiTreeBuilder::finish`]), or biggest first
+    /// in a tree of groups.
+    pub children: &'a [u32],
     pub kind: EntryKind,
     /// Rolled-up bytes per side; `None` where the path does not exist.
     pub size: [Option<u64>; 2],
     pub mark: Mark,
     /// Bucket and owner, e.g. `toolchain Go 1.19`.
-    pub badge: Option<Box<str>>,
+    pub badge: Option<&'a str>,
     /// The node in each side's engine tree, for the details pane.
     pub origin: [Option<NodeId>; 2],
     /// The name / the badge is the analysis' text, whose image strings it
@@ -93,24 +94,24 @@ pub struct UiNode {
     pub badge_escaped: bool,
 }
 
-impl UiNode {
+impl<'a> UiNode<'a> {
     /// The name, safe for the terminal.
-    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
+    pub fn shown_name(&self) -> std::borrow::Cow<'a, str> {
         if self.name_escaped {
-            match String::from_utf8_lossy(&self.name) {
+            match String::from_utf8_lossy(self.name) {
                 std::borrow::Cow::Borrowed(s) => crate::escape::line(s),
                 std::borrow::Cow::Owned(s) => {
                     std::borrow::Cow::Owned(crate::escape::line(&s).into_owned())
                 }
             }
         } else {
-            crate::escape::escape_bytes(&self.name)
+            crate::escape::escape_bytes(self.name)
         }
     }
 
     /// The badge, safe for the terminal; `None` when it would be blank.
-    pub fn shown_badge(&self) -> Option<std::borrow::Cow<'_, str>> {
-        let b = self.badge.as_deref().filter(|b| !b.trim().is_empty())?;
+    pub fn shown_badge(&self) -> Option<std::borrow::Cow<'a, str>> {
+        let b = self.badge.filter(|b| !b.trim().is_empty())?;
         Some(if self.badge_escaped {
             crate::escape::line(b)
         } else {
@@ -128,33 +129,261 @@ impl UiNode {
     }
 }
 
-/// The shown tree. Node 0 is the root and is never drawn.
+/// Kind, mark and flags of a row, three bytes.
+#[derive(Clone, Copy, Debug)]
+struct Meta {
+    kind: EntryKind,
+    mark: Mark,
+    /// [`SIZE0`], [`SIZE1`], [`NAME_ESCAPED`], [`BADGE_ESCAPED`].
+    flags: u8,
+}
+
+const SIZE0: u8 = 1;
+const SIZE1: u8 = 2;
+const NAME_ESCAPED: u8 = 4;
+const BADGE_ESCAPED: u8 = 8;
+
+/// No engine node: the origin column's sentinel (engine ids are arena
+/// indices, far below it).
+const NO_ORIGIN: u32 = u32::MAX;
+
+/// The rows of a tree as columns (a million rows are ~40 bytes each, not
+/// a struct with a `Vec` of children and a heap name each): names in one
+/// byte arena, children as one list with a start per row, sizes and
+/// origins only for the sides the tree has, badges interned. Shared by the
+/// builder, which fills every column but the children.
+#[derive(Clone, Debug, Default)]
+struct Columns {
+    parent: Vec<u32>,
+    /// The engine tree every row but the root comes from, when the tree
+    /// is one image's filesystem: names are read through side 0's origin
+    /// (a million names not copied), and `name_end` holds the root's only.
+    engine: Option<Arc<FileTree>>,
+    /// Row `i`'s name is `names[name_end[i - 1]..name_end[i]]` (from 0
+    /// for row 0).
+    name_end: Vec<u32>,
+    names: Vec<u8>,
+    meta: Vec<Meta>,
+    /// One column per side the tree has; a row's value counts only with
+    /// its `SIZE*` flag.
+    size: [Vec<u64>; 2],
+    /// One column per side that has origins; [`NO_ORIGIN`] for none.
+    origin: [Vec<u32>; 2],
+    /// Empty until a row has a badge; then 1 + an index into `badges`, 0
+    /// for none.
+    badge: Vec<u32>,
+    badges: Vec<Box<str>>,
+}
+
+impl Columns {
+    /// Columns holding the root row, room for `rows` and `name_bytes`.
+    fn with_capacity(rows: usize, name_bytes: usize) -> Columns {
+        let mut c = Columns {
+            parent: Vec::with_capacity(rows),
+            name_end: Vec::with_capacity(rows),
+            names: Vec::with_capacity(name_bytes),
+            meta: Vec::with_capacity(rows),
+            ..Columns::default()
+        };
+        c.push(0, b"", EntryKind::Dir);
+        c
+    }
+
+    /// Starts the size and origin columns of `side` (they start when a row
+    /// first has a value there), with room for `rows`.
+    fn open_side(&mut self, side: usize, rows: usize) {
+        let n = self.len();
+        let col = &mut self.size[side];
+        if col.is_empty() {
+            col.reserve_exact(rows.saturating_sub(n));
+            col.resize(n, 0);
+        }
+        let col = &mut self.origin[side];
+        if col.is_empty() {
+            col.reserve_exact(rows.saturating_sub(n));
+            col.resize(n, NO_ORIGIN);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    fn name(&self, id: u32) -> &[u8] {
+        if let Some(engine) = self.engine.as_ref().filter(|_| id != 0) {
+            let origin = self.origin[0][id as usize];
+            let name: &[u8] = &engine.node(origin).name;
+            return name;
+        }
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.name_end[i - 1] };
+        &self.names[start as usize..self.name_end[i] as usize]
+    }
+
+    /// A new row; its name is cut short rather than let the arena pass
+    /// 4 GiB (no image that loads has that many bytes of names).
+    fn push(&mut self, parent: u32, name: &[u8], kind: EntryKind) -> u32 {
+        let id = self.len() as u32;
+        if self.engine.is_none() {
+            let room = (u32::MAX as usize).saturating_sub(self.names.len());
+            self.names.extend_from_slice(&name[..name.len().min(room)]);
+            self.name_end.push(self.names.len() as u32);
+        }
+        self.parent.push(parent);
+        self.meta.push(Meta {
+            kind,
+            mark: Mark::Plain,
+            flags: 0,
+        });
+        // Columns not started yet stay empty (see `open_side`).
+        for s in 0..2 {
+            if !self.size[s].is_empty() {
+                self.size[s].push(0);
+            }
+            if !self.origin[s].is_empty() {
+                self.origin[s].push(NO_ORIGIN);
+            }
+        }
+        if !self.badge.is_empty() {
+            self.badge.push(0);
+        }
+        id
+    }
+
+    fn size(&self, id: u32, side: usize) -> Option<u64> {
+        let bit = if side == 0 { SIZE0 } else { SIZE1 };
+        (self.meta[id as usize].flags & bit != 0).then(|| self.size[side][id as usize])
+    }
+
+    fn set_size(&mut self, id: u32, side: usize, size: Option<u64>) {
+        let side = side.min(1);
+        let bit = if side == 0 { SIZE0 } else { SIZE1 };
+        let m = &mut self.meta[id as usize];
+        match size {
+            Some(s) => {
+                m.flags |= bit;
+                if self.size[side].is_empty() {
+                    self.size[side].resize(self.parent.len(), 0);
+                }
+                self.size[side][id as usize] = s;
+            }
+            None => m.flags &= !bit,
+        }
+    }
+
+    fn origin(&self, id: u32, side: usize) -> Option<NodeId> {
+        let o = *self.origin.get(side)?.get(id as usize)?;
+        (o != NO_ORIGIN).then_some(o)
+    }
+
+    fn set_origin(&mut self, id: u32, side: usize, origin: Option<NodeId>) {
+        let side = side.min(1);
+        if self.origin[side].is_empty() {
+            if origin.is_none() {
+                return;
+            }
+            self.origin[side].resize(self.parent.len(), NO_ORIGIN);
+        }
+        self.origin[side][id as usize] = origin.unwrap_or(NO_ORIGIN);
+    }
+
+    fn set_flag(&mut self, id: u32, bit: u8, on: bool) {
+        let f = &mut self.meta[id as usize].flags;
+        if on {
+            *f |= bit;
+        } else {
+            *f &= !bit;
+        }
+    }
+
+    fn badge(&self, id: u32) -> Option<&str> {
+        let b = *self.badge.get(id as usize)?;
+        let i = b.checked_sub(1)?;
+        self.badges.get(i as usize).map(|b| &**b)
+    }
+}
+
+/// The shown tree. Node 0 is the root and is never drawn. Immutable once
+/// built: [`UiTreeBuilder::finish`] lays the children out once.
 #[derive(Clone, Debug)]
 pub struct UiTree {
-    pub nodes: Vec<UiNode>,
+    cols: Columns,
+    /// Row `i`'s children are `kids[kid_start[i]..kid_start[i + 1]]`.
+    kid_start: Vec<u32>,
+    kids: Vec<u32>,
     /// Whether the tree has an AFTER side (comparison) or one image only.
     pub sides: usize,
 }
 
 impl UiTree {
-    pub fn node(&self, id: u32) -> &UiNode {
-        &self.nodes[id as usize]
+    pub fn node(&self, id: u32) -> UiNode<'_> {
+        let c = &self.cols;
+        let m = c.meta[id as usize];
+        UiNode {
+            name: c.name(id),
+            parent: c.parent[id as usize],
+            children: self.children(id),
+            kind: m.kind,
+            size: [c.size(id, 0), c.size(id, 1)],
+            mark: m.mark,
+            badge: c.badge(id),
+            origin: [c.origin(id, 0), c.origin(id, 1)],
+            name_escaped: m.flags & NAME_ESCAPED != 0,
+            badge_escaped: m.flags & BADGE_ESCAPED != 0,
+        }
+    }
+
+    pub fn children(&self, id: u32) -> &[u32] {
+        let i = id as usize;
+        &self.kids[self.kid_start[i] as usize..self.kid_start[i + 1] as usize]
+    }
+
+    pub fn parent(&self, id: u32) -> u32 {
+        self.cols.parent[id as usize]
+    }
+
+    pub fn name(&self, id: u32) -> &[u8] {
+        self.cols.name(id)
+    }
+
+    pub fn mark(&self, id: u32) -> Mark {
+        self.cols.meta[id as usize].mark
+    }
+
+    /// [`UiNode::weight`] without the rest of the node.
+    pub fn weight(&self, id: u32) -> u64 {
+        let c = &self.cols;
+        c.size(id, 0).unwrap_or(0).max(c.size(id, 1).unwrap_or(0))
     }
 
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.cols.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.len() <= 1
+        self.len() <= 1
+    }
+
+    /// Bytes the tree holds, for the benchmarks that watch it.
+    pub fn heap_bytes(&self) -> usize {
+        let c = &self.cols;
+        c.parent.capacity() * 4
+            + c.name_end.capacity() * 4
+            + c.names.capacity()
+            + c.meta.capacity() * std::mem::size_of::<Meta>()
+            + c.size.iter().map(|s| s.capacity() * 8).sum::<usize>()
+            + c.origin.iter().map(|o| o.capacity() * 4).sum::<usize>()
+            + c.badge.capacity() * 4
+            + c.badges.iter().map(|b| b.len() + 16).sum::<usize>()
+            + (self.kid_start.capacity() + self.kids.capacity()) * 4
     }
 
     pub fn path_of(&self, id: u32) -> Vec<u8> {
         let mut parts = Vec::new();
         let mut cur = id;
         while cur != 0 {
-            parts.push(&*self.nodes[cur as usize].name);
-            cur = self.nodes[cur as usize].parent;
+            parts.push(self.name(cur));
+            cur = self.parent(cur);
         }
         parts.reverse();
         parts.join(&b'/')
@@ -163,33 +392,42 @@ impl UiTree {
     pub fn lookup(&self, path: &[u8]) -> Option<u32> {
         let mut cur = 0u32;
         for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
-            let kids = &self.nodes[cur as usize].children;
-            let i = kids
-                .binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(comp))
-                .ok()?;
+            let kids = self.children(cur);
+            let i = kids.binary_search_by(|&c| self.name(c).cmp(comp)).ok()?;
             cur = kids[i];
         }
         Some(cur)
     }
 
-    /// The whole filesystem of one image, unmarked.
-    pub fn from_file_tree(tree: &FileTree) -> UiTree {
-        let mut b = UiTreeBuilder::new(1);
+    /// The whole filesystem of one image, unmarked. Its names stay in
+    /// `tree`, which the rows keep.
+    pub fn from_file_tree(tree: &Arc<FileTree>) -> UiTree {
+        // Sized once: a million rows grown by doubling would peak at
+        // twice their size.
+        let rows = 1 + tree.iter().count();
+        let mut b = UiTreeBuilder {
+            cols: Columns::with_capacity(rows, 0),
+            sides: 1,
+            index: HashMap::new(),
+            badge_index: HashMap::new(),
+        };
+        b.cols.engine = Some(Arc::clone(tree));
+        b.cols.open_side(0, rows);
         // Engine id → shown id, indexed by the engine id (an arena index):
         // a hash map here was a third of a million-node layer step.
         let mut ids: Vec<u32> = vec![0; ROOT as usize + 1];
         for id in tree.iter() {
             let n = tree.node(id);
             let parent = ids.get(n.parent as usize).copied().unwrap_or(0);
-            let ui = b.push_child(parent, n.name, n.kind);
-            let node = &mut b.nodes[ui as usize];
-            node.size[0] = Some(n.size);
-            node.origin[0] = Some(id);
+            let ui = b.cols.push(parent, b"", n.kind);
+            b.cols.set_size(ui, 0, Some(n.size));
+            b.cols.set_origin(ui, 0, Some(id));
             if ids.len() <= id as usize {
                 ids.resize(id as usize + 1, 0);
             }
             ids[id as usize] = ui;
         }
+        drop(ids);
         b.finish()
     }
 
@@ -200,68 +438,59 @@ impl UiTree {
         for c in changes {
             let path = after.path_of(c.node);
             let id = b.insert(&path, c.kind);
-            let n = &mut b.nodes[id as usize];
-            n.mark = Mark::from_change(c.status);
-            n.size[0] = Some(
-                if c.kind == EntryKind::Dir && c.status != ChangeStatus::Deleted {
-                    0
-                } else {
-                    c.size
-                },
+            b.set_mark(id, Mark::from_change(c.status));
+            b.set_size(
+                id,
+                0,
+                Some(
+                    if c.kind == EntryKind::Dir && c.status != ChangeStatus::Deleted {
+                        0
+                    } else {
+                        c.size
+                    },
+                ),
             );
             if c.status != ChangeStatus::Deleted {
-                n.origin[0] = after.lookup(&path);
+                b.set_origin(id, 0, after.lookup(&path));
             }
         }
         b.finish()
     }
 }
 
-/// Builds a [`UiTree`] from paths in any order; parents are implied.
+/// Builds a [`UiTree`] from paths in any order; parents are implied. Ids
+/// it hands out stay the rows' ids in the finished tree.
 pub struct UiTreeBuilder {
-    pub nodes: Vec<UiNode>,
+    cols: Columns,
     sides: usize,
     index: HashMap<(u32, Box<[u8]>), u32>,
+    /// Badge text → index into the badge table: badges repeat (a bucket
+    /// and owner per file) and are stored once.
+    badge_index: HashMap<Box<str>, u32>,
 }
 
 impl UiTreeBuilder {
     pub fn new(sides: usize) -> Self {
         UiTreeBuilder {
-            nodes: vec![UiNode {
-                name: Name::new(b""),
-                parent: 0,
-                children: Vec::new(),
-                kind: EntryKind::Dir,
-                size: [None; 2],
-                mark: Mark::Plain,
-                badge: None,
-                origin: [None; 2],
-                name_escaped: false,
-                badge_escaped: false,
-            }],
+            cols: Columns::with_capacity(1, 0),
             sides,
             index: HashMap::new(),
+            badge_index: HashMap::new(),
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cols.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 1
     }
 
     /// Adds a child without checking for an existing one (for sources that
     /// already hold unique names).
     pub fn push_child(&mut self, parent: u32, name: &[u8], kind: EntryKind) -> u32 {
-        let id = self.nodes.len() as u32;
-        self.nodes.push(UiNode {
-            name: Name::new(name),
-            parent,
-            children: Vec::new(),
-            kind,
-            size: [None; 2],
-            mark: Mark::Plain,
-            badge: None,
-            origin: [None; 2],
-            name_escaped: false,
-            badge_escaped: false,
-        });
-        self.nodes[parent as usize].children.push(id);
-        id
+        self.cols.push(parent, name, kind)
     }
 
     fn child(&mut self, parent: u32, name: &[u8], kind: EntryKind) -> u32 {
@@ -285,37 +514,126 @@ impl UiTreeBuilder {
             cur = self.child(cur, comp, EntryKind::Dir);
         }
         let id = self.child(cur, name, kind);
-        self.nodes[id as usize].kind = kind;
+        self.cols.meta[id as usize].kind = kind;
         id
+    }
+
+    pub fn kind(&self, id: u32) -> EntryKind {
+        self.cols.meta[id as usize].kind
+    }
+
+    pub fn mark(&self, id: u32) -> Mark {
+        self.cols.meta[id as usize].mark
+    }
+
+    pub fn set_mark(&mut self, id: u32, mark: Mark) {
+        self.cols.meta[id as usize].mark = mark;
+    }
+
+    pub fn size(&self, id: u32, side: usize) -> Option<u64> {
+        self.cols.size(id, side)
+    }
+
+    pub fn set_size(&mut self, id: u32, side: usize, size: Option<u64>) {
+        self.cols.set_size(id, side, size);
+    }
+
+    pub fn origin(&self, id: u32, side: usize) -> Option<NodeId> {
+        self.cols.origin(id, side)
+    }
+
+    pub fn set_origin(&mut self, id: u32, side: usize, origin: Option<NodeId>) {
+        self.cols.set_origin(id, side, origin);
+    }
+
+    /// Marks the name as the analysis' text (see [`UiNode::name_escaped`]).
+    pub fn set_name_escaped(&mut self, id: u32, escaped: bool) {
+        self.cols.set_flag(id, NAME_ESCAPED, escaped);
+    }
+
+    /// Sets the badge (`None` removes it); equal badges are stored once.
+    pub fn set_badge(&mut self, id: u32, badge: Option<&str>, escaped: bool) {
+        self.cols.set_flag(id, BADGE_ESCAPED, escaped);
+        let Some(text) = badge else {
+            if let Some(b) = self.cols.badge.get_mut(id as usize) {
+                *b = 0;
+            }
+            return;
+        };
+        let index = match self.badge_index.get(text) {
+            Some(&i) => i,
+            None => {
+                let i = self.cols.badges.len() as u32;
+                self.cols.badges.push(text.into());
+                self.badge_index.insert(text.into(), i);
+                i
+            }
+        };
+        if self.cols.badge.is_empty() {
+            self.cols.badge.resize(self.cols.len(), 0);
+        }
+        self.cols.badge[id as usize] = index + 1;
+    }
+
+    /// Lays the children out, each list in insertion order, then ordered
+    /// by `order` unless it is already.
+    fn lay_out(self, order: impl Fn(&Columns, u32, u32) -> std::cmp::Ordering) -> UiTree {
+        let cols = self.cols;
+        let n = cols.len();
+        // Children per row counted, then placed in id order (a counting
+        // sort by parent): each list comes out in insertion order.
+        let mut kid_start = vec![0u32; n + 1];
+        for &p in &cols.parent[1..] {
+            kid_start[p as usize + 1] += 1;
+        }
+        for i in 0..n {
+            kid_start[i + 1] += kid_start[i];
+        }
+        let mut next: Vec<u32> = kid_start[..n].to_vec();
+        let mut kids = vec![0u32; n.saturating_sub(1)];
+        for id in 1..n as u32 {
+            let p = cols.parent[id as usize] as usize;
+            kids[next[p] as usize] = id;
+            next[p] += 1;
+        }
+        drop(next);
+        for i in 0..n {
+            let list = &mut kids[kid_start[i] as usize..kid_start[i + 1] as usize];
+            if !list.is_sorted_by(|&a, &b| order(&cols, a, b).is_le()) {
+                list.sort_by(|&a, &b| order(&cols, a, b));
+            }
+        }
+        UiTree {
+            cols,
+            kid_start,
+            kids,
+            sides: self.sides,
+        }
     }
 
     /// Sorts children by name and rolls directory sizes up.
     pub fn finish(mut self) -> UiTree {
-        // Sorted in place (no copy of every name); the engine tree hands
-        // its children over in name order already.
-        for i in 0..self.nodes.len() {
-            let mut kids = std::mem::take(&mut self.nodes[i].children);
-            let name = |id: u32| &*self.nodes[id as usize].name;
-            if !kids.is_sorted_by(|&a, &b| name(a) <= name(b)) {
-                kids.sort_unstable_by(|&a, &b| name(a).cmp(name(b)));
-            }
-            self.nodes[i].children = kids;
-        }
         // Children are always created after their parent: reverse id order
         // is a post-order.
-        for id in (1..self.nodes.len()).rev() {
-            let (parent, size) = (self.nodes[id].parent as usize, self.nodes[id].size);
-            for (side, s) in size.iter().enumerate() {
-                if let Some(s) = s {
-                    let p = &mut self.nodes[parent].size[side];
-                    *p = Some(p.unwrap_or(0) + s);
+        for id in (1..self.cols.len() as u32).rev() {
+            let parent = self.cols.parent[id as usize];
+            for side in 0..2 {
+                if let Some(s) = self.cols.size(id, side) {
+                    let p = self.cols.size(parent, side).unwrap_or(0);
+                    self.cols.set_size(parent, side, Some(p.saturating_add(s)));
                 }
             }
         }
-        UiTree {
-            nodes: self.nodes,
-            sides: self.sides,
-        }
+        self.lay_out(|c, a, b| c.name(a).cmp(c.name(b)))
+    }
+
+    /// Like [`UiTreeBuilder::finish`] but keeps the group totals as given
+    /// (they are already sums), children biggest first, ties in insertion
+    /// order.
+    pub fn finish_groups(self) -> UiTree {
+        let weight =
+            |c: &Columns, id: u32| c.size(id, 0).unwrap_or(0).max(c.size(id, 1).unwrap_or(0));
+        self.lay_out(|c, a, b| weight(c, b).cmp(&weight(c, a)))
     }
 }
 
@@ -436,20 +754,15 @@ pub fn keep_set(
         return None;
     }
     let needle = text.to_ascii_lowercase().into_bytes();
-    let mut keep = vec![false; tree.nodes.len()];
+    let mut keep = vec![false; tree.len()];
     // Depth-first with one path buffer, to test each full path once.
     let mut path: Vec<u8> = Vec::with_capacity(256);
-    let mut stack: Vec<(u32, usize)> = tree.nodes[0]
-        .children
-        .iter()
-        .rev()
-        .map(|&c| (c, 0))
-        .collect();
+    let mut stack: Vec<(u32, usize)> = tree.children(0).iter().rev().map(|&c| (c, 0)).collect();
     while let Some((id, plen)) = stack.pop() {
-        let n = &tree.nodes[id as usize];
+        let n = tree.node(id);
         path.truncate(plen);
         path.push(b'/');
-        path.extend_from_slice(&n.name);
+        path.extend_from_slice(n.name);
         let text_ok = needle.is_empty() || contains_ci(&path, &needle);
         // With change types hidden, a directory that only sums up what is
         // below it (unmarked, or mixed) stays only for what stays below.
@@ -461,9 +774,9 @@ pub fn keep_set(
         let len = path.len();
         stack.extend(n.children.iter().rev().map(|&c| (c, len)));
     }
-    for id in (1..tree.nodes.len()).rev() {
+    for id in (1..tree.len()).rev() {
         if keep[id] {
-            keep[tree.nodes[id].parent as usize] = true;
+            keep[tree.parent(id as u32) as usize] = true;
         }
     }
     keep[0] = true;
@@ -486,14 +799,14 @@ fn contains_ci(hay: &[u8], needle_lower: &[u8]) -> bool {
 pub fn flatten(tree: &UiTree, expanded: &[bool], keep: Option<&[bool]>, sort: Sort) -> Vec<Row> {
     let mut rows = Vec::new();
     let kids = |id: u32| -> Vec<u32> {
-        let mut k: Vec<u32> = tree.nodes[id as usize]
-            .children
+        let mut k: Vec<u32> = tree
+            .children(id)
             .iter()
             .copied()
             .filter(|&c| keep.is_none_or(|k| k[c as usize]))
             .collect();
         if sort == Sort::Size {
-            k.sort_by_key(|&c| std::cmp::Reverse(tree.node(c).weight()));
+            k.sort_by_key(|&c| std::cmp::Reverse(tree.weight(c)));
         }
         k
     };
@@ -527,8 +840,7 @@ pub fn flatten(tree: &UiTree, expanded: &[bool], keep: Option<&[bool]>, sort: So
             last,
             guides: mask,
         });
-        let n = tree.node(id);
-        if !n.children.is_empty() && expanded[id as usize] {
+        if expanded[id as usize] && !tree.children(id).is_empty() {
             stack.push((kids(id), 0));
         }
     }
@@ -563,26 +875,122 @@ mod tests {
             (b"app", EntryKind::File, [None, Some(5)], Mark::Added),
         ] {
             let id = b.insert(p, k);
-            b.nodes[id as usize].size = s;
-            b.nodes[id as usize].mark = m;
+            b.set_size(id, 0, s[0]);
+            b.set_size(id, 1, s[1]);
+            b.set_mark(id, m);
         }
         b.finish()
     }
 
     #[test]
     fn a_blank_badge_is_no_badge() {
-        let mut t = sample();
-        let n = &mut t.nodes[1];
         for (b, escaped) in [("", false), ("  ", true)] {
-            n.badge = Some(b.into());
-            n.badge_escaped = escaped;
-            assert_eq!(n.shown_badge(), None, "{b:?}");
+            let mut t = UiTreeBuilder::new(1);
+            let id = t.push_child(0, b"x", EntryKind::File);
+            t.set_badge(id, Some(b), escaped);
+            let t = t.finish();
+            assert_eq!(t.node(id).shown_badge(), None, "{b:?}");
         }
-        n.badge = Some("toolchain Headers and static libraries".into());
+        let mut t = UiTreeBuilder::new(1);
+        let id = t.push_child(0, b"x", EntryKind::File);
+        t.set_badge(id, Some("toolchain Headers and static libraries"), false);
+        let t = t.finish();
         assert_eq!(
-            n.shown_badge().as_deref(),
+            t.node(id).shown_badge().as_deref(),
             Some("toolchain Headers and static libraries")
         );
+    }
+
+    #[test]
+    fn columns_keep_what_each_row_was_given() {
+        let mut b = UiTreeBuilder::new(1);
+        let a = b.push_child(0, b"a", EntryKind::File);
+        let c = b.push_child(0, b"c", EntryKind::Symlink);
+        // A badge and an AFTER side only start when a row has one.
+        b.set_badge(a, Some("toolchain Go"), true);
+        b.set_size(c, 1, Some(7));
+        b.set_origin(c, 1, Some(42));
+        let d = b.push_child(0, &[b'd'; 300], EntryKind::File);
+        b.set_badge(d, Some("toolchain Go"), false);
+        b.set_origin(d, 0, Some(0));
+        b.set_name_escaped(d, true);
+        let t = b.finish();
+        let (na, nc, nd) = (t.node(a), t.node(c), t.node(d));
+        assert_eq!((na.badge, na.badge_escaped), (Some("toolchain Go"), true));
+        assert_eq!((nc.badge, nc.kind), (None, EntryKind::Symlink));
+        assert_eq!((nc.size, nc.origin), ([None, Some(7)], [None, Some(42)]));
+        assert_eq!(nd.name, &[b'd'; 300][..]);
+        assert_eq!((nd.badge, nd.badge_escaped), (Some("toolchain Go"), false));
+        assert_eq!(
+            (nd.origin, nd.name_escaped, na.name_escaped),
+            ([Some(0), None], true, false)
+        );
+        assert_eq!(t.cols.badges.len(), 1, "equal badges are stored once");
+        assert_eq!(t.node(0).size, [None, Some(7)]);
+        assert_eq!(t.node(0).children, [a, c, d]);
+        assert_eq!(t.parent(d), 0);
+    }
+
+    #[test]
+    fn groups_keep_their_totals_biggest_first() {
+        let mut b = UiTreeBuilder::new(1);
+        let small = b.push_child(0, b"small", EntryKind::Dir);
+        let big = b.push_child(0, b"big", EntryKind::Dir);
+        let tie = b.push_child(0, b"tie", EntryKind::Dir);
+        b.set_size(small, 0, Some(1));
+        b.set_size(big, 0, Some(10));
+        b.set_size(tie, 0, Some(1));
+        let f = b.push_child(big, b"f", EntryKind::File);
+        b.set_size(f, 0, Some(3));
+        let t = b.finish_groups();
+        assert_eq!(t.children(0), [big, small, tie]);
+        assert_eq!(t.node(big).size[0], Some(10), "not rolled up");
+        assert_eq!(t.node(0).size[0], None);
+    }
+
+    #[test]
+    fn an_engine_tree_becomes_rows_with_origins_and_rollups() {
+        use crate::image::entry::{Entries, Entry};
+        let mut entries = Entries::new();
+        for (path, kind, size) in [
+            (&b"usr/bin"[..], EntryKind::Dir, 0),
+            (b"usr/bin/b", EntryKind::File, 5),
+            (b"usr/bin/a", EntryKind::File, 7),
+            (b"etc/x", EntryKind::File, 1),
+        ] {
+            entries.push(&Entry {
+                path: path.into(),
+                kind,
+                size,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                link: None,
+                hash: None,
+                device: None,
+                flags: 0,
+            });
+        }
+        let mut ft = FileTree::new();
+        ft.apply_layer(0, &entries);
+        ft.rollup();
+        let ft = Arc::new(ft);
+        let t = UiTree::from_file_tree(&ft);
+        assert_eq!(t.len(), 1 + ft.iter().count());
+        for id in 1..t.len() as u32 {
+            let n = t.node(id);
+            let o = n.origin[0].expect("every row has its engine node");
+            assert_eq!(t.path_of(id), ft.path_of(o));
+            assert_eq!(n.size[0], Some(ft.total(o)), "{:?}", ft.path_of(o));
+            assert_eq!(n.kind, ft.node(o).kind);
+        }
+        let names: Vec<&[u8]> = t
+            .children(t.lookup(b"usr/bin").unwrap())
+            .iter()
+            .map(|&c| t.name(c))
+            .collect();
+        assert_eq!(names, [&b"a"[..], b"b"]);
+        assert_eq!(t.node(0).size[0], Some(13));
     }
 
     #[test]
@@ -592,12 +1000,7 @@ mod tests {
         assert_eq!(t.node(usr).size, [Some(110), Some(10)]);
         assert_eq!(t.node(0).size, [Some(111), Some(17)]);
         assert_eq!(t.path_of(t.lookup(b"usr/bin/go").unwrap()), b"usr/bin/go");
-        let names: Vec<&[u8]> = t
-            .node(0)
-            .children
-            .iter()
-            .map(|&c| &*t.node(c).name)
-            .collect();
+        let names: Vec<&[u8]> = t.node(0).children.iter().map(|&c| t.node(c).name).collect();
         assert_eq!(names, vec![&b"app"[..], b"etc", b"usr"]);
     }
 
@@ -612,7 +1015,7 @@ mod tests {
         let rows = flatten(&t, &expanded, None, Sort::Name);
         assert_eq!(rows.len(), 7);
         let by_size = flatten(&t, &expanded, None, Sort::Size);
-        assert_eq!(t.node(by_size[0].id).name.as_ref(), b"usr");
+        assert_eq!(t.node(by_size[0].id).name, b"usr");
         let keep = keep_set(&t, "", StatusFilter::Eliminated, Hidden::default()).unwrap();
         let rows = flatten(&t, &expanded, Some(&keep), Sort::Name);
         let paths: Vec<Vec<u8>> = rows.iter().map(|r| t.path_of(r.id)).collect();
@@ -667,13 +1070,10 @@ mod tests {
         // etc/passwd: etc is not last at depth 0, so its guide bit is set.
         let passwd = rows
             .iter()
-            .find(|r| t.node(r.id).name.as_ref() == b"passwd")
+            .find(|r| t.node(r.id).name == b"passwd")
             .unwrap();
         assert_eq!(passwd.guides & 1, 1);
-        let go = rows
-            .iter()
-            .find(|r| t.node(r.id).name.as_ref() == b"go")
-            .unwrap();
+        let go = rows.iter().find(|r| t.node(r.id).name == b"go").unwrap();
         assert_eq!(go.guides & 1, 0);
         assert!(go.last);
     }

@@ -155,10 +155,9 @@ impl Widget for TreeView<'_> {
         let mut text = String::with_capacity(256);
         let bar_total = pane.groups.then(|| {
             pane.tree
-                .node(0)
-                .children
+                .children(0)
                 .iter()
-                .map(|&c| pane.tree.node(c).weight())
+                .map(|&c| pane.tree.weight(c))
                 .sum()
         });
         for (i, row) in pane.rows[cursor.offset..].iter().take(height).enumerate() {
