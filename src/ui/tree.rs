@@ -212,7 +212,7 @@ impl Columns {
     fn name(&self, id: u32) -> &[u8] {
         if let Some(engine) = self.engine.as_ref().filter(|_| id != 0) {
             let origin = self.origin[0][id as usize];
-            let name: &[u8] = &engine.node(origin).name;
+            let name: &[u8] = engine.node(origin).name;
             return name;
         }
         let i = id as usize;
