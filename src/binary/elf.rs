@@ -262,6 +262,13 @@ impl Capture {
                 self.open_go_window(start, &joint[i..(at - base) as usize]);
                 return;
             }
+            if now.len() < keep {
+                // Too short to hold a magic: the carry goes on, its oldest
+                // bytes dropped (a magic may span several such slices).
+                joint.drain(..joint.len().saturating_sub(keep));
+                self.go_carry = joint;
+                return;
+            }
         }
         if let Some(i) = go::find_magic(now, at) {
             self.open_go_window(at + i as u64, &[]);
@@ -326,10 +333,20 @@ impl Capture {
         });
         self.prefix
             .reserve(self.prefix_end.saturating_sub(self.prefix.len() as u64) as usize);
+        // Everything before the current offset is in the prefix (the headers
+        // were read whole): a window that starts there (the section headers'
+        // tail, in a file under 1 MiB) begins with those bytes, or it would
+        // never fill.
+        let (offset, prefix) = (self.offset, &self.prefix);
         let mut add = |start: u64, len: u64, max: u64| {
             let end = self.size.min(start.saturating_add(len.min(max)));
             if start < end && end > self.prefix_end {
-                self.windows.push(Window::new(start, end));
+                let mut w = Window::new(start, end);
+                if start < offset {
+                    w.data
+                        .extend_from_slice(&prefix[start as usize..offset.min(end) as usize]);
+                }
+                self.windows.push(w);
                 Some(self.windows.len() - 1)
             } else {
                 None
@@ -853,6 +870,271 @@ mod tests {
         assert_eq!(by_name("runpath").kind(), "dynamic executable");
         assert_eq!(by_name("libf.so.1").kind(), "shared library");
         assert!(!by_name("runpath").is_static());
+    }
+
+    fn fixture(rel: &str) -> Vec<u8> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/binaries");
+        std::fs::read(p.join(rel)).unwrap()
+    }
+
+    /// The slicings every streamed file is read with: a few bytes at a time
+    /// (magics and headers cut across slices), pages, large and whole.
+    fn slicings(len: usize) -> [usize; 5] {
+        [1, 3, 4096, 1 << 20, len]
+    }
+
+    /// cargo-auditable's `.dep-v0` and Go's build info as sections no segment
+    /// maps, which objcopy appends after the loaded bytes: the capture keeps
+    /// the tail before the section headers, the headers and their names, and
+    /// the aligned Go magic, and reads both as their own parsers do.
+    #[test]
+    fn identity_sections_after_the_loaded_bytes_are_read_whatever_the_slicing() {
+        let dir = std::env::temp_dir().join(format!("stagediff-elf-id-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("m.c"), "int main(void){return 0;}\n").unwrap();
+        let dep = fixture("rust/tinydep.dep-v0");
+        let go_info = fixture("go/inventory-vendor-nocgo.buildinfo");
+        std::fs::write(dir.join("dep"), &dep).unwrap();
+        std::fs::write(dir.join("go"), &go_info).unwrap();
+        let run = |cmd: &str, args: &[&str]| {
+            let status = Command::new(cmd)
+                .current_dir(&dir)
+                .args(args)
+                .status()
+                .unwrap_or_else(|e| panic!("{cmd} runs: {e}"));
+            assert!(status.success(), "{cmd} {args:?}");
+        };
+        run("cc", &["m.c", "-o", "plain"]);
+        let add = [
+            "--add-section",
+            ".go.buildinfo=go",
+            "--add-section",
+            ".dep-v0=dep",
+        ];
+        run("objcopy", &[&add[..], &["plain", "added"]].concat());
+        // Go's linker aligns the build info to 16 bytes in the file; objcopy
+        // applies an alignment only to sections already there.
+        let align = ["--set-section-alignment", ".go.buildinfo=16"];
+        run("objcopy", &[&align[..], &["added", "tagged"]].concat());
+        let data = std::fs::read(dir.join("tagged")).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        let want_rust = rust::parse_dep_v0(&dep).unwrap();
+        assert!(!want_rust.is_empty());
+        let want_go = go::GoBuildInfo::parse(&go_info, &|_, _| None).unwrap();
+        for piece in slicings(data.len()) {
+            let f = capture(&data, piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(f.rust.as_ref(), Some(&want_rust), "piece {piece}");
+            assert_eq!(f.go.as_deref(), Some(&want_go), "piece {piece}");
+            assert!(f.interp.is_some() && !f.needed.is_empty(), "piece {piece}");
+        }
+    }
+
+    /// A 64-bit little-endian shared object written by hand: one PT_LOAD
+    /// mapping the whole file at 0x400000, a PT_DYNAMIC,
+    /// and the dynamic strings *after* the dynamic section (linkers put
+    /// them before; the capture must then keep them in a window of their
+    /// own). `needed` are its DT_NEEDED names, `soname` its DT_SONAME.
+    fn handmade(needed: &[&str], soname: &str) -> Vec<u8> {
+        let (phoff, phnum, vaddr) = (64u64, 2u64, 0x40_0000u64);
+        let dyn_off = phoff + 56 * phnum;
+        let mut strtab = vec![0u8];
+        let mut entries = Vec::new();
+        for n in needed.iter().chain([&soname]) {
+            let at = strtab.len() as u64;
+            strtab.extend_from_slice(n.as_bytes());
+            strtab.push(0);
+            entries.push(at);
+        }
+        let soname_at = entries.pop().unwrap();
+        let mut dynamic: Vec<(u64, u64)> = entries.iter().map(|&a| (1, a)).collect(); // DT_NEEDED
+        let n_dyn = dynamic.len() as u64 + 4;
+        let str_off = dyn_off + 16 * n_dyn;
+        dynamic.push((14, soname_at)); // DT_SONAME
+        dynamic.push((5, vaddr + str_off)); // DT_STRTAB
+        dynamic.push((10, strtab.len() as u64)); // DT_STRSZ
+        dynamic.push((0, 0)); // DT_NULL
+        let total = str_off + strtab.len() as u64;
+        let mut f = Vec::new();
+        f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        let u16s = |f: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
+        let u32s = |f: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
+        let u64s = |f: &mut Vec<u8>, v: &[u64]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
+        u16s(&mut f, &[3, 62]); // ET_DYN, x86-64
+        u32s(&mut f, &[1]);
+        u64s(&mut f, &[0, phoff, 0]); // entry, phoff, shoff
+        u32s(&mut f, &[0]);
+        u16s(&mut f, &[64, 56, phnum as u16, 64, 0, 0]);
+        assert_eq!(f.len() as u64, phoff);
+        // PT_LOAD: type, flags, offset, vaddr, paddr, filesz, memsz, align.
+        u32s(&mut f, &[1, 4]);
+        u64s(&mut f, &[0, vaddr, vaddr, total, total, 0x1000]);
+        // PT_DYNAMIC.
+        u32s(&mut f, &[2, 6]);
+        let dyn_len = 16 * n_dyn;
+        u64s(
+            &mut f,
+            &[
+                dyn_off,
+                vaddr + dyn_off,
+                vaddr + dyn_off,
+                dyn_len,
+                dyn_len,
+                8,
+            ],
+        );
+        assert_eq!(f.len() as u64, dyn_off);
+        for (tag, val) in dynamic {
+            u64s(&mut f, &[tag, val]);
+        }
+        assert_eq!(f.len() as u64, str_off);
+        f.extend_from_slice(&strtab);
+        f
+    }
+
+    #[test]
+    fn dynamic_strings_after_the_dynamic_section_are_kept_as_readelf_reads_them() {
+        let data = handmade(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7");
+        let dir = std::env::temp_dir().join(format!("stagediff-elf-hand-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("libhand.so.7");
+        std::fs::write(&path, &data).unwrap();
+        let truth = readelf(&path);
+        std::fs::remove_dir_all(&dir).ok();
+        // readelf agrees this is what the file says.
+        assert_eq!(truth.1, ["libfoo.so.1", "libbar.so.2"]);
+        assert_eq!(truth.2.as_deref(), Some("libhand.so.7"));
+        for piece in slicings(data.len()) {
+            let f = capture(&data, piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(ours(&f), truth, "piece {piece}");
+            assert_eq!(f.kind(), "shared library");
+        }
+    }
+
+    #[test]
+    fn kind_is_decided_by_the_type_first_then_the_loader() {
+        let f = |elf_type: u16, interp: bool, soname: bool, pie: bool| ElfFacts {
+            elf_type,
+            interp: interp.then(|| b"/lib/ld-linux.so.2".as_slice().into()),
+            dynamic: true,
+            soname: soname.then(|| b"libx.so.1".as_slice().into()),
+            pie,
+            ..ElfFacts::default()
+        };
+        // An object file or a core dump is one whatever program headers it has.
+        assert_eq!(f(E::ET_REL, true, false, false).kind(), "object file");
+        assert_eq!(f(E::ET_CORE, true, false, false).kind(), "core dump");
+        assert_eq!(f(E::ET_DYN, true, false, true).kind(), "dynamic executable");
+        // Without a loader, a shared object is a library when it names
+        // itself (even flagged PIE) or is not a PIE.
+        assert_eq!(f(E::ET_DYN, false, true, true).kind(), "shared library");
+        assert_eq!(f(E::ET_DYN, false, false, false).kind(), "shared library");
+        assert_eq!(f(E::ET_DYN, false, false, true).kind(), "static executable");
+        assert_eq!(
+            f(E::ET_EXEC, false, false, false).kind(),
+            "static executable"
+        );
+        assert_eq!(f(0, false, false, false).kind(), "ELF file");
+    }
+
+    fn module(path: &str, version: &str) -> go::GoModule {
+        go::GoModule {
+            path: path.into(),
+            version: version.into(),
+            sum: None,
+            replace: None,
+        }
+    }
+
+    fn package(name: &str) -> rust::RustPackage {
+        rust::RustPackage {
+            name: name.into(),
+            version: "1.0.0".into(),
+            source: "crates.io".into(),
+            kind: "runtime".into(),
+            root: false,
+            dependencies: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn identity_says_linkage_toolchain_and_counts() {
+        let mut f = ElfFacts::default();
+        assert_eq!(f.identity(), None, "no build identity");
+        f.rust = Some(vec![package("app")]);
+        assert_eq!(
+            f.identity().as_deref(),
+            Some("static Rust binary · 1 crate")
+        );
+        f.needed = vec![b"libc.so.6".as_slice().into()];
+        f.rust = Some(vec![package("app"), package("itoa")]);
+        assert_eq!(
+            f.identity().as_deref(),
+            Some("dynamic Rust binary · 2 crates")
+        );
+        // Go's own summary, with the linkage in front and "binary" after
+        // its first part; Go wins over Rust.
+        f.go = Some(Box::new(go::GoBuildInfo {
+            go_version: "go1.19.8".into(),
+            path: Some("example.com/inventory".into()),
+            main: Some(module("example.com/inventory", "(devel)")),
+            deps: vec![module("example.com/colors", "v1.2.3")],
+            settings: vec![("CGO_ENABLED".into(), "0".into())],
+        }));
+        assert_eq!(
+            f.identity().as_deref(),
+            Some("dynamic Go 1.19.8 binary · module example.com/inventory · 1 dep · CGO off")
+        );
+    }
+
+    /// The weight is the bytes the facts hold: at least every string's
+    /// bytes on top of the struct itself, and at most a small fixed
+    /// overhead per string or entry more. Strings of distinct, large sizes
+    /// so that any sum mistaken for a product or a difference shows.
+    #[test]
+    fn weight_is_the_bytes_held_within_a_bounded_overhead() {
+        let s = |n: usize, c: char| c.to_string().repeat(n);
+        let b = |n: usize| -> Box<[u8]> { vec![b'x'; n].into() };
+        let mut f = ElfFacts {
+            interp: Some(b(1100)),
+            needed: vec![b(1200), b(1300), b(1400)],
+            soname: Some(b(1500)),
+            runpath: Some(b(1600)),
+            rpath: Some(b(1700)),
+            ..ElfFacts::default()
+        };
+        let base = std::mem::size_of::<ElfFacts>() as u64;
+        let check = |f: &ElfFacts, held: u64, items: u64| {
+            let w = f.weight();
+            assert!(
+                w >= base + held && w <= base + held + 128 * items,
+                "weight {w} for {held} bytes in {items} strings or entries"
+            );
+        };
+        assert_eq!(ElfFacts::default().weight(), base);
+        check(&f, 9800, 7);
+        let mut dep = module(&s(2100, 'p'), &s(2200, 'v'));
+        dep.sum = Some(s(2300, 's'));
+        dep.replace = Some(Box::new(module(&s(2400, 'r'), &s(2500, 'w'))));
+        f.go = Some(Box::new(go::GoBuildInfo {
+            go_version: s(1900, 'g'),
+            path: Some(s(2000, 'p')),
+            main: Some(module(&s(2600, 'm'), &s(2700, 'n'))),
+            deps: vec![dep.clone(), dep],
+            settings: vec![(s(2800, 'k'), s(2900, 'v')), (s(3000, 'k'), s(3100, 'v'))],
+        }));
+        let go_held = 1900 + 2000 + 2600 + 2700 + 2 * (2100 + 2200 + 2300 + 2400 + 2500) + 11800;
+        check(&f, 9800 + go_held, 7 + 10);
+        let mut crates = vec![package(&s(3300, 'c')), package(&s(3400, 'd'))];
+        let extra: u64 = crates
+            .iter()
+            .map(|p| (p.version.len() + p.source.len() + p.kind.len()) as u64)
+            .sum();
+        f.rust = Some(std::mem::take(&mut crates));
+        check(&f, 9800 + go_held + 6700 + extra, 19);
+        f.go = None;
+        check(&f, 9800 + 6700 + extra, 9);
     }
 
     #[test]
