@@ -689,3 +689,100 @@ fn a_hard_link_brings_the_file_that_holds_its_content_and_directories_bring_file
         assert!(!tree.node(id).is_dir(), "{}", show_path(&tree.path_of(id)));
     }
 }
+
+#[test]
+fn a_hard_link_to_a_hard_link_brings_the_file_it_finally_names() {
+    let mut img = Img::default().file("data/blob");
+    // tar extracts `c` as one more name of the file `b` names, which is
+    // `blob`'s: `blob` holds the content of all three.
+    let hard = |path: &str, target: &str| entry(path, EntryKind::HardLink, 0o644, Some(target));
+    img.entries.push(hard("data/b", "data/blob"));
+    img.entries.push(hard("data/c", "data/b"));
+    // Links in a circle, and one to nothing: nothing to bring.
+    img.entries.push(hard("data/x", "data/y"));
+    img.entries.push(hard("data/y", "data/x"));
+    img.entries.push(hard("data/z", "data/absent"));
+    let (image, tree) = img.build();
+    let id = |p: &str| tree.lookup(p.as_bytes()).expect("a path of the image");
+    let mut cx = Cx::new(&image, &tree);
+    cx.add_node(id("data/c"), Part::AppCode, Sure::Inferred, "named");
+    let got: Vec<String> = cx.out.items.keys().map(|&i| cx.show(i)).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(cx.out.contains(id("data/c")) && cx.out.contains(id("data/blob")));
+    let mut cx = Cx::new(&image, &tree);
+    for p in ["data/x", "data/z"] {
+        cx.add_node(id(p), Part::AppCode, Sure::Inferred, "named");
+    }
+    let got: Vec<String> = cx.out.items.keys().map(|&i| cx.show(i)).collect();
+    assert_eq!(got, ["/data/x", "/data/z"]);
+}
+
+#[test]
+fn a_file_reached_twice_keeps_its_first_reason_and_its_surest_rank() {
+    let (image, tree) = Img::default().file("etc/ssl/cert.pem").build();
+    let id = tree.lookup(b"etc/ssl/cert.pem").unwrap();
+    let mut cx = Cx::new(&image, &tree);
+    cx.add_node(id, Part::Data, Sure::Optional, "a TLS client may read it");
+    let item = |cx: &Cx| cx.out.items[&id].clone();
+    // A surer reason ranks it higher; the first reason stays.
+    cx.add_node(id, Part::Library, Sure::Exact, "the loader maps it");
+    assert_eq!(
+        item(&cx),
+        Item {
+            part: Part::Data,
+            sure: Sure::Exact,
+            why: "a TLS client may read it".into()
+        }
+    );
+    // A less sure one ranks it no lower.
+    cx.add_node(id, Part::Runtime, Sure::Inferred, "usually read");
+    assert_eq!(item(&cx).sure, Sure::Exact);
+    assert!(cx.out.requires(id));
+}
+
+#[test]
+fn gaps_are_said_once_each_and_paths_shown_escaped() {
+    let (image, tree) = Img::default().file("usr/bin/we\x1bird").build();
+    let mut cx = Cx::new(&image, &tree);
+    cx.gap("missing-library", "libfoo.so.1");
+    cx.gap("missing-library", "libfoo.so.1");
+    // The same detail under another kind is another gap.
+    cx.gap("missing-command", "libfoo.so.1");
+    cx.gap("missing-library", String::from("libbar.so.2"));
+    let got: Vec<(&str, &str)> = cx
+        .out
+        .gaps
+        .iter()
+        .map(|g| (g.kind, g.detail.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("missing-library", "libfoo.so.1"),
+            ("missing-command", "libfoo.so.1"),
+            ("missing-library", "libbar.so.2"),
+        ]
+    );
+    let id = tree.lookup(b"usr/bin/we\x1bird").unwrap();
+    assert_eq!(cx.show(id), "/usr/bin/we\\x1bird");
+}
+
+#[test]
+fn a_command_is_the_first_executable_file_of_that_name_in_path() {
+    let mut img = Img::default().file("opt/c/tool").file("opt/d/tool/x");
+    // Not executable: execvp passes it by.
+    img.entries
+        .push(entry("opt/a/tool", EntryKind::File, 0o644, None));
+    img.entries
+        .push(entry("opt/b/tool", EntryKind::Dir, 0o755, None));
+    img.env = vec!["PATH=/opt/a:/opt/b:/opt/d:/opt/c"];
+    let (image, tree) = img.build();
+    let cx = Cx::new(&image, &tree);
+    assert_eq!(cx.command(b"tool").as_deref(), Some(&b"/opt/c/tool"[..]));
+    assert_eq!(cx.command(b"nothere"), None);
+    assert_eq!(cx.command(b""), None);
+    // A name with a slash is taken from the working directory as it is,
+    // executable or not.
+    let named = cx.command(b"opt/a/tool").expect("a path");
+    assert_eq!(cx.walk(&named).0, tree.lookup(b"opt/a/tool"));
+}
