@@ -1088,8 +1088,9 @@ mod tests {
         );
     }
 
-    /// The weight is the bytes the facts hold: at least every string's
-    /// bytes on top of the struct itself, and at most a small fixed
+    /// The weight is the bytes the facts hold: at least the struct itself,
+    /// every string's bytes, and the slot each list entry takes in its
+    /// list (a boxed name, a pair of strings), and at most a small fixed
     /// overhead per string or entry more. Strings of distinct, large sizes
     /// so that any sum mistaken for a product or a difference shows.
     #[test]
@@ -1105,6 +1106,8 @@ mod tests {
             ..ElfFacts::default()
         };
         let base = std::mem::size_of::<ElfFacts>() as u64;
+        let slot = |n: u64, one: usize| n * one as u64;
+        let needed = 9800 + slot(3, std::mem::size_of::<Box<[u8]>>());
         let check = |f: &ElfFacts, held: u64, items: u64| {
             let w = f.weight();
             assert!(
@@ -1113,7 +1116,7 @@ mod tests {
             );
         };
         assert_eq!(ElfFacts::default().weight(), base);
-        check(&f, 9800, 7);
+        check(&f, needed, 7);
         let mut dep = module(&s(2100, 'p'), &s(2200, 'v'));
         dep.sum = Some(s(2300, 's'));
         dep.replace = Some(Box::new(module(&s(2400, 'r'), &s(2500, 'w'))));
@@ -1124,17 +1127,23 @@ mod tests {
             deps: vec![dep.clone(), dep],
             settings: vec![(s(2800, 'k'), s(2900, 'v')), (s(3000, 'k'), s(3100, 'v'))],
         }));
-        let go_held = 1900 + 2000 + 2600 + 2700 + 2 * (2100 + 2200 + 2300 + 2400 + 2500) + 11800;
-        check(&f, 9800 + go_held, 7 + 10);
+        let go_held = 1900
+            + 2000
+            + 2600
+            + 2700
+            + 2 * (2100 + 2200 + 2300 + 2400 + 2500)
+            + 11800
+            + slot(2, std::mem::size_of::<(String, String)>());
+        check(&f, needed + go_held, 7 + 10);
         let mut crates = vec![package(&s(3300, 'c')), package(&s(3400, 'd'))];
         let extra: u64 = crates
             .iter()
             .map(|p| (p.version.len() + p.source.len() + p.kind.len()) as u64)
             .sum();
         f.rust = Some(std::mem::take(&mut crates));
-        check(&f, 9800 + go_held + 6700 + extra, 19);
+        check(&f, needed + go_held + 6700 + extra, 19);
         f.go = None;
-        check(&f, 9800 + 6700 + extra, 9);
+        check(&f, needed + 6700 + extra, 9);
     }
 
     #[test]
