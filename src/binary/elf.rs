@@ -921,6 +921,15 @@ mod tests {
         let want_rust = rust::parse_dep_v0(&dep).unwrap();
         assert!(!want_rust.is_empty());
         let want_go = go::GoBuildInfo::parse(&go_info, &|_, _| None).unwrap();
+        // The magic cut anywhere in two, or starting a slice at any of
+        // the 16 bytes that follow a cut.
+        let magic = go::find_magic(&data, 0).expect("the aligned Go magic");
+        for cut in magic - 16..magic + go::MAGIC.len() + 1 {
+            let mut c = Capture::new(data.len() as u64);
+            c.feed(&data[..cut]);
+            c.feed(&data[cut..]);
+            assert_eq!(c.finish().go.as_deref(), Some(&want_go), "cut at {cut}");
+        }
         for piece in slicings(data.len()) {
             let f = capture(&data, piece);
             assert_eq!(f.problem, None, "piece {piece}");
@@ -930,14 +939,20 @@ mod tests {
         }
     }
 
-    /// A 64-bit little-endian shared object written by hand: one PT_LOAD
-    /// mapping the whole file at 0x400000, a PT_DYNAMIC,
-    /// and the dynamic strings *after* the dynamic section (linkers put
-    /// them before; the capture must then keep them in a window of their
-    /// own). `needed` are its DT_NEEDED names, `soname` its DT_SONAME.
-    fn handmade(needed: &[&str], soname: &str) -> Vec<u8> {
-        let (phoff, phnum, vaddr) = (64u64, 2u64, 0x40_0000u64);
-        let dyn_off = phoff + 56 * phnum;
+    /// A 64-bit little-endian shared object written by hand, with
+    /// `needed` as its DT_NEEDED names and `soname` as its DT_SONAME.
+    /// Linkers put the dynamic strings in the segment that maps the file's
+    /// start, before the dynamic section; this one puts them elsewhere:
+    /// - `strings_first` false: one PT_LOAD maps the whole file and the
+    ///   strings come *after* PT_DYNAMIC (the capture must keep them in a
+    ///   window of their own);
+    /// - `strings_first` true: a first PT_LOAD maps only the headers and
+    ///   padding up to 0x200, a second one the strings at 0x200 and
+    ///   PT_DYNAMIC after them (strings the capture has passed by the time
+    ///   PT_DYNAMIC names them).
+    fn handmade(needed: &[&str], soname: &str, strings_first: bool) -> Vec<u8> {
+        let (phoff, vaddr) = (64u64, 0x40_0000u64);
+        let phnum: u64 = if strings_first { 3 } else { 2 };
         let mut strtab = vec![0u8];
         let mut entries = Vec::new();
         for n in needed.iter().chain([&soname]) {
@@ -946,15 +961,24 @@ mod tests {
             strtab.push(0);
             entries.push(at);
         }
+        while strtab.len() % 8 != 0 {
+            strtab.push(0);
+        }
         let soname_at = entries.pop().unwrap();
+        let n_dyn = entries.len() as u64 + 4;
+        let (dyn_off, str_off) = if strings_first {
+            (0x200 + strtab.len() as u64, 0x200)
+        } else {
+            let dyn_off = phoff + 56 * phnum;
+            (dyn_off, dyn_off + 16 * n_dyn)
+        };
         let mut dynamic: Vec<(u64, u64)> = entries.iter().map(|&a| (1, a)).collect(); // DT_NEEDED
-        let n_dyn = dynamic.len() as u64 + 4;
-        let str_off = dyn_off + 16 * n_dyn;
         dynamic.push((14, soname_at)); // DT_SONAME
         dynamic.push((5, vaddr + str_off)); // DT_STRTAB
         dynamic.push((10, strtab.len() as u64)); // DT_STRSZ
         dynamic.push((0, 0)); // DT_NULL
-        let total = str_off + strtab.len() as u64;
+        let dyn_len = 16 * n_dyn;
+        let total = (dyn_off + dyn_len).max(str_off + strtab.len() as u64);
         let mut f = Vec::new();
         f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
         let u16s = |f: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
@@ -967,34 +991,43 @@ mod tests {
         u16s(&mut f, &[64, 56, phnum as u16, 64, 0, 0]);
         assert_eq!(f.len() as u64, phoff);
         // PT_LOAD: type, flags, offset, vaddr, paddr, filesz, memsz, align.
-        u32s(&mut f, &[1, 4]);
-        u64s(&mut f, &[0, vaddr, vaddr, total, total, 0x1000]);
+        let mut load = |f: &mut Vec<u8>, off: u64, len: u64| {
+            u32s(f, &[1, 4]);
+            u64s(f, &[off, vaddr + off, vaddr + off, len, len, 0x1000]);
+        };
+        if strings_first {
+            load(&mut f, 0, 0x200);
+            load(&mut f, 0x200, total - 0x200);
+        } else {
+            load(&mut f, 0, total);
+        }
         // PT_DYNAMIC.
         u32s(&mut f, &[2, 6]);
-        let dyn_len = 16 * n_dyn;
-        u64s(
-            &mut f,
-            &[
-                dyn_off,
-                vaddr + dyn_off,
-                vaddr + dyn_off,
-                dyn_len,
-                dyn_len,
-                8,
-            ],
-        );
-        assert_eq!(f.len() as u64, dyn_off);
-        for (tag, val) in dynamic {
-            u64s(&mut f, &[tag, val]);
+        let at = vaddr + dyn_off;
+        u64s(&mut f, &[dyn_off, at, at, dyn_len, dyn_len, 8]);
+        let mut place = |f: &mut Vec<u8>, off: u64, bytes: &[u8]| {
+            assert!(f.len() as u64 <= off);
+            f.resize(off as usize, 0);
+            f.extend_from_slice(bytes);
+        };
+        let dyn_bytes: Vec<u8> = dynamic
+            .iter()
+            .flat_map(|&(tag, val)| [tag.to_le_bytes(), val.to_le_bytes()].concat())
+            .collect();
+        if strings_first {
+            place(&mut f, str_off, &strtab);
+            place(&mut f, dyn_off, &dyn_bytes);
+        } else {
+            place(&mut f, dyn_off, &dyn_bytes);
+            place(&mut f, str_off, &strtab);
         }
-        assert_eq!(f.len() as u64, str_off);
-        f.extend_from_slice(&strtab);
+        assert_eq!(f.len() as u64, total);
         f
     }
 
     #[test]
     fn dynamic_strings_after_the_dynamic_section_are_kept_as_readelf_reads_them() {
-        let data = handmade(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7");
+        let data = handmade(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7", false);
         let dir = std::env::temp_dir().join(format!("stagediff-elf-hand-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("libhand.so.7");
@@ -1009,6 +1042,21 @@ mod tests {
             assert_eq!(f.problem, None, "piece {piece}");
             assert_eq!(ours(&f), truth, "piece {piece}");
             assert_eq!(f.kind(), "shared library");
+        }
+    }
+
+    /// Strings the stream has passed, outside the kept prefix, when
+    /// PT_DYNAMIC names them: the names are not read, a problem says so,
+    /// and how the file was sliced changes nothing.
+    #[test]
+    fn dynamic_strings_passed_before_they_are_named_give_a_problem_whatever_the_slicing() {
+        let data = handmade(&["libfoo.so.1"], "libhand.so.7", true);
+        let whole = capture(&data, 1);
+        assert!(whole.problem.is_some());
+        assert!(whole.needed.is_empty() && whole.soname.is_none());
+        assert!(whole.dynamic);
+        for piece in slicings(data.len()) {
+            assert_eq!(capture(&data, piece), whole, "piece {piece}");
         }
     }
 
