@@ -930,6 +930,23 @@ mod tests {
             c.feed(&data[cut..]);
             assert_eq!(c.finish().go.as_deref(), Some(&want_go), "cut at {cut}");
         }
+        // Two MiB more after the section headers: the Go window keeps its
+        // header and WINDOW bytes from the magic on, not a byte more or less.
+        let mut long = data.clone();
+        long.resize(data.len() + (2 << 20), 0);
+        let mut c = Capture::new(long.len() as u64);
+        for chunk in long.chunks(64 << 10) {
+            c.feed(chunk);
+        }
+        let kept: Vec<usize> = c
+            .windows
+            .iter()
+            .filter(|w| w.go)
+            .map(|w| w.data.len())
+            .collect();
+        assert_eq!(kept, [32 + go::WINDOW]);
+        let f = c.finish();
+        assert_eq!((f.go.as_deref(), f.problem), (Some(&want_go), None));
         for piece in slicings(data.len()) {
             let f = capture(&data, piece);
             assert_eq!(f.problem, None, "piece {piece}");
