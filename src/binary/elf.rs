@@ -801,7 +801,15 @@ mod tests {
         let lib = dir.join("l.c");
         std::fs::write(&lib, "int f(void){return 1;}\n").unwrap();
         let mut out = Vec::new();
-        let jobs: [(&str, &[&str]); 4] = [
+        std::fs::write(
+            dir.join("p.c"),
+            "int f(void);\nint main(void){return f();}\n",
+        )
+        .unwrap();
+        // The 32-bit ones without the C library (no 32-bit one need be
+        // installed): a library with a soname and a RUNPATH, and a PIE that
+        // needs it, with its own loader.
+        let jobs: [(&str, &[&str]); 6] = [
             (
                 "runpath",
                 &[
@@ -819,6 +827,29 @@ mod tests {
                 &["l.c", "-shared", "-fPIC", "-Wl,-soname,libf.so.1"],
             ),
             ("static", &["m.c", "-static-pie", "-lm"]),
+            (
+                "libdep32.so",
+                &[
+                    "l.c",
+                    "-m32",
+                    "-shared",
+                    "-nostdlib",
+                    "-fPIC",
+                    "-Wl,-soname,libdep32.so.3,--enable-new-dtags,-rpath,/opt/r32",
+                ],
+            ),
+            (
+                "prog32",
+                &[
+                    "p.c",
+                    "./libdep32.so",
+                    "-m32",
+                    "-nostdlib",
+                    "-pie",
+                    "-fPIE",
+                    "-Wl,-e,main,--dynamic-linker,/lib/ld-linux.so.2",
+                ],
+            ),
         ];
         for (name, args) in jobs {
             let status = Command::new("cc")
@@ -849,7 +880,7 @@ mod tests {
                 files.push(std::fs::canonicalize(p).unwrap());
             }
         }
-        assert!(files.len() >= 7, "too few ELF files to compare: {files:?}");
+        assert!(files.len() >= 9, "too few ELF files to compare: {files:?}");
         for path in &files {
             let data = std::fs::read(path).unwrap();
             let truth = readelf(path);
@@ -870,6 +901,9 @@ mod tests {
         assert_eq!(by_name("runpath").kind(), "dynamic executable");
         assert_eq!(by_name("libf.so.1").kind(), "shared library");
         assert!(!by_name("runpath").is_static());
+        assert_eq!(by_name("prog32").bits, 32);
+        assert_eq!(by_name("prog32").kind(), "dynamic executable");
+        assert_eq!(by_name("libdep32.so").bits, 32);
     }
 
     fn fixture(rel: &str) -> Vec<u8> {
@@ -1074,6 +1108,35 @@ mod tests {
         assert!(whole.dynamic);
         for piece in slicings(data.len()) {
             assert_eq!(capture(&data, piece), whole, "piece {piece}");
+        }
+    }
+
+    /// Program headers must end within the first 64 KiB: ending exactly
+    /// there they are read; a byte later the file is refused with a
+    /// problem (nothing past that is kept to find them).
+    #[test]
+    fn program_headers_are_read_up_to_the_first_64_kib_and_no_further() {
+        let moved = |end: usize| {
+            let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", false);
+            let phdrs = data[64..64 + 2 * 56].to_vec();
+            let at = end - phdrs.len();
+            data.resize(at, 0);
+            data.extend_from_slice(&phdrs);
+            data[32..40].copy_from_slice(&(at as u64).to_le_bytes());
+            data
+        };
+        let limit = MAX_HEADERS as usize;
+        for piece in slicings(limit) {
+            let f = capture(&moved(limit), piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(
+                f.needed,
+                [b"libfoo.so.1".as_slice().into()],
+                "piece {piece}"
+            );
+            let f = capture(&moved(limit + 1), piece);
+            assert!(f.problem.is_some(), "piece {piece}");
+            assert!(f.needed.is_empty() && !f.dynamic, "piece {piece}");
         }
     }
 
