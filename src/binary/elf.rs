@@ -381,8 +381,11 @@ impl Capture {
         if off >= self.offset {
             self.windows.push(Window::new(off, end));
         } else if end > self.prefix_end {
-            self.problem
-                .get_or_insert_with(|| "dynamic strings lie past the first 16 MiB".into());
+            self.problem.get_or_insert_with(|| {
+                "dynamic strings lie before PT_DYNAMIC but past the file's first segment \
+                 or first 16 MiB"
+                    .into()
+            });
         }
     }
 
@@ -427,8 +430,10 @@ impl Capture {
             Some((f, _)) => f,
             None => ElfFacts::default(),
         };
+        // What the capture could not keep is the cause of what then could
+        // not be read ("program headers not readable"): say the cause.
         if let Some(p) = self.problem {
-            facts.problem.get_or_insert(p);
+            facts.problem = Some(p);
         }
         if self.offset < self.size {
             facts
@@ -994,15 +999,17 @@ mod tests {
     /// `needed` as its DT_NEEDED names and `soname` as its DT_SONAME.
     /// Linkers put the dynamic strings in the segment that maps the file's
     /// start, before the dynamic section; this one puts them elsewhere:
-    /// - `strings_first` false: one PT_LOAD maps the whole file and the
+    /// - `first_load` None: one PT_LOAD maps the whole file and the
     ///   strings come *after* PT_DYNAMIC (the capture must keep them in a
     ///   window of their own);
-    /// - `strings_first` true: a first PT_LOAD maps only the headers and
-    ///   padding up to 0x200, a second one the strings at 0x200 and
-    ///   PT_DYNAMIC after them (strings the capture has passed by the time
-    ///   PT_DYNAMIC names them).
-    fn handmade(needed: &[&str], soname: &str, strings_first: bool) -> Vec<u8> {
+    /// - `first_load` Some(n): a first PT_LOAD maps the file's first n
+    ///   bytes, a second one the rest: the strings at 0x200 and PT_DYNAMIC
+    ///   right after them. With n = 0x200 the capture has passed the
+    ///   strings, outside the first segment, by the time PT_DYNAMIC names
+    ///   them; with n up to PT_DYNAMIC they end where the kept prefix ends.
+    fn handmade(needed: &[&str], soname: &str, first_load: Option<u64>) -> Vec<u8> {
         let (phoff, vaddr) = (64u64, 0x40_0000u64);
+        let strings_first = first_load.is_some();
         let phnum: u64 = if strings_first { 3 } else { 2 };
         let mut strtab = vec![0u8];
         let mut entries = Vec::new();
@@ -1046,9 +1053,9 @@ mod tests {
             u32s(f, &[1, 4]);
             u64s(f, &[off, vaddr + off, vaddr + off, len, len, 0x1000]);
         };
-        if strings_first {
-            load(&mut f, 0, 0x200);
-            load(&mut f, 0x200, total - 0x200);
+        if let Some(n) = first_load {
+            load(&mut f, 0, n);
+            load(&mut f, n, total - n);
         } else {
             load(&mut f, 0, total);
         }
@@ -1078,7 +1085,7 @@ mod tests {
 
     #[test]
     fn dynamic_strings_after_the_dynamic_section_are_kept_as_readelf_reads_them() {
-        let data = handmade(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7", false);
+        let data = handmade(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7", None);
         let dir = std::env::temp_dir().join(format!("stagediff-elf-hand-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("libhand.so.7");
@@ -1101,13 +1108,34 @@ mod tests {
     /// and how the file was sliced changes nothing.
     #[test]
     fn dynamic_strings_passed_before_they_are_named_give_a_problem_whatever_the_slicing() {
-        let data = handmade(&["libfoo.so.1"], "libhand.so.7", true);
+        let data = handmade(&["libfoo.so.1"], "libhand.so.7", Some(0x200));
         let whole = capture(&data, 1);
-        assert!(whole.problem.is_some());
+        let why = "dynamic strings lie before PT_DYNAMIC but past the file's first segment \
+                   or first 16 MiB";
+        assert_eq!(whole.problem.as_deref(), Some(why));
         assert!(whole.needed.is_empty() && whole.soname.is_none());
         assert!(whole.dynamic);
         for piece in slicings(data.len()) {
             assert_eq!(capture(&data, piece), whole, "piece {piece}");
+        }
+        // The first segment reaching PT_DYNAMIC: the strings end where the
+        // kept prefix ends, and are read.
+        let strings = "\0libfoo.so.1\0libhand.so.7\0".len().next_multiple_of(8);
+        let dyn_off = 0x200 + strings as u64;
+        let data = handmade(&["libfoo.so.1"], "libhand.so.7", Some(dyn_off));
+        for piece in slicings(data.len()) {
+            let f = capture(&data, piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(
+                f.needed,
+                [b"libfoo.so.1".as_slice().into()],
+                "piece {piece}"
+            );
+            assert_eq!(
+                f.soname.as_deref(),
+                Some(&b"libhand.so.7"[..]),
+                "piece {piece}"
+            );
         }
     }
 
@@ -1117,7 +1145,7 @@ mod tests {
     #[test]
     fn program_headers_are_read_up_to_the_first_64_kib_and_no_further() {
         let moved = |end: usize| {
-            let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", false);
+            let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
             let phdrs = data[64..64 + 2 * 56].to_vec();
             let at = end - phdrs.len();
             data.resize(at, 0);
@@ -1135,9 +1163,33 @@ mod tests {
                 "piece {piece}"
             );
             let f = capture(&moved(limit + 1), piece);
-            assert!(f.problem.is_some(), "piece {piece}");
+            let why = "program headers past the file's first 64 KiB";
+            assert_eq!(f.problem.as_deref(), Some(why), "piece {piece}");
             assert!(f.needed.is_empty() && !f.dynamic, "piece {piece}");
         }
+    }
+
+    /// Section headers claimed huge (65535 entries of 65535 bytes) in an
+    /// 8 MiB file: the capture keeps at most the 1 MiB before them and
+    /// 1 MiB of them, not the rest of the file.
+    #[test]
+    fn hostile_section_headers_keep_a_bounded_tail() {
+        let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
+        data[40..48].copy_from_slice(&4096u64.to_le_bytes()); // e_shoff
+        data[58..60].copy_from_slice(&u16::MAX.to_le_bytes()); // e_shentsize
+        data[60..62].copy_from_slice(&u16::MAX.to_le_bytes()); // e_shnum
+        data.resize(8 << 20, 0);
+        let mut c = Capture::new(data.len() as u64);
+        for chunk in data.chunks(64 << 10) {
+            c.feed(chunk);
+        }
+        let kept = c.prefix.len() + c.windows.iter().map(|w| w.data.len()).sum::<usize>();
+        assert!(
+            kept as u64 <= MAX_HEADERS + TAIL + MAX_SECTION_HEADERS,
+            "{kept} bytes kept"
+        );
+        let f = c.finish();
+        assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
     }
 
     #[test]
