@@ -1192,6 +1192,33 @@ mod tests {
         assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
     }
 
+    /// What is wrong is said: a header the ELF reader refuses, a file cut
+    /// inside its header, a file shorter than its size said.
+    #[test]
+    fn each_broken_file_says_what_is_wrong() {
+        let good = handmade(&["libfoo.so.1"], "libhand.so.7", None);
+        let mut bad_version = good.clone();
+        bad_version[6] = 2; // EI_VERSION
+        for len in [64, 65, good.len()] {
+            for piece in slicings(len) {
+                let f = capture(&bad_version[..len], piece);
+                let why = Some("unsupported ELF header");
+                assert_eq!(f.problem.as_deref(), why, "{len} bytes, piece {piece}");
+            }
+        }
+        for len in [5, 63] {
+            let f = capture(&good[..len], 7);
+            assert_eq!(f.problem.as_deref(), Some("truncated ELF header"), "{len}");
+        }
+        // The whole file, fed to a capture told it is one byte longer.
+        let mut c = Capture::new(good.len() as u64 + 1);
+        c.feed(&good);
+        let f = c.finish();
+        assert_eq!(f.problem.as_deref(), Some("the file ended early"));
+        assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
+        assert_eq!(capture(&good, 7).problem, None);
+    }
+
     #[test]
     fn kind_is_decided_by_the_type_first_then_the_loader() {
         let f = |elf_type: u16, interp: bool, soname: bool, pie: bool| ElfFacts {
