@@ -996,7 +996,8 @@ mod tests {
     }
 
     /// A 64-bit little-endian shared object written by hand, with
-    /// `needed` as its DT_NEEDED names and `soname` as its DT_SONAME.
+    /// `needed` as its DT_NEEDED names and `soname` as its DT_SONAME, and
+    /// a PT_INTERP at the end of the file, past every other kept range.
     /// Linkers put the dynamic strings in the segment that maps the file's
     /// start, before the dynamic section; this one puts them elsewhere:
     /// - `first_load` None: one PT_LOAD maps the whole file and the
@@ -1010,7 +1011,7 @@ mod tests {
     fn handmade(needed: &[&str], soname: &str, first_load: Option<u64>) -> Vec<u8> {
         let (phoff, vaddr) = (64u64, 0x40_0000u64);
         let strings_first = first_load.is_some();
-        let phnum: u64 = if strings_first { 3 } else { 2 };
+        let phnum: u64 = if strings_first { 4 } else { 3 };
         let mut strtab = vec![0u8];
         let mut entries = Vec::new();
         for n in needed.iter().chain([&soname]) {
@@ -1036,7 +1037,10 @@ mod tests {
         dynamic.push((10, strtab.len() as u64)); // DT_STRSZ
         dynamic.push((0, 0)); // DT_NULL
         let dyn_len = 16 * n_dyn;
-        let total = (dyn_off + dyn_len).max(str_off + strtab.len() as u64);
+        // The loader's name last, past everything else.
+        let interp = b"/lib/ld-hand.so.1\0";
+        let interp_off = (dyn_off + dyn_len).max(str_off + strtab.len() as u64);
+        let total = interp_off + interp.len() as u64;
         let mut f = Vec::new();
         f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
         let u16s = |f: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
@@ -1059,6 +1063,10 @@ mod tests {
         } else {
             load(&mut f, 0, total);
         }
+        // PT_INTERP.
+        u32s(&mut f, &[3, 4]);
+        let (at, len) = (vaddr + interp_off, interp.len() as u64);
+        u64s(&mut f, &[interp_off, at, at, len, len, 1]);
         // PT_DYNAMIC.
         u32s(&mut f, &[2, 6]);
         let at = vaddr + dyn_off;
@@ -1079,6 +1087,7 @@ mod tests {
             place(&mut f, dyn_off, &dyn_bytes);
             place(&mut f, str_off, &strtab);
         }
+        place(&mut f, interp_off, interp);
         assert_eq!(f.len() as u64, total);
         f
     }
@@ -1095,11 +1104,12 @@ mod tests {
         // readelf agrees this is what the file says.
         assert_eq!(truth.1, ["libfoo.so.1", "libbar.so.2"]);
         assert_eq!(truth.2.as_deref(), Some("libhand.so.7"));
+        assert_eq!(truth.0.as_deref(), Some("/lib/ld-hand.so.1"));
         for piece in slicings(data.len()) {
             let f = capture(&data, piece);
             assert_eq!(f.problem, None, "piece {piece}");
             assert_eq!(ours(&f), truth, "piece {piece}");
-            assert_eq!(f.kind(), "shared library");
+            assert_eq!(f.kind(), "dynamic executable");
         }
     }
 
@@ -1146,7 +1156,7 @@ mod tests {
     fn program_headers_are_read_up_to_the_first_64_kib_and_no_further() {
         let moved = |end: usize| {
             let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
-            let phdrs = data[64..64 + 2 * 56].to_vec();
+            let phdrs = data[64..64 + 3 * 56].to_vec();
             let at = end - phdrs.len();
             data.resize(at, 0);
             data.extend_from_slice(&phdrs);
