@@ -786,3 +786,29 @@ fn a_command_is_the_first_executable_file_of_that_name_in_path() {
     let named = cx.command(b"opt/a/tool").expect("a path");
     assert_eq!(cx.walk(&named).0, tree.lookup(b"opt/a/tool"));
 }
+
+#[test]
+fn under_musl_only_musl_libc_names_may_be_missing() {
+    // musl's loader is its libc: `libc.so`, `libc.musl-*` and `ld-musl-*`
+    // need no file of their own; any other library the image lacks is a gap.
+    let mut img = Img::default()
+        .elf("lib/ld-musl-x86_64.so.1", dynamic(None, &[]))
+        .elf(
+            "app",
+            dynamic(
+                Some("/lib/ld-musl-x86_64.so.1"),
+                &["libc.so", "libc.musl-x86_64.so.1", "libmissing.so.3"],
+            ),
+        );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, _) = paths(&image, &tree);
+    let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+    assert_eq!(
+        gaps,
+        [(
+            "missing-library",
+            "/app needs libmissing.so.3, which the image lacks"
+        )]
+    );
+}
