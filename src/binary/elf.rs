@@ -1053,7 +1053,7 @@ mod tests {
         u16s(&mut f, &[64, 56, phnum as u16, 64, 0, 0]);
         assert_eq!(f.len() as u64, phoff);
         // PT_LOAD: type, flags, offset, vaddr, paddr, filesz, memsz, align.
-        let mut load = |f: &mut Vec<u8>, off: u64, len: u64| {
+        let load = |f: &mut Vec<u8>, off: u64, len: u64| {
             u32s(f, &[1, 4]);
             u64s(f, &[off, vaddr + off, vaddr + off, len, len, 0x1000]);
         };
@@ -1071,7 +1071,7 @@ mod tests {
         u32s(&mut f, &[2, 6]);
         let at = vaddr + dyn_off;
         u64s(&mut f, &[dyn_off, at, at, dyn_len, dyn_len, 8]);
-        let mut place = |f: &mut Vec<u8>, off: u64, bytes: &[u8]| {
+        let place = |f: &mut Vec<u8>, off: u64, bytes: &[u8]| {
             assert!(f.len() as u64 <= off);
             f.resize(off as usize, 0);
             f.extend_from_slice(bytes);
