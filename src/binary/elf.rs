@@ -956,10 +956,35 @@ mod tests {
         let align = ["--set-section-alignment", ".go.buildinfo=16"];
         run("objcopy", &[&align[..], &["added", "tagged"]].concat());
         let data = std::fs::read(dir.join("tagged")).unwrap();
+        // A Rust binary alone, small (the section headers' window starts in
+        // the prefix) and with 2 MiB before its `.dep-v0` (the window is the
+        // 1 MiB before the section headers and they themselves).
+        run(
+            "objcopy",
+            &["--add-section", ".dep-v0=dep", "plain", "rusty"],
+        );
+        std::fs::write(dir.join("pad"), vec![0u8; 2 << 20]).unwrap();
+        // (Two steps: objcopy orders the sections it adds in one.)
+        run("objcopy", &["--add-section", ".pad=pad", "plain", "padded"]);
+        run(
+            "objcopy",
+            &["--add-section", ".dep-v0=dep", "padded", "rusty-big"],
+        );
+        let rusty = ["rusty", "rusty-big"].map(|n| std::fs::read(dir.join(n)).unwrap());
         std::fs::remove_dir_all(&dir).ok();
         let want_rust = rust::parse_dep_v0(&dep).unwrap();
         assert!(!want_rust.is_empty());
         let want_go = go::GoBuildInfo::parse(&go_info, &|_, _| None).unwrap();
+        assert!(rusty[1].len() > 2 << 20);
+        for data in &rusty {
+            for piece in [3, 4096, 1 << 20, data.len()] {
+                let f = capture(data, piece);
+                assert_eq!(f.problem, None, "piece {piece}");
+                let len = data.len();
+                assert_eq!(f.rust.as_ref(), Some(&want_rust), "{len} piece {piece}");
+                assert!(f.go.is_none());
+            }
+        }
         // The magic cut anywhere in two, or starting a slice at any of
         // the 16 bytes that follow a cut.
         let magic = go::find_magic(&data, 0).expect("the aligned Go magic");
