@@ -1034,9 +1034,16 @@ mod tests {
     ///   strings, outside the first segment, by the time PT_DYNAMIC names
     ///   them; with n up to PT_DYNAMIC they end where the kept prefix ends.
     fn handmade(needed: &[&str], soname: &str, first_load: Option<u64>) -> Vec<u8> {
+        handmade_as(needed, soname, first_load, false)
+    }
+
+    /// [`handmade`], little- or big-endian (x86-64 or s390x). Its second
+    /// PT_LOAD is mapped 0x1000 further than its offset, as data segments
+    /// are: an address in it is not its offset plus the first one's base.
+    fn handmade_as(needed: &[&str], soname: &str, first_load: Option<u64>, be: bool) -> Vec<u8> {
         let (phoff, vaddr) = (64u64, 0x40_0000u64);
         let strings_first = first_load.is_some();
-        let phnum: u64 = if strings_first { 4 } else { 3 };
+        let phnum: u64 = 4;
         let mut strtab = vec![0u8];
         let mut entries = Vec::new();
         for n in needed.iter().chain([&soname]) {
@@ -1056,9 +1063,11 @@ mod tests {
             let dyn_off = phoff + 56 * phnum;
             (dyn_off, dyn_off + 16 * n_dyn)
         };
+        let split = first_load.unwrap_or(dyn_off);
+        let va = |off: u64| vaddr + off + if off >= split { 0x1000 } else { 0 };
         let mut dynamic: Vec<(u64, u64)> = entries.iter().map(|&a| (1, a)).collect(); // DT_NEEDED
         dynamic.push((14, soname_at)); // DT_SONAME
-        dynamic.push((5, vaddr + str_off)); // DT_STRTAB
+        dynamic.push((5, va(str_off))); // DT_STRTAB
         dynamic.push((10, strtab.len() as u64)); // DT_STRSZ
         dynamic.push((0, 0)); // DT_NULL
         let dyn_len = 16 * n_dyn;
@@ -1067,11 +1076,16 @@ mod tests {
         let interp_off = (dyn_off + dyn_len).max(str_off + strtab.len() as u64);
         let total = interp_off + interp.len() as u64;
         let mut f = Vec::new();
-        f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
-        let u16s = |f: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
-        let u32s = |f: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
-        let u64s = |f: &mut Vec<u8>, v: &[u64]| v.iter().for_each(|x| f.extend(x.to_le_bytes()));
-        u16s(&mut f, &[3, 62]); // ET_DYN, x86-64
+        f.extend_from_slice(b"\x7fELF\x02");
+        f.push(if be { 2 } else { 1 }); // EI_DATA
+        f.extend_from_slice(b"\x01\0\0\0\0\0\0\0\0\0");
+        let b16 = |x: u16| if be { x.to_be_bytes() } else { x.to_le_bytes() };
+        let b32 = |x: u32| if be { x.to_be_bytes() } else { x.to_le_bytes() };
+        let b64 = |x: u64| if be { x.to_be_bytes() } else { x.to_le_bytes() };
+        let u16s = |f: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|&x| f.extend(b16(x)));
+        let u32s = |f: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|&x| f.extend(b32(x)));
+        let u64s = |f: &mut Vec<u8>, v: &[u64]| v.iter().for_each(|&x| f.extend(b64(x)));
+        u16s(&mut f, &[3, if be { 22 } else { 62 }]); // ET_DYN, s390x or x86-64
         u32s(&mut f, &[1]);
         u64s(&mut f, &[0, phoff, 0]); // entry, phoff, shoff
         u32s(&mut f, &[0]);
@@ -1080,21 +1094,17 @@ mod tests {
         // PT_LOAD: type, flags, offset, vaddr, paddr, filesz, memsz, align.
         let load = |f: &mut Vec<u8>, off: u64, len: u64| {
             u32s(f, &[1, 4]);
-            u64s(f, &[off, vaddr + off, vaddr + off, len, len, 0x1000]);
+            u64s(f, &[off, va(off), va(off), len, len, 0x1000]);
         };
-        if let Some(n) = first_load {
-            load(&mut f, 0, n);
-            load(&mut f, n, total - n);
-        } else {
-            load(&mut f, 0, total);
-        }
+        load(&mut f, 0, split);
+        load(&mut f, split, total - split);
         // PT_INTERP.
         u32s(&mut f, &[3, 4]);
-        let (at, len) = (vaddr + interp_off, interp.len() as u64);
+        let (at, len) = (va(interp_off), interp.len() as u64);
         u64s(&mut f, &[interp_off, at, at, len, len, 1]);
         // PT_DYNAMIC.
         u32s(&mut f, &[2, 6]);
-        let at = vaddr + dyn_off;
+        let at = va(dyn_off);
         u64s(&mut f, &[dyn_off, at, at, dyn_len, dyn_len, 8]);
         let place = |f: &mut Vec<u8>, off: u64, bytes: &[u8]| {
             assert!(f.len() as u64 <= off);
@@ -1103,7 +1113,7 @@ mod tests {
         };
         let dyn_bytes: Vec<u8> = dynamic
             .iter()
-            .flat_map(|&(tag, val)| [tag.to_le_bytes(), val.to_le_bytes()].concat())
+            .flat_map(|&(tag, val)| [b64(tag), b64(val)].concat())
             .collect();
         if strings_first {
             place(&mut f, str_off, &strtab);
@@ -1135,6 +1145,15 @@ mod tests {
             assert_eq!(f.problem, None, "piece {piece}");
             assert_eq!(ours(&f), truth, "piece {piece}");
             assert_eq!(f.kind(), "dynamic executable");
+            assert_eq!((f.bits, f.big_endian, f.machine), (64, false, 62));
+        }
+        // The same file big-endian, as s390x writes it.
+        let be = handmade_as(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7", None, true);
+        for piece in slicings(be.len()) {
+            let f = capture(&be, piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(ours(&f), truth, "piece {piece}");
+            assert_eq!((f.bits, f.big_endian, f.machine), (64, true, 22));
         }
     }
 
@@ -1181,7 +1200,7 @@ mod tests {
     fn program_headers_are_read_up_to_the_first_64_kib_and_no_further() {
         let moved = |end: usize| {
             let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
-            let phdrs = data[64..64 + 3 * 56].to_vec();
+            let phdrs = data[64..64 + 4 * 56].to_vec();
             let at = end - phdrs.len();
             data.resize(at, 0);
             data.extend_from_slice(&phdrs);
