@@ -812,3 +812,49 @@ fn under_musl_only_musl_libc_names_may_be_missing() {
         )]
     );
 }
+
+#[test]
+fn each_machine_under_musl_reads_its_own_path_file_and_platform() {
+    for (machine, bits, arch) in [
+        (62, 64, "x86_64"),
+        (183, 64, "aarch64"),
+        (3, 32, "i386"),
+        (40, 32, "armhf"),
+        (21, 64, "powerpc64le"),
+        (22, 64, "s390x"),
+        (243, 64, "riscv64"),
+    ] {
+        let loader = format!("/lib/ld-musl-{arch}.so.1");
+        let elf = |interp: Option<&str>, needed: &[&str], runpath: Option<&str>| ElfFacts {
+            bits,
+            machine,
+            runpath: runpath.map(|r| r.as_bytes().into()),
+            ..dynamic(interp, needed)
+        };
+        // libz only where this machine's path file says; libq only where
+        // the RUNPATH's $PLATFORM names this machine's musl name.
+        let mut img = Img::default()
+            .elf(&loader[1..], elf(None, &[], None))
+            .elf(
+                "app",
+                elf(
+                    Some(&loader),
+                    &["libz.so.1", "libq.so.2"],
+                    Some("/opt/$PLATFORM"),
+                ),
+            )
+            .elf("opt/z/libz.so.1", elf(None, &[], None))
+            .elf(&format!("opt/{arch}/libq.so.2"), elf(None, &[], None))
+            .kept(&format!("etc/ld-musl-{arch}.path"), "/opt/z\n");
+        img.entrypoint = vec!["/app"];
+        let (image, tree) = img.build();
+        let (c, p) = paths(&image, &tree);
+        assert!(c.gaps.is_empty(), "{arch}: {:?}", c.gaps);
+        for lib in [
+            "/opt/z/libz.so.1".to_string(),
+            format!("/opt/{arch}/libq.so.2"),
+        ] {
+            assert!(p.contains(&lib), "{arch}: {p:?}");
+        }
+    }
+}
