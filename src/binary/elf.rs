@@ -616,7 +616,13 @@ fn dynamic<D: Dyn<Endian = Endianness>>(
             _ => {}
         }
     }
-    let off = to_offset(str_addr?)?;
+    let Some(off) = str_addr.and_then(to_offset) else {
+        // Names whose strings no segment maps: said, not silently dropped.
+        if !needed.is_empty() || soname.is_some() || runpath.is_some() || rpath.is_some() {
+            note(&mut f.problem, "dynamic strings not mapped by any segment");
+        }
+        return None;
+    };
     let strtab = Some((off, str_size));
     let read = |at: u64| -> Option<Box<[u8]>> {
         if at >= str_size {
@@ -1271,6 +1277,28 @@ mod tests {
         assert_eq!(f.problem.as_deref(), Some("the file ended early"));
         assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
         assert_eq!(capture(&good, 7).problem, None);
+    }
+
+    /// DT_STRTAB at the very end of the first segment, an address no
+    /// segment maps: no names (not the bytes that follow in the file), and
+    /// a problem says why.
+    #[test]
+    fn dynamic_strings_no_segment_maps_give_a_problem_not_names() {
+        let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
+        let dyn_off = 64 + 4 * 56; // the header, then four program headers
+        let entry = (dyn_off..data.len())
+            .step_by(16)
+            .find(|&i| data[i..i + 8] == 5u64.to_le_bytes()) // DT_STRTAB
+            .unwrap();
+        let end_of_first = 0x40_0000u64 + dyn_off as u64;
+        data[entry + 8..entry + 16].copy_from_slice(&end_of_first.to_le_bytes());
+        for piece in slicings(data.len()) {
+            let f = capture(&data, piece);
+            let why = Some("dynamic strings not mapped by any segment");
+            assert_eq!(f.problem.as_deref(), why, "piece {piece}");
+            assert!(f.needed.is_empty() && f.soname.is_none(), "piece {piece}");
+            assert_eq!(f.interp.as_deref(), Some(&b"/lib/ld-hand.so.1"[..]));
+        }
     }
 
     #[test]
