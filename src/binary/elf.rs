@@ -1052,7 +1052,9 @@ mod tests {
         let phnum: u64 = 4;
         let mut strtab = vec![0u8];
         let mut entries = Vec::new();
-        for n in needed.iter().chain([&soname]) {
+        // A DT_NEEDED after DT_NULL: past the end, named by no loader.
+        let ghost = "libafter-null.so.1";
+        for n in needed.iter().chain([&ghost, &soname]) {
             let at = strtab.len() as u64;
             strtab.extend_from_slice(n.as_bytes());
             strtab.push(0);
@@ -1062,7 +1064,8 @@ mod tests {
             strtab.push(0);
         }
         let soname_at = entries.pop().unwrap();
-        let n_dyn = entries.len() as u64 + 4;
+        let ghost_at = entries.pop().unwrap();
+        let n_dyn = entries.len() as u64 + 5;
         let (dyn_off, str_off) = if strings_first {
             (0x200 + strtab.len() as u64, 0x200)
         } else {
@@ -1076,6 +1079,7 @@ mod tests {
         dynamic.push((5, va(str_off))); // DT_STRTAB
         dynamic.push((10, strtab.len() as u64)); // DT_STRSZ
         dynamic.push((0, 0)); // DT_NULL
+        dynamic.push((1, ghost_at));
         let dyn_len = 16 * n_dyn;
         // The loader's name last, past everything else.
         let interp = b"/lib/ld-hand.so.1\0";
@@ -1180,8 +1184,9 @@ mod tests {
         }
         // The first segment reaching PT_DYNAMIC: the strings end where the
         // kept prefix ends, and are read.
-        let strings = "\0libfoo.so.1\0libhand.so.7\0".len().next_multiple_of(8);
-        let dyn_off = 0x200 + strings as u64;
+        // PT_DYNAMIC's offset, the fourth program header's p_offset.
+        let ph = 64 + 3 * 56 + 8;
+        let dyn_off = u64::from_le_bytes(data[ph..ph + 8].try_into().unwrap());
         let data = handmade(&["libfoo.so.1"], "libhand.so.7", Some(dyn_off));
         for piece in slicings(data.len()) {
             let f = capture(&data, piece);
@@ -1299,6 +1304,18 @@ mod tests {
             assert!(f.needed.is_empty() && f.soname.is_none(), "piece {piece}");
             assert_eq!(f.interp.as_deref(), Some(&b"/lib/ld-hand.so.1"[..]));
         }
+    }
+
+    #[test]
+    fn needed_names_are_kept_up_to_max_needed() {
+        let names: Vec<String> = (0..MAX_NEEDED + 76).map(|i| format!("lib{i}.so")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let data = handmade(&refs, "libmany.so.1", None);
+        let f = capture(&data, 4096);
+        assert_eq!(f.problem, None);
+        let got: Vec<&[u8]> = f.needed.iter().map(|n| &n[..]).collect();
+        let want: Vec<&[u8]> = refs[..MAX_NEEDED].iter().map(|n| n.as_bytes()).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -814,7 +814,7 @@ fn under_musl_only_musl_libc_names_may_be_missing() {
 }
 
 #[test]
-fn each_machine_under_musl_reads_its_own_path_file_and_platform() {
+fn each_machine_under_musl_reads_its_own_path_file_platform_and_lib() {
     for (machine, bits, arch) in [
         (62, 64, "x86_64"),
         (183, 64, "aarch64"),
@@ -825,6 +825,8 @@ fn each_machine_under_musl_reads_its_own_path_file_and_platform() {
         (243, 64, "riscv64"),
     ] {
         let loader = format!("/lib/ld-musl-{arch}.so.1");
+        // $LIB: lib64 for a 64-bit program, lib for a 32-bit one.
+        let lib = if bits == 64 { "lib64" } else { "lib" };
         let elf = |interp: Option<&str>, needed: &[&str], runpath: Option<&str>| ElfFacts {
             bits,
             machine,
@@ -832,19 +834,21 @@ fn each_machine_under_musl_reads_its_own_path_file_and_platform() {
             ..dynamic(interp, needed)
         };
         // libz only where this machine's path file says; libq only where
-        // the RUNPATH's $PLATFORM names this machine's musl name.
+        // the RUNPATH's $PLATFORM names this machine's musl name, libl
+        // where its ${LIB} does.
         let mut img = Img::default()
             .elf(&loader[1..], elf(None, &[], None))
             .elf(
                 "app",
                 elf(
                     Some(&loader),
-                    &["libz.so.1", "libq.so.2"],
-                    Some("/opt/$PLATFORM"),
+                    &["libz.so.1", "libq.so.2", "libl.so.4"],
+                    Some("/opt/$PLATFORM:/opt/${LIB}"),
                 ),
             )
             .elf("opt/z/libz.so.1", elf(None, &[], None))
             .elf(&format!("opt/{arch}/libq.so.2"), elf(None, &[], None))
+            .elf(&format!("opt/{lib}/libl.so.4"), elf(None, &[], None))
             .kept(&format!("etc/ld-musl-{arch}.path"), "/opt/z\n");
         img.entrypoint = vec!["/app"];
         let (image, tree) = img.build();
@@ -853,6 +857,7 @@ fn each_machine_under_musl_reads_its_own_path_file_and_platform() {
         for lib in [
             "/opt/z/libz.so.1".to_string(),
             format!("/opt/{arch}/libq.so.2"),
+            format!("/opt/{lib}/libl.so.4"),
         ] {
             assert!(p.contains(&lib), "{arch}: {p:?}");
         }
