@@ -820,7 +820,7 @@ mod tests {
         // The 32-bit ones without the C library (no 32-bit one need be
         // installed): a library with a soname and a RUNPATH, and a PIE that
         // needs it, with its own loader.
-        let jobs: [(&str, &[&str]); 6] = [
+        let jobs: [(&str, &[&str]); 7] = [
             (
                 "runpath",
                 &[
@@ -838,6 +838,8 @@ mod tests {
                 &["l.c", "-shared", "-fPIC", "-Wl,-soname,libf.so.1"],
             ),
             ("static", &["m.c", "-static-pie", "-lm"]),
+            // DT_FLAGS_1 without DF_1_PIE (NOW), and no soname.
+            ("libnoname.so", &["l.c", "-shared", "-fPIC", "-Wl,-z,now"]),
             (
                 "libdep32.so",
                 &[
@@ -891,7 +893,7 @@ mod tests {
                 files.push(std::fs::canonicalize(p).unwrap());
             }
         }
-        assert!(files.len() >= 9, "too few ELF files to compare: {files:?}");
+        assert!(files.len() >= 10, "too few ELF files to compare: {files:?}");
         for path in &files {
             let data = std::fs::read(path).unwrap();
             let truth = readelf(path);
@@ -912,6 +914,23 @@ mod tests {
         assert_eq!(by_name("runpath").kind(), "dynamic executable");
         assert_eq!(by_name("libf.so.1").kind(), "shared library");
         assert!(!by_name("runpath").is_static());
+        // DF_1_PIE read from DT_FLAGS_1 as readelf -d shows it.
+        for (name, pie) in [("static", true), ("libnoname.so", false), ("runpath", true)] {
+            let text = Command::new("readelf")
+                .args(["-d", "-W"])
+                .arg(files.iter().find(|p| p.ends_with(name)).unwrap())
+                .output()
+                .unwrap()
+                .stdout;
+            let flags = String::from_utf8_lossy(&text)
+                .lines()
+                .find(|l| l.contains("(FLAGS_1)"))
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("{name}: no FLAGS_1"));
+            assert_eq!(flags.contains(" PIE"), pie, "{name}: {flags}");
+            assert_eq!(by_name(name).pie, pie, "{name}");
+        }
+        assert_eq!(by_name("libnoname.so").kind(), "shared library");
         assert_eq!(by_name("prog32").bits, 32);
         assert_eq!(by_name("prog32").kind(), "dynamic executable");
         assert_eq!(by_name("libdep32.so").bits, 32);
@@ -1316,6 +1335,22 @@ mod tests {
         let got: Vec<&[u8]> = f.needed.iter().map(|n| &n[..]).collect();
         let want: Vec<&[u8]> = refs[..MAX_NEEDED].iter().map(|n| n.as_bytes()).collect();
         assert_eq!(got, want);
+    }
+
+    /// A soname whose string lies past DT_STRSZ: no soname, and a problem.
+    #[test]
+    fn a_name_past_the_dynamic_strings_gives_a_problem() {
+        let mut data = handmade(&["libfoo.so.1"], "libhand.so.7", None);
+        let dyn_off = 64 + 4 * 56;
+        let entry = (dyn_off..data.len())
+            .step_by(16)
+            .find(|&i| data[i..i + 8] == 14u64.to_le_bytes()) // DT_SONAME
+            .unwrap();
+        data[entry + 8..entry + 16].copy_from_slice(&4096u64.to_le_bytes());
+        let f = capture(&data, 4096);
+        assert_eq!(f.problem.as_deref(), Some("dynamic strings not readable"));
+        assert_eq!(f.soname, None);
+        assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
     }
 
     #[test]

@@ -863,3 +863,16 @@ fn each_machine_under_musl_reads_its_own_path_file_platform_and_lib() {
         }
     }
 }
+
+#[test]
+fn a_64_bit_program_under_glibc_searches_lib64_too() {
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["libx.so.1", "liby.so.2"]))
+        .elf("usr/lib64/libx.so.1", dynamic(None, &[]))
+        .elf("lib64/liby.so.2", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/lib64/liby.so.2", "/usr/lib64/libx.so.1"]);
+}
