@@ -876,3 +876,28 @@ fn a_64_bit_program_under_glibc_searches_lib64_too() {
     assert!(c.gaps.is_empty(), "{:?}", c.gaps);
     assert_eq!(p, ["/app", "/lib64/liby.so.2", "/usr/lib64/libx.so.1"]);
 }
+
+#[test]
+fn a_library_the_pass_could_not_read_is_taken_as_the_loader_would_try_it() {
+    // Its ELF header unread (class 0): not known to be of the wrong class.
+    let unread = ElfFacts {
+        problem: Some("truncated ELF header".into()),
+        ..ElfFacts::default()
+    };
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["libodd.so.1"]))
+        .elf("usr/lib/libodd.so.1", unread);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/usr/lib/libodd.so.1"]);
+    // What it needs in turn is unknown: said.
+    let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+    assert_eq!(
+        gaps,
+        [(
+            "unreadable-elf",
+            "/usr/lib/libodd.so.1: truncated ELF header"
+        )]
+    );
+}
