@@ -901,3 +901,19 @@ fn a_library_the_pass_could_not_read_is_taken_as_the_loader_would_try_it() {
         )]
     );
 }
+
+#[test]
+fn the_wrong_machine_of_the_same_class_is_skipped_too() {
+    let aarch64 = ElfFacts {
+        machine: 183,
+        ..dynamic(None, &[])
+    };
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["liby.so"]))
+        .elf("lib/liby.so", aarch64)
+        .elf("usr/lib/liby.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/usr/lib/liby.so"]);
+}
