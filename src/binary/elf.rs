@@ -1059,13 +1059,21 @@ mod tests {
     ///   strings, outside the first segment, by the time PT_DYNAMIC names
     ///   them; with n up to PT_DYNAMIC they end where the kept prefix ends.
     fn handmade(needed: &[&str], soname: &str, first_load: Option<u64>) -> Vec<u8> {
-        handmade_as(needed, soname, first_load, false)
+        handmade_as(needed, soname, first_load, false, &|_| Vec::new())
     }
 
     /// [`handmade`], little- or big-endian (x86-64 or s390x). Its second
     /// PT_LOAD is mapped 0x1000 further than its offset, as data segments
     /// are: an address in it is not its offset plus the first one's base.
-    fn handmade_as(needed: &[&str], soname: &str, first_load: Option<u64>, be: bool) -> Vec<u8> {
+    /// `tail(vaddr)`: bytes placed last, 16-byte aligned, in that segment at
+    /// `vaddr`.
+    fn handmade_as(
+        needed: &[&str],
+        soname: &str,
+        first_load: Option<u64>,
+        be: bool,
+        tail: &dyn Fn(u64) -> Vec<u8>,
+    ) -> Vec<u8> {
         let (phoff, vaddr) = (64u64, 0x40_0000u64);
         let strings_first = first_load.is_some();
         let phnum: u64 = 4;
@@ -1103,7 +1111,13 @@ mod tests {
         // The loader's name last, past everything else.
         let interp = b"/lib/ld-hand.so.1\0";
         let interp_off = (dyn_off + dyn_len).max(str_off + strtab.len() as u64);
-        let total = interp_off + interp.len() as u64;
+        let tail_off = (interp_off + interp.len() as u64).next_multiple_of(16);
+        let tail = tail(va(tail_off));
+        let total = if tail.is_empty() {
+            interp_off + interp.len() as u64
+        } else {
+            tail_off + tail.len() as u64
+        };
         let mut f = Vec::new();
         f.extend_from_slice(b"\x7fELF\x02");
         f.push(if be { 2 } else { 1 }); // EI_DATA
@@ -1152,6 +1166,9 @@ mod tests {
             place(&mut f, str_off, &strtab);
         }
         place(&mut f, interp_off, interp);
+        if !tail.is_empty() {
+            place(&mut f, tail_off, &tail);
+        }
         assert_eq!(f.len() as u64, total);
         f
     }
@@ -1177,7 +1194,8 @@ mod tests {
             assert_eq!((f.bits, f.big_endian, f.machine), (64, false, 62));
         }
         // The same file big-endian, as s390x writes it.
-        let be = handmade_as(&["libfoo.so.1", "libbar.so.2"], "libhand.so.7", None, true);
+        let names = ["libfoo.so.1", "libbar.so.2"];
+        let be = handmade_as(&names, "libhand.so.7", None, true, &|_| Vec::new());
         for piece in slicings(be.len()) {
             let f = capture(&be, piece);
             assert_eq!(f.problem, None, "piece {piece}");
@@ -1351,6 +1369,44 @@ mod tests {
         assert_eq!(f.problem.as_deref(), Some("dynamic strings not readable"));
         assert_eq!(f.soname, None);
         assert_eq!(f.needed, [b"libfoo.so.1".as_slice().into()]);
+    }
+
+    /// Go before 1.18 wrote two pointers after its magic, to string headers
+    /// that point at the bytes: read through the program headers' mapping
+    /// (the second segment's addresses are not its offsets).
+    #[test]
+    fn go_before_1_18_is_read_through_the_segments_mapping() {
+        let version = b"go1.16.15";
+        let text = "path\texample.com/old\nmod\texample.com/old\t(devel)\t\n";
+        let modinfo = [&[0x30; 16][..], text.as_bytes(), &[0xf9; 16]].concat();
+        let tail = |va: u64| {
+            let mut b = go::MAGIC.to_vec();
+            b.extend([8, 0]); // 8-byte little-endian pointers, not inline
+            b.extend((va + 32).to_le_bytes());
+            b.extend((va + 48).to_le_bytes());
+            b.resize(32, 0);
+            let text_at = va + 64 + version.len() as u64;
+            for (at, len) in [(va + 64, version.len()), (text_at, modinfo.len())] {
+                b.extend(at.to_le_bytes());
+                b.extend((len as u64).to_le_bytes());
+            }
+            b.extend_from_slice(version);
+            b.extend_from_slice(&modinfo);
+            b
+        };
+        let data = handmade_as(&["libfoo.so.1"], "libold.so.1", None, false, &tail);
+        let want = go::GoBuildInfo {
+            go_version: "go1.16.15".into(),
+            path: Some("example.com/old".into()),
+            main: Some(module("example.com/old", "(devel)")),
+            deps: Vec::new(),
+            settings: Vec::new(),
+        };
+        for piece in slicings(data.len()) {
+            let f = capture(&data, piece);
+            assert_eq!(f.problem, None, "piece {piece}");
+            assert_eq!(f.go.as_deref(), Some(&want), "piece {piece}");
+        }
     }
 
     #[test]
