@@ -917,3 +917,41 @@ fn the_wrong_machine_of_the_same_class_is_skipped_too() {
     let (_, p) = paths(&image, &tree);
     assert_eq!(p, ["/app", "/usr/lib/liby.so"]);
 }
+
+#[test]
+fn ld_so_conf_includes_are_followed_eight_deep_and_lists_split_on_commas() {
+    // ld.so.conf (depth 0) includes inc1.conf, which includes inc2.conf, …
+    // inc8.conf (depth 8) names /deep8, inc9.conf (depth 9) names /deep9.
+    let mut img = Img::default().kept(
+        "etc/ld.so.conf",
+        "include /etc/inc1.conf\n/opt/c1,/opt/c2:/opt/c3\n",
+    );
+    for d in 1..=9 {
+        img = img.kept(
+            &format!("etc/inc{d}.conf"),
+            &format!("/deep{d}\ninclude inc{}.conf\n", d + 1),
+        );
+    }
+    let needed = ["liba.so", "libb.so", "libc3.so", "lib8.so", "lib9.so"];
+    img = img
+        .elf("app", dynamic(None, &needed))
+        .elf("opt/c1/liba.so", dynamic(None, &[]))
+        .elf("opt/c2/libb.so", dynamic(None, &[]))
+        .elf("opt/c3/libc3.so", dynamic(None, &[]))
+        .elf("deep8/lib8.so", dynamic(None, &[]))
+        .elf("deep9/lib9.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    for lib in [
+        "/opt/c1/liba.so",
+        "/opt/c2/libb.so",
+        "/opt/c3/libc3.so",
+        "/deep8/lib8.so",
+    ] {
+        assert!(p.contains(&lib.to_string()), "{lib}: {p:?}");
+    }
+    assert!(!p.contains(&"/deep9/lib9.so".to_string()), "{p:?}");
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(gaps, ["/app needs lib9.so, which the image lacks"]);
+}
