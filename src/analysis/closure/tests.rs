@@ -955,3 +955,28 @@ fn ld_so_conf_includes_are_followed_eight_deep_and_lists_split_on_commas() {
     let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
     assert_eq!(gaps, ["/app needs lib9.so, which the image lacks"]);
 }
+
+#[test]
+fn ld_so_conf_keeps_256_absolute_directories_and_no_relative_one() {
+    let mut conf: String = (0..256).map(|i| format!("/d{i}\n")).collect();
+    conf.push_str("/d7\n/opt/late\nopt/rel\n");
+    let needed = ["lib255.so", "liblate.so", "librel.so"];
+    let mut img = Img::default()
+        .kept("etc/ld.so.conf", &conf)
+        .elf("app", dynamic(None, &needed))
+        .elf("d255/lib255.so", dynamic(None, &[]))
+        .elf("opt/late/liblate.so", dynamic(None, &[]))
+        .elf("opt/rel/librel.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/d255/lib255.so"]);
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(
+        gaps,
+        [
+            "/app needs liblate.so, which the image lacks",
+            "/app needs librel.so, which the image lacks"
+        ]
+    );
+}
