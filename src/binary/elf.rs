@@ -343,8 +343,8 @@ impl Capture {
             if start < end && end > self.prefix_end {
                 let mut w = Window::new(start, end);
                 if start < offset {
-                    w.data
-                        .extend_from_slice(&prefix[start as usize..offset.min(end) as usize]);
+                    let kept = prefix.get(start as usize..offset.min(end) as usize);
+                    w.data.extend_from_slice(kept.unwrap_or_default());
                 }
                 self.windows.push(w);
                 Some(self.windows.len() - 1)
