@@ -980,3 +980,54 @@ fn ld_so_conf_keeps_256_absolute_directories_and_no_relative_one() {
         ]
     );
 }
+
+/// Scripts `/s0` … `/s{n-1}`, each run by the next through its `#!` line,
+/// the last by the ELF `/prog`: `/prog` runs `n` hand-overs deep.
+fn chain(n: usize) -> (Closure, Vec<String>, FileTree) {
+    let mut img = Img::default().elf("prog", dynamic(None, &[]));
+    for i in 0..n {
+        let next = if i + 1 == n {
+            "/prog".to_string()
+        } else {
+            format!("/s{}", i + 1)
+        };
+        img = img.script(&format!("s{i}"), &format!("#!{next}\necho\n"));
+    }
+    img.entrypoint = vec!["/s0"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    (c, p, tree)
+}
+
+#[test]
+fn hand_overs_are_followed_eight_deep_and_each_says_why() {
+    let (c, p, tree) = chain(8);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert!(p.contains(&"/prog".to_string()), "{p:?}");
+    let why = |path: &str| c.items[&tree.lookup(path.as_bytes()).unwrap()].why.clone();
+    assert_eq!(why("s0"), "the entrypoint");
+    assert_eq!(why("s1"), "run as /s1");
+    assert_eq!(why("prog"), "run as /prog");
+    // One more: the ninth hand-over is not followed, and that is said.
+    let (c, p, _) = chain(9);
+    assert!(!p.contains(&"/prog".to_string()), "{p:?}");
+    assert!(p.contains(&"/s8".to_string()), "{p:?}");
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.kind).collect();
+    assert_eq!(gaps, ["partial"]);
+}
+
+#[test]
+fn only_a_shell_with_c_and_a_command_is_the_shell_form() {
+    let form = |argv: Vec<&'static str>| {
+        let mut img = Img::default()
+            .elf("bin/sh", dynamic(None, &[]))
+            .elf("app", dynamic(None, &[]));
+        img.entrypoint = argv;
+        let (image, tree) = img.build();
+        closure(&image, &tree).shell_form
+    };
+    assert!(form(vec!["/bin/sh", "-c", "/app"]));
+    assert!(!form(vec!["/app", "-c", "/app"]));
+    assert!(!form(vec!["/bin/sh", "-c"]));
+    assert!(!form(vec!["/bin/sh", "-x", "/app"]));
+}
