@@ -1532,6 +1532,13 @@ mod tests {
             + 11800
             + slot(2, std::mem::size_of::<(String, String)>());
         check(&f, needed + go_held, 7 + 10);
+        // The settings alone (no module's overhead to hide a short count).
+        let mut settings_only = f.clone();
+        if let Some(g) = settings_only.go.as_mut() {
+            (g.path, g.main, g.deps) = (None, None, Vec::new());
+        }
+        let pair = std::mem::size_of::<(String, String)>() as u64;
+        check(&settings_only, needed + 1900 + 11800 + 2 * pair, 7 + 3);
         let mut crates = vec![package(&s(3300, 'c')), package(&s(3400, 'd'))];
         let extra: u64 = crates
             .iter()
