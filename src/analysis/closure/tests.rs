@@ -1031,3 +1031,89 @@ fn only_a_shell_with_c_and_a_command_is_the_shell_form() {
     assert!(!form(vec!["/bin/sh", "-c"]));
     assert!(!form(vec!["/bin/sh", "-x", "/app"]));
 }
+
+#[test]
+fn env_dash_s_runs_the_name_after_it() {
+    let mut img = Img::default()
+        .elf("usr/bin/env", dynamic(None, &[]))
+        .elf("usr/bin/mytool", dynamic(None, &[]))
+        .script("app", "#!/usr/bin/env -S mytool  -u\nrun\n");
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/usr/bin/env", "/usr/bin/mytool"]);
+}
+
+#[test]
+fn an_entrypoint_that_is_no_program_says_whether_it_is_executable() {
+    for (mode, why) in [
+        (0o644, "/run.txt is not executable"),
+        (0o755, "/run.txt is neither ELF nor a #! script"),
+        (0o100, "/run.txt is neither ELF nor a #! script"),
+    ] {
+        let mut img = Img::default();
+        img.entries
+            .push(entry("run.txt", EntryKind::File, mode, None));
+        img.entrypoint = vec!["/run.txt"];
+        let (image, tree) = img.build();
+        let c = closure(&image, &tree);
+        let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+        assert_eq!(gaps, [("partial", why)], "{mode:o}");
+    }
+}
+
+#[test]
+fn a_programs_recorded_modules_and_runtime_crates_are_its_packages() {
+    let module = |path: &str, version: &str| crate::binary::go::GoModule {
+        path: path.into(),
+        version: version.into(),
+        sum: None,
+        replace: None,
+    };
+    let mut replaced = module("example.com/greet", "v0.1.0");
+    replaced.replace = Some(Box::new(module("../greet", "(devel)")));
+    let krate = |name: &str, kind: &str, root: bool| crate::binary::rust::RustPackage {
+        name: name.into(),
+        version: "1.0.0".into(),
+        source: "crates.io".into(),
+        kind: kind.into(),
+        root,
+        dependencies: Vec::new(),
+    };
+    let go = ElfFacts {
+        go: Some(Box::new(crate::binary::go::GoBuildInfo {
+            go_version: "go1.22.1".into(),
+            path: None,
+            main: Some(module("example.com/app", "(devel)")),
+            deps: vec![module("example.com/colors", "v1.2.3"), replaced],
+            settings: Vec::new(),
+        })),
+        ..dynamic(None, &[])
+    };
+    let rust = ElfFacts {
+        rust: Some(vec![
+            krate("tinydep", "runtime", true),
+            krate("autocfg", "build", false),
+            krate("itoa", "runtime", false),
+        ]),
+        ..dynamic(None, &[])
+    };
+    let mut img = Img::default().elf("app", go);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let c = closure(&image, &tree);
+    let own = |c: &Closure| -> Vec<(String, String, String)> { c.packages.clone() };
+    let t = |a: &str, b: &str, v: &str| (a.to_string(), b.to_string(), v.to_string());
+    assert_eq!(
+        own(&c),
+        [
+            t("go", "example.com/colors", "v1.2.3"),
+            t("go", "../greet", "(devel)")
+        ]
+    );
+    let mut img = Img::default().elf("rs", rust);
+    img.entrypoint = vec!["/rs"];
+    let (image, tree) = img.build();
+    assert_eq!(own(&closure(&image, &tree)), [t("cargo", "itoa", "1.0.0")]);
+}
