@@ -1117,3 +1117,26 @@ fn a_programs_recorded_modules_and_runtime_crates_are_its_packages() {
     let (image, tree) = img.build();
     assert_eq!(own(&closure(&image, &tree)), [t("cargo", "itoa", "1.0.0")]);
 }
+
+#[test]
+fn tini_is_known_by_its_file_name_and_skips_its_options() {
+    let run = |argv: Vec<&'static str>| {
+        let mut img = Img::default()
+            .elf("usr/bin/tini", dynamic(None, &[]))
+            .link("init", "usr/bin/tini")
+            .elf("app", dynamic(None, &[]));
+        img.entrypoint = argv;
+        let (image, tree) = img.build();
+        paths(&image, &tree)
+    };
+    // Called `/init`, a link to the file `tini`: options, a value, `--`.
+    let (c, p) = run(vec!["/init", "-s", "-e", "143", "--", "/app", "-x"]);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/init", "/usr/bin/tini"]);
+    // Options and nothing after them, or a value option last: no command.
+    for argv in [vec!["/init", "-s"], vec!["/init", "-s", "-e"]] {
+        let (c, p) = run(argv);
+        assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+        assert_eq!(p, ["/init", "/usr/bin/tini"]);
+    }
+}
