@@ -1341,6 +1341,31 @@ mod tests {
             assert!(f.needed.is_empty() && f.soname.is_none(), "piece {piece}");
             assert_eq!(f.interp.as_deref(), Some(&b"/lib/ld-hand.so.1"[..]));
         }
+        // Each kind of name alone says so; no name at all, nothing to say.
+        // (The soname's entry retagged: DT_RUNPATH, DT_RPATH, or DT_DEBUG,
+        // which names nothing.)
+        for (needed, tag, named) in [
+            (&["libfoo.so.1"][..], 21u64, true),
+            (&[][..], 14, true),
+            (&[][..], 29, true),
+            (&[][..], 15, true),
+            (&[][..], 21, false),
+        ] {
+            let mut data = handmade(needed, "libhand.so.7", None);
+            let find = |data: &[u8], tag: u64| {
+                (dyn_off..data.len())
+                    .step_by(16)
+                    .find(|&i| data[i..i + 8] == tag.to_le_bytes())
+                    .unwrap()
+            };
+            let strtab = find(&data, 5);
+            data[strtab + 8..strtab + 16].copy_from_slice(&end_of_first.to_le_bytes());
+            let soname = find(&data, 14);
+            data[soname..soname + 8].copy_from_slice(&tag.to_le_bytes());
+            let f = capture(&data, 4096);
+            let why = named.then_some("dynamic strings not mapped by any segment");
+            assert_eq!(f.problem.as_deref(), why, "{needed:?} tag {tag}");
+        }
     }
 
     #[test]
