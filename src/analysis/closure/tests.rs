@@ -1140,3 +1140,43 @@ fn tini_is_known_by_its_file_name_and_skips_its_options() {
         assert_eq!(p, ["/init", "/usr/bin/tini"]);
     }
 }
+
+#[test]
+fn wrappers_count_as_hand_overs_and_programs_are_known_by_their_file_names() {
+    let img = || {
+        Img::default()
+            .elf("tini", dynamic(None, &[]))
+            .elf("gosu", dynamic(None, &[]))
+            .elf("bin/dash", dynamic(None, &[]))
+            .link("entry", "bin/dash")
+            .elf("usr/bin/python3.11", dynamic(None, &[]))
+            .link("runner", "usr/bin/python3.11")
+            .elf("app", dynamic(None, &[]))
+    };
+    let run = |argv: Vec<&'static str>| {
+        let mut i = img();
+        i.entrypoint = argv;
+        let (image, tree) = i.build();
+        closure(&image, &tree)
+    };
+    // Nine wrappers before the app: the ninth hand-over is not followed.
+    for w in [vec!["/tini"], vec!["/gosu", "user"]] {
+        let mut argv: Vec<&'static str> = w.iter().copied().cycle().take(9 * w.len()).collect();
+        argv.push("/app");
+        let c = run(argv.clone());
+        let gaps: Vec<&str> = c.gaps.iter().map(|g| g.kind).collect();
+        assert_eq!(gaps, ["partial"], "{argv:?}");
+        let short = argv[w.len()..].to_vec();
+        let c = run(short.clone());
+        assert!(c.gaps.is_empty(), "{short:?}: {:?}", c.gaps);
+        assert_eq!(c.kind, AppKind::StaticBinary, "{short:?}");
+    }
+    // A shell and Python behind links named otherwise.
+    let c = run(vec!["/entry", "-c", "/app"]);
+    let app = |c: &Closure| c.items.values().any(|i| i.why == "run as /app");
+    assert!(app(&c), "{:?}", c.items);
+    assert_eq!(run(vec!["/runner", "-m", "x"]).kind, AppKind::Python);
+    // A shell given options only.
+    let c = run(vec!["/entry", "-e", "-x"]);
+    assert_eq!(c.kind, AppKind::Shell);
+}
