@@ -1404,22 +1404,26 @@ mod tests {
         let version = b"go1.16.15";
         let text = "path\texample.com/old\nmod\texample.com/old\t(devel)\t\n";
         let modinfo = [&[0x30; 16][..], text.as_bytes(), &[0xf9; 16]].concat();
-        let tail = |va: u64| {
-            let mut b = go::MAGIC.to_vec();
-            b.extend([8, 0]); // 8-byte little-endian pointers, not inline
-            b.extend((va + 32).to_le_bytes());
-            b.extend((va + 48).to_le_bytes());
-            b.resize(32, 0);
-            let text_at = va + 64 + version.len() as u64;
-            for (at, len) in [(va + 64, version.len()), (text_at, modinfo.len())] {
-                b.extend(at.to_le_bytes());
-                b.extend((len as u64).to_le_bytes());
-            }
-            b.extend_from_slice(version);
-            b.extend_from_slice(&modinfo);
-            b
+        let built = |version_at: Option<u64>| {
+            let tail = |va: u64| {
+                let mut b = go::MAGIC.to_vec();
+                b.extend([8, 0]); // 8-byte little-endian pointers, not inline
+                b.extend((va + 32).to_le_bytes());
+                b.extend((va + 48).to_le_bytes());
+                b.resize(32, 0);
+                let text_at = va + 64 + version.len() as u64;
+                let version_at = version_at.unwrap_or(va + 64);
+                for (at, len) in [(version_at, version.len()), (text_at, modinfo.len())] {
+                    b.extend(at.to_le_bytes());
+                    b.extend((len as u64).to_le_bytes());
+                }
+                b.extend_from_slice(version);
+                b.extend_from_slice(&modinfo);
+                b
+            };
+            handmade_as(&["libfoo.so.1"], "libold.so.1", None, false, &tail)
         };
-        let data = handmade_as(&["libfoo.so.1"], "libold.so.1", None, false, &tail);
+        let data = built(None);
         let want = go::GoBuildInfo {
             go_version: "go1.16.15".into(),
             path: Some("example.com/old".into()),
@@ -1432,6 +1436,13 @@ mod tests {
             assert_eq!(f.problem, None, "piece {piece}");
             assert_eq!(f.go.as_deref(), Some(&want), "piece {piece}");
         }
+        // The version's bytes said to lie at the first segment's very end
+        // in memory, which no segment maps: not read from the file bytes
+        // that follow that segment.
+        let end_of_first = 0x40_0000 + 64 + 4 * 56;
+        let f = capture(&built(Some(end_of_first)), 4096);
+        assert_eq!(f.go, None);
+        assert!(f.problem.is_some_and(|p| p.starts_with("Go build info")));
     }
 
     #[test]
