@@ -1180,3 +1180,18 @@ fn wrappers_count_as_hand_overs_and_programs_are_known_by_their_file_names() {
     let c = run(vec!["/entry", "-e", "-x"]);
     assert_eq!(c.kind, AppKind::Shell);
 }
+
+#[test]
+fn sh_c_runs_its_first_command_and_brings_the_absolute_others() {
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .elf("tool", dynamic(None, &[]));
+    img.entrypoint = vec!["/bin/sh", "-c", "/app --serve; /tool --after"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/bin/sh", "/tool"]);
+    // The app is the first command, not the side one.
+    assert_eq!(c.program, tree.lookup(b"app"));
+    assert!(c.shell_form);
+}
