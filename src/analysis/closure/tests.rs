@@ -1195,3 +1195,43 @@ fn sh_c_runs_its_first_command_and_brings_the_absolute_others() {
     assert_eq!(c.program, tree.lookup(b"app"));
     assert!(c.shell_form);
 }
+
+/// `/entry.sh` (`exec "$@"`) run with `levels` more `/entry.sh` before
+/// `/app` in its arguments: each level is a script run by `/bin/sh`.
+fn entry_levels(levels: usize) -> (Closure, Vec<String>) {
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .script("entry.sh", "#!/bin/sh\nexec \"$@\"\n");
+    img.entrypoint = vec!["/entry.sh"];
+    img.cmd = vec!["/entry.sh"; levels];
+    img.cmd.push("/app");
+    let (image, tree) = img.build();
+    paths(&image, &tree)
+}
+
+#[test]
+fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
+    // Each level is two hand-overs (the script to /bin/sh, `exec "$@"` to
+    // the next): three levels reach /app in 8, four would take 10.
+    let app = |p: &Vec<String>| p.contains(&"/app".to_string());
+    let (_, p) = entry_levels(3);
+    assert!(app(&p), "{p:?}");
+    let (c, p) = entry_levels(4);
+    assert!(!app(&p), "{p:?}");
+    assert!(c
+        .gaps
+        .iter()
+        .any(|g| g.detail.contains("more than 8 times")));
+    // `exec /app` runs /app, not the script's arguments.
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .elf("other", dynamic(None, &[]))
+        .script("direct.sh", "#!/bin/sh\nexec /app\n");
+    img.entrypoint = vec!["/direct.sh"];
+    img.cmd = vec!["/other"];
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/bin/sh", "/direct.sh"]);
+}
