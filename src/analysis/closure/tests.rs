@@ -1228,10 +1228,20 @@ fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
         .elf("bin/sh", dynamic(None, &[]))
         .elf("app", dynamic(None, &[]))
         .elf("other", dynamic(None, &[]))
-        .script("direct.sh", "#!/bin/sh\nexec /app\n");
+        .script(
+            "direct.sh",
+            "#!/bin/sh\nmytool --start\n$RUNNER -x\nexec /app\n",
+        );
     img.entrypoint = vec!["/direct.sh"];
     img.cmd = vec!["/other"];
     let (image, tree) = img.build();
-    let (_, p) = paths(&image, &tree);
+    let (c, p) = paths(&image, &tree);
     assert_eq!(p, ["/app", "/bin/sh", "/direct.sh"]);
+    // Only the command named by path is followed (and counted); `mytool` and
+    // `$RUNNER` are not looked up.
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(
+        gaps,
+        ["/direct.sh is a shell script: the 1 commands it names by path or execs are followed, others it may run are not"]
+    );
 }
