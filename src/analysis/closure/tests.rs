@@ -1176,9 +1176,10 @@ fn wrappers_count_as_hand_overs_and_programs_are_known_by_their_file_names() {
     let app = |c: &Closure| c.items.values().any(|i| i.why == "run as /app");
     assert!(app(&c), "{:?}", c.items);
     assert_eq!(run(vec!["/runner", "-m", "x"]).kind, AppKind::Python);
-    // A shell given options only.
+    // A shell given options only: nothing to run, nothing missing.
     let c = run(vec!["/entry", "-e", "-x"]);
     assert_eq!(c.kind, AppKind::Shell);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
 }
 
 #[test]
@@ -1230,7 +1231,7 @@ fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
         .elf("other", dynamic(None, &[]))
         .script(
             "direct.sh",
-            "#!/bin/sh\nmytool --start\n$RUNNER -x\nexec /app\n",
+            "#!/bin/sh\nmytool --start\n$RUNNER -x\nexec $RUNNER -y\nexec /app\n",
         );
     img.entrypoint = vec!["/direct.sh"];
     img.cmd = vec!["/other"];
