@@ -313,16 +313,30 @@ impl<'a> Cx<'a> {
             return;
         }
         if n.kind == EntryKind::HardLink {
-            // The link's content is its target's: both must ship.
-            if let Some(target) = n.link.and_then(|t| self.tree.lookup(t)) {
-                if target != id && self.tree.node(target).kind != EntryKind::HardLink {
-                    self.insert(target, part, sure, why);
-                }
+            // The link's content is the file it finally names: both must ship.
+            if let Some(target) = self.link_file(id) {
+                self.insert(target, part, sure, why);
             }
         }
         if self.insert(id, part, sure, why) && self.facts(id).is_some_and(|f| f.elf().is_some()) {
             self.pending_elf.push(id);
         }
+    }
+
+    /// The regular file hard link `id` finally names: a link to a link
+    /// leads on, as tar extracts it (the export follows the same chain);
+    /// None when the chain ends nowhere, loops or runs past 16 links.
+    fn link_file(&self, id: NodeId) -> Option<NodeId> {
+        let mut cur = id;
+        for _ in 0..16 {
+            let n = self.tree.node(cur);
+            match n.kind {
+                EntryKind::File => return Some(cur),
+                EntryKind::HardLink => cur = self.tree.lookup(n.link?)?,
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Records a node; false when it was already in (the first reason

@@ -689,3 +689,560 @@ fn a_hard_link_brings_the_file_that_holds_its_content_and_directories_bring_file
         assert!(!tree.node(id).is_dir(), "{}", show_path(&tree.path_of(id)));
     }
 }
+
+#[test]
+fn a_hard_link_to_a_hard_link_brings_the_file_it_finally_names() {
+    let mut img = Img::default().file("data/blob");
+    // tar extracts `c` as one more name of the file `b` names, which is
+    // `blob`'s: `blob` holds the content of all three.
+    let hard = |path: &str, target: &str| entry(path, EntryKind::HardLink, 0o644, Some(target));
+    img.entries.push(hard("data/b", "data/blob"));
+    img.entries.push(hard("data/c", "data/b"));
+    // Links in a circle, and one to nothing: nothing to bring.
+    img.entries.push(hard("data/x", "data/y"));
+    img.entries.push(hard("data/y", "data/x"));
+    img.entries.push(hard("data/z", "data/absent"));
+    let (image, tree) = img.build();
+    let id = |p: &str| tree.lookup(p.as_bytes()).expect("a path of the image");
+    let mut cx = Cx::new(&image, &tree);
+    cx.add_node(id("data/c"), Part::AppCode, Sure::Inferred, "named");
+    let got: Vec<String> = cx.out.items.keys().map(|&i| cx.show(i)).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(cx.out.contains(id("data/c")) && cx.out.contains(id("data/blob")));
+    let mut cx = Cx::new(&image, &tree);
+    for p in ["data/x", "data/z"] {
+        cx.add_node(id(p), Part::AppCode, Sure::Inferred, "named");
+    }
+    let got: Vec<String> = cx.out.items.keys().map(|&i| cx.show(i)).collect();
+    assert_eq!(got, ["/data/x", "/data/z"]);
+}
+
+#[test]
+fn a_file_reached_twice_keeps_its_first_reason_and_its_surest_rank() {
+    let (image, tree) = Img::default().file("etc/ssl/cert.pem").build();
+    let id = tree.lookup(b"etc/ssl/cert.pem").unwrap();
+    let mut cx = Cx::new(&image, &tree);
+    cx.add_node(id, Part::Data, Sure::Optional, "a TLS client may read it");
+    let item = |cx: &Cx| cx.out.items[&id].clone();
+    // A surer reason ranks it higher; the first reason stays.
+    cx.add_node(id, Part::Library, Sure::Exact, "the loader maps it");
+    assert_eq!(
+        item(&cx),
+        Item {
+            part: Part::Data,
+            sure: Sure::Exact,
+            why: "a TLS client may read it".into()
+        }
+    );
+    // A less sure one ranks it no lower.
+    cx.add_node(id, Part::Runtime, Sure::Inferred, "usually read");
+    assert_eq!(item(&cx).sure, Sure::Exact);
+    assert!(cx.out.requires(id));
+}
+
+#[test]
+fn gaps_are_said_once_each_and_paths_shown_escaped() {
+    let (image, tree) = Img::default().file("usr/bin/we\x1bird").build();
+    let mut cx = Cx::new(&image, &tree);
+    cx.gap("missing-library", "libfoo.so.1");
+    cx.gap("missing-library", "libfoo.so.1");
+    // The same detail under another kind is another gap.
+    cx.gap("missing-command", "libfoo.so.1");
+    cx.gap("missing-library", String::from("libbar.so.2"));
+    let got: Vec<(&str, &str)> = cx
+        .out
+        .gaps
+        .iter()
+        .map(|g| (g.kind, g.detail.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("missing-library", "libfoo.so.1"),
+            ("missing-command", "libfoo.so.1"),
+            ("missing-library", "libbar.so.2"),
+        ]
+    );
+    let id = tree.lookup(b"usr/bin/we\x1bird").unwrap();
+    assert_eq!(cx.show(id), "/usr/bin/we\\x1bird");
+}
+
+#[test]
+fn a_command_is_the_first_executable_file_of_that_name_in_path() {
+    let mut img = Img::default().file("opt/c/tool").file("opt/d/tool/x");
+    // Not executable: execvp passes it by.
+    img.entries
+        .push(entry("opt/a/tool", EntryKind::File, 0o644, None));
+    img.entries
+        .push(entry("opt/b/tool", EntryKind::Dir, 0o755, None));
+    img.env = vec!["PATH=/opt/a:/opt/b:/opt/d:/opt/c"];
+    let (image, tree) = img.build();
+    let cx = Cx::new(&image, &tree);
+    assert_eq!(cx.command(b"tool").as_deref(), Some(&b"/opt/c/tool"[..]));
+    assert_eq!(cx.command(b"nothere"), None);
+    assert_eq!(cx.command(b""), None);
+    // A name with a slash is taken from the working directory as it is,
+    // executable or not.
+    let named = cx.command(b"opt/a/tool").expect("a path");
+    assert_eq!(cx.walk(&named).0, tree.lookup(b"opt/a/tool"));
+}
+
+#[test]
+fn under_musl_only_musl_libc_names_may_be_missing() {
+    // musl's loader is its libc: `libc.so`, `libc.musl-*` and `ld-musl-*`
+    // need no file of their own; any other library the image lacks is a gap.
+    let mut img = Img::default()
+        .elf("lib/ld-musl-x86_64.so.1", dynamic(None, &[]))
+        .elf(
+            "app",
+            dynamic(
+                Some("/lib/ld-musl-x86_64.so.1"),
+                &["libc.so", "libc.musl-x86_64.so.1", "libmissing.so.3"],
+            ),
+        );
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, _) = paths(&image, &tree);
+    let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+    assert_eq!(
+        gaps,
+        [(
+            "missing-library",
+            "/app needs libmissing.so.3, which the image lacks"
+        )]
+    );
+}
+
+#[test]
+fn each_machine_under_musl_reads_its_own_path_file_platform_and_lib() {
+    for (machine, bits, arch) in [
+        (62, 64, "x86_64"),
+        (183, 64, "aarch64"),
+        (3, 32, "i386"),
+        (40, 32, "armhf"),
+        (21, 64, "powerpc64le"),
+        (22, 64, "s390x"),
+        (243, 64, "riscv64"),
+    ] {
+        let loader = format!("/lib/ld-musl-{arch}.so.1");
+        // $LIB: lib64 for a 64-bit program, lib for a 32-bit one.
+        let lib = if bits == 64 { "lib64" } else { "lib" };
+        let elf = |interp: Option<&str>, needed: &[&str], runpath: Option<&str>| ElfFacts {
+            bits,
+            machine,
+            runpath: runpath.map(|r| r.as_bytes().into()),
+            ..dynamic(interp, needed)
+        };
+        // libz only where this machine's path file says; libq only where
+        // the RUNPATH's $PLATFORM names this machine's musl name, libl
+        // where its ${LIB} does.
+        let mut img = Img::default()
+            .elf(&loader[1..], elf(None, &[], None))
+            .elf(
+                "app",
+                elf(
+                    Some(&loader),
+                    &["libz.so.1", "libq.so.2", "libl.so.4"],
+                    Some("/opt/$PLATFORM:/opt/${LIB}"),
+                ),
+            )
+            .elf("opt/z/libz.so.1", elf(None, &[], None))
+            .elf(&format!("opt/{arch}/libq.so.2"), elf(None, &[], None))
+            .elf(&format!("opt/{lib}/libl.so.4"), elf(None, &[], None))
+            .kept(&format!("etc/ld-musl-{arch}.path"), "/opt/z\n");
+        img.entrypoint = vec!["/app"];
+        let (image, tree) = img.build();
+        let (c, p) = paths(&image, &tree);
+        assert!(c.gaps.is_empty(), "{arch}: {:?}", c.gaps);
+        for lib in [
+            "/opt/z/libz.so.1".to_string(),
+            format!("/opt/{arch}/libq.so.2"),
+            format!("/opt/{lib}/libl.so.4"),
+        ] {
+            assert!(p.contains(&lib), "{arch}: {p:?}");
+        }
+    }
+}
+
+#[test]
+fn a_64_bit_program_under_glibc_searches_lib64_too() {
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["libx.so.1", "liby.so.2"]))
+        .elf("usr/lib64/libx.so.1", dynamic(None, &[]))
+        .elf("lib64/liby.so.2", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/lib64/liby.so.2", "/usr/lib64/libx.so.1"]);
+}
+
+#[test]
+fn a_library_the_pass_could_not_read_is_taken_as_the_loader_would_try_it() {
+    // Its ELF header unread (class 0): not known to be of the wrong class.
+    let unread = ElfFacts {
+        problem: Some("truncated ELF header".into()),
+        ..ElfFacts::default()
+    };
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["libodd.so.1"]))
+        .elf("usr/lib/libodd.so.1", unread);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/usr/lib/libodd.so.1"]);
+    // What it needs in turn is unknown: said.
+    let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+    assert_eq!(
+        gaps,
+        [(
+            "unreadable-elf",
+            "/usr/lib/libodd.so.1: truncated ELF header"
+        )]
+    );
+}
+
+#[test]
+fn the_wrong_machine_of_the_same_class_is_skipped_too() {
+    let aarch64 = ElfFacts {
+        machine: 183,
+        ..dynamic(None, &[])
+    };
+    let mut img = Img::default()
+        .elf("app", dynamic(None, &["liby.so"]))
+        .elf("lib/liby.so", aarch64)
+        .elf("usr/lib/liby.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/usr/lib/liby.so"]);
+}
+
+#[test]
+fn ld_so_conf_includes_are_followed_eight_deep_and_lists_split_on_commas() {
+    // ld.so.conf (depth 0) includes inc1.conf, which includes inc2.conf, …
+    // inc8.conf (depth 8) names /deep8, inc9.conf (depth 9) names /deep9.
+    let mut img = Img::default().kept(
+        "etc/ld.so.conf",
+        "include /etc/inc1.conf\n/opt/c1,/opt/c2:/opt/c3\n",
+    );
+    for d in 1..=9 {
+        img = img.kept(
+            &format!("etc/inc{d}.conf"),
+            &format!("/deep{d}\ninclude inc{}.conf\n", d + 1),
+        );
+    }
+    let needed = ["liba.so", "libb.so", "libc3.so", "lib8.so", "lib9.so"];
+    img = img
+        .elf("app", dynamic(None, &needed))
+        .elf("opt/c1/liba.so", dynamic(None, &[]))
+        .elf("opt/c2/libb.so", dynamic(None, &[]))
+        .elf("opt/c3/libc3.so", dynamic(None, &[]))
+        .elf("deep8/lib8.so", dynamic(None, &[]))
+        .elf("deep9/lib9.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    for lib in [
+        "/opt/c1/liba.so",
+        "/opt/c2/libb.so",
+        "/opt/c3/libc3.so",
+        "/deep8/lib8.so",
+    ] {
+        assert!(p.contains(&lib.to_string()), "{lib}: {p:?}");
+    }
+    assert!(!p.contains(&"/deep9/lib9.so".to_string()), "{p:?}");
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(gaps, ["/app needs lib9.so, which the image lacks"]);
+}
+
+#[test]
+fn ld_so_conf_keeps_256_absolute_directories_and_no_relative_one() {
+    let mut conf: String = (0..256).map(|i| format!("/d{i}\n")).collect();
+    conf.push_str("/d7\n/opt/late\nopt/rel\n");
+    let needed = ["lib255.so", "liblate.so", "librel.so"];
+    let mut img = Img::default()
+        .kept("etc/ld.so.conf", &conf)
+        .elf("app", dynamic(None, &needed))
+        .elf("d255/lib255.so", dynamic(None, &[]))
+        .elf("opt/late/liblate.so", dynamic(None, &[]))
+        .elf("opt/rel/librel.so", dynamic(None, &[]));
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/d255/lib255.so"]);
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(
+        gaps,
+        [
+            "/app needs liblate.so, which the image lacks",
+            "/app needs librel.so, which the image lacks"
+        ]
+    );
+}
+
+/// Scripts `/s0` … `/s{n-1}`, each run by the next through its `#!` line,
+/// the last by the ELF `/prog`: `/prog` runs `n` hand-overs deep.
+fn chain(n: usize) -> (Closure, Vec<String>, FileTree) {
+    let mut img = Img::default().elf("prog", dynamic(None, &[]));
+    for i in 0..n {
+        let next = if i + 1 == n {
+            "/prog".to_string()
+        } else {
+            format!("/s{}", i + 1)
+        };
+        img = img.script(&format!("s{i}"), &format!("#!{next}\necho\n"));
+    }
+    img.entrypoint = vec!["/s0"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    (c, p, tree)
+}
+
+#[test]
+fn hand_overs_are_followed_eight_deep_and_each_says_why() {
+    let (c, p, tree) = chain(8);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert!(p.contains(&"/prog".to_string()), "{p:?}");
+    let why = |path: &str| c.items[&tree.lookup(path.as_bytes()).unwrap()].why.clone();
+    assert_eq!(why("s0"), "the entrypoint");
+    assert_eq!(why("s1"), "run as /s1");
+    assert_eq!(why("prog"), "run as /prog");
+    // One more: the ninth hand-over is not followed, and that is said.
+    let (c, p, _) = chain(9);
+    assert!(!p.contains(&"/prog".to_string()), "{p:?}");
+    assert!(p.contains(&"/s8".to_string()), "{p:?}");
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.kind).collect();
+    assert_eq!(gaps, ["partial"]);
+}
+
+#[test]
+fn only_a_shell_with_c_and_a_command_is_the_shell_form() {
+    let form = |argv: Vec<&'static str>| {
+        let mut img = Img::default()
+            .elf("bin/sh", dynamic(None, &[]))
+            .elf("app", dynamic(None, &[]));
+        img.entrypoint = argv;
+        let (image, tree) = img.build();
+        closure(&image, &tree).shell_form
+    };
+    assert!(form(vec!["/bin/sh", "-c", "/app"]));
+    assert!(!form(vec!["/app", "-c", "/app"]));
+    assert!(!form(vec!["/bin/sh", "-c"]));
+    assert!(!form(vec!["/bin/sh", "-x", "/app"]));
+}
+
+#[test]
+fn env_dash_s_runs_the_name_after_it() {
+    let mut img = Img::default()
+        .elf("usr/bin/env", dynamic(None, &[]))
+        .elf("usr/bin/mytool", dynamic(None, &[]))
+        .script("app", "#!/usr/bin/env -S mytool  -u\nrun\n");
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/usr/bin/env", "/usr/bin/mytool"]);
+}
+
+#[test]
+fn an_entrypoint_that_is_no_program_says_whether_it_is_executable() {
+    for (mode, why) in [
+        (0o644, "/run.txt is not executable"),
+        (0o755, "/run.txt is neither ELF nor a #! script"),
+        (0o100, "/run.txt is neither ELF nor a #! script"),
+    ] {
+        let mut img = Img::default();
+        img.entries
+            .push(entry("run.txt", EntryKind::File, mode, None));
+        img.entrypoint = vec!["/run.txt"];
+        let (image, tree) = img.build();
+        let c = closure(&image, &tree);
+        let gaps: Vec<(&str, &str)> = c.gaps.iter().map(|g| (g.kind, g.detail.as_str())).collect();
+        assert_eq!(gaps, [("partial", why)], "{mode:o}");
+    }
+}
+
+#[test]
+fn a_programs_recorded_modules_and_runtime_crates_are_its_packages() {
+    let module = |path: &str, version: &str| crate::binary::go::GoModule {
+        path: path.into(),
+        version: version.into(),
+        sum: None,
+        replace: None,
+    };
+    let mut replaced = module("example.com/greet", "v0.1.0");
+    replaced.replace = Some(Box::new(module("../greet", "(devel)")));
+    let krate = |name: &str, kind: &str, root: bool| crate::binary::rust::RustPackage {
+        name: name.into(),
+        version: "1.0.0".into(),
+        source: "crates.io".into(),
+        kind: kind.into(),
+        root,
+        dependencies: Vec::new(),
+    };
+    let go = ElfFacts {
+        go: Some(Box::new(crate::binary::go::GoBuildInfo {
+            go_version: "go1.22.1".into(),
+            path: None,
+            main: Some(module("example.com/app", "(devel)")),
+            deps: vec![module("example.com/colors", "v1.2.3"), replaced],
+            settings: Vec::new(),
+        })),
+        ..dynamic(None, &[])
+    };
+    let rust = ElfFacts {
+        rust: Some(vec![
+            krate("tinydep", "runtime", true),
+            krate("autocfg", "build", false),
+            krate("itoa", "runtime", false),
+        ]),
+        ..dynamic(None, &[])
+    };
+    let mut img = Img::default().elf("app", go);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let c = closure(&image, &tree);
+    let own = |c: &Closure| -> Vec<(String, String, String)> { c.packages.clone() };
+    let t = |a: &str, b: &str, v: &str| (a.to_string(), b.to_string(), v.to_string());
+    assert_eq!(
+        own(&c),
+        [
+            t("go", "example.com/colors", "v1.2.3"),
+            t("go", "../greet", "(devel)")
+        ]
+    );
+    let mut img = Img::default().elf("rs", rust);
+    img.entrypoint = vec!["/rs"];
+    let (image, tree) = img.build();
+    assert_eq!(own(&closure(&image, &tree)), [t("cargo", "itoa", "1.0.0")]);
+}
+
+#[test]
+fn tini_is_known_by_its_file_name_and_skips_its_options() {
+    let run = |argv: Vec<&'static str>| {
+        let mut img = Img::default()
+            .elf("usr/bin/tini", dynamic(None, &[]))
+            .link("init", "usr/bin/tini")
+            .elf("app", dynamic(None, &[]));
+        img.entrypoint = argv;
+        let (image, tree) = img.build();
+        paths(&image, &tree)
+    };
+    // Called `/init`, a link to the file `tini`: options, a value, `--`.
+    let (c, p) = run(vec!["/init", "-s", "-e", "143", "--", "/app", "-x"]);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+    assert_eq!(p, ["/app", "/init", "/usr/bin/tini"]);
+    // Options and nothing after them, or a value option last: no command.
+    for argv in [vec!["/init", "-s"], vec!["/init", "-s", "-e"]] {
+        let (c, p) = run(argv);
+        assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+        assert_eq!(p, ["/init", "/usr/bin/tini"]);
+    }
+}
+
+#[test]
+fn wrappers_count_as_hand_overs_and_programs_are_known_by_their_file_names() {
+    let img = || {
+        Img::default()
+            .elf("tini", dynamic(None, &[]))
+            .elf("gosu", dynamic(None, &[]))
+            .elf("bin/dash", dynamic(None, &[]))
+            .link("entry", "bin/dash")
+            .elf("usr/bin/python3.11", dynamic(None, &[]))
+            .link("runner", "usr/bin/python3.11")
+            .elf("app", dynamic(None, &[]))
+    };
+    let run = |argv: Vec<&'static str>| {
+        let mut i = img();
+        i.entrypoint = argv;
+        let (image, tree) = i.build();
+        closure(&image, &tree)
+    };
+    // Nine wrappers before the app: the ninth hand-over is not followed.
+    for w in [vec!["/tini"], vec!["/gosu", "user"]] {
+        let mut argv: Vec<&'static str> = w.iter().copied().cycle().take(9 * w.len()).collect();
+        argv.push("/app");
+        let c = run(argv.clone());
+        let gaps: Vec<&str> = c.gaps.iter().map(|g| g.kind).collect();
+        assert_eq!(gaps, ["partial"], "{argv:?}");
+        let short = argv[w.len()..].to_vec();
+        let c = run(short.clone());
+        assert!(c.gaps.is_empty(), "{short:?}: {:?}", c.gaps);
+        assert_eq!(c.kind, AppKind::StaticBinary, "{short:?}");
+    }
+    // A shell and Python behind links named otherwise.
+    let c = run(vec!["/entry", "-c", "/app"]);
+    let app = |c: &Closure| c.items.values().any(|i| i.why == "run as /app");
+    assert!(app(&c), "{:?}", c.items);
+    assert_eq!(run(vec!["/runner", "-m", "x"]).kind, AppKind::Python);
+    // A shell given options only: nothing to run, nothing missing.
+    let c = run(vec!["/entry", "-e", "-x"]);
+    assert_eq!(c.kind, AppKind::Shell);
+    assert!(c.gaps.is_empty(), "{:?}", c.gaps);
+}
+
+#[test]
+fn sh_c_runs_its_first_command_and_brings_the_absolute_others() {
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .elf("tool", dynamic(None, &[]));
+    img.entrypoint = vec!["/bin/sh", "-c", "/app --serve; /tool --after"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/bin/sh", "/tool"]);
+    // The app is the first command, not the side one.
+    assert_eq!(c.program, tree.lookup(b"app"));
+    assert!(c.shell_form);
+}
+
+/// `/entry.sh` (`exec "$@"`) run with `levels` more `/entry.sh` before
+/// `/app` in its arguments: each level is a script run by `/bin/sh`.
+fn entry_levels(levels: usize) -> (Closure, Vec<String>) {
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .script("entry.sh", "#!/bin/sh\nexec \"$@\"\n");
+    img.entrypoint = vec!["/entry.sh"];
+    img.cmd = vec!["/entry.sh"; levels];
+    img.cmd.push("/app");
+    let (image, tree) = img.build();
+    paths(&image, &tree)
+}
+
+#[test]
+fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
+    // Each level is two hand-overs (the script to /bin/sh, `exec "$@"` to
+    // the next): three levels reach /app in 8, four would take 10.
+    let app = |p: &Vec<String>| p.contains(&"/app".to_string());
+    let (_, p) = entry_levels(3);
+    assert!(app(&p), "{p:?}");
+    let (c, p) = entry_levels(4);
+    assert!(!app(&p), "{p:?}");
+    assert!(c
+        .gaps
+        .iter()
+        .any(|g| g.detail.contains("more than 8 times")));
+    // `exec /app` runs /app, not the script's arguments.
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]))
+        .elf("other", dynamic(None, &[]))
+        .script(
+            "direct.sh",
+            "#!/bin/sh\nmytool --start\n$RUNNER -x\nexec $RUNNER -y\nexec /app\n",
+        );
+    img.entrypoint = vec!["/direct.sh"];
+    img.cmd = vec!["/other"];
+    let (image, tree) = img.build();
+    let (c, p) = paths(&image, &tree);
+    assert_eq!(p, ["/app", "/bin/sh", "/direct.sh"]);
+    // Only the command named by path is followed (and counted); `mytool` and
+    // `$RUNNER` are not looked up.
+    let gaps: Vec<&str> = c.gaps.iter().map(|g| g.detail.as_str()).collect();
+    assert_eq!(
+        gaps,
+        ["/direct.sh is a shell script: the 1 commands it names by path or execs are followed, others it may run are not"]
+    );
+}
