@@ -401,8 +401,10 @@ impl FileTree {
             .get(n.entry as usize)
     }
 
-    /// A node's own bytes, without the rest of its facts.
-    fn size(&self, id: NodeId) -> u64 {
+    /// A node's own bytes, without the rest of its facts: walks over many
+    /// nodes read what they need this way, not through [`FileTree::node`],
+    /// which decodes the whole entry (a cache miss more a node).
+    pub fn size(&self, id: NodeId) -> u64 {
         let n = &self.nodes[id as usize];
         match n.size {
             SIZE_IN_ENTRY => self.applied[n.applied as usize]
@@ -412,7 +414,8 @@ impl FileTree {
         }
     }
 
-    fn kind(&self, id: NodeId) -> EntryKind {
+    /// A node's kind alone (see [`FileTree::size`]).
+    pub fn kind(&self, id: NodeId) -> EntryKind {
         self.nodes[id as usize].kind
     }
 
@@ -421,7 +424,13 @@ impl FileTree {
         self.applied[self.nodes[id as usize].applied as usize].layer
     }
 
-    fn name(&self, id: NodeId) -> &[u8] {
+    /// A node's parent alone (see [`FileTree::size`]).
+    pub fn parent(&self, id: NodeId) -> NodeId {
+        self.nodes[id as usize].parent
+    }
+
+    /// A node's name alone (see [`FileTree::size`]).
+    pub fn name(&self, id: NodeId) -> &[u8] {
         self.nodes[id as usize].name.read(&self.names)
     }
 

@@ -11,6 +11,7 @@ use crate::analysis::plan::Plan;
 use crate::analysis::{BucketTotal, Comparison, OwnerId, OwnerKind, Status};
 use crate::escape::escape_str;
 use crate::format;
+use crate::image::entry::EntryKind;
 use crate::pipeline::Analysed;
 use crate::tree::{FileTree, NodeId, ROOT};
 
@@ -366,10 +367,10 @@ pub fn largest_dirs(tree: &FileTree, n: usize) -> Vec<(NodeId, u64)> {
         }
         let mut own = 0u64;
         for &c in tree.children(id) {
-            if tree.node(c).is_dir() {
+            if tree.kind(c) == EntryKind::Dir {
                 stack.push((c, depth + 1));
             } else {
-                own += tree.node(c).size;
+                own += tree.size(c);
             }
         }
         // The root's own files are not a directory anyone looks for.

@@ -212,8 +212,7 @@ impl Columns {
     fn name(&self, id: u32) -> &[u8] {
         if let Some(engine) = self.engine.as_ref().filter(|_| id != 0) {
             let origin = self.origin[0][id as usize];
-            let name: &[u8] = engine.node(origin).name;
-            return name;
+            return engine.name(origin);
         }
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.name_end[i - 1] };
@@ -417,10 +416,9 @@ impl UiTree {
         // a hash map here was a third of a million-node layer step.
         let mut ids: Vec<u32> = vec![0; ROOT as usize + 1];
         for id in tree.iter() {
-            let n = tree.node(id);
-            let parent = ids.get(n.parent as usize).copied().unwrap_or(0);
-            let ui = b.cols.push(parent, b"", n.kind);
-            b.cols.set_size(ui, 0, Some(n.size));
+            let parent = ids.get(tree.parent(id) as usize).copied().unwrap_or(0);
+            let ui = b.cols.push(parent, b"", tree.kind(id));
+            b.cols.set_size(ui, 0, Some(tree.size(id)));
             b.cols.set_origin(ui, 0, Some(id));
             if ids.len() <= id as usize {
                 ids.resize(id as usize + 1, 0);
