@@ -1246,3 +1246,36 @@ fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
         ["/direct.sh is a shell script: the 1 commands it names by path or execs are followed, others it may run are not"]
     );
 }
+
+/// Shell scripts `/s0` … `/s{n-1}`, each running the next (the last runs
+/// `/app`) by a command line `{how}/s{i+1}`: `exec ` or nothing (a command
+/// named by path, run beside the script).
+fn script_chain(n: usize, how: &str) -> Vec<String> {
+    let mut img = Img::default()
+        .elf("bin/sh", dynamic(None, &[]))
+        .elf("app", dynamic(None, &[]));
+    for i in 0..n {
+        let next = if i + 1 == n {
+            "/app".to_string()
+        } else {
+            format!("/s{}", i + 1)
+        };
+        img = img.script(&format!("s{i}"), &format!("#!/bin/sh\n{how}{next}\n"));
+    }
+    img.entrypoint = vec!["/s0"];
+    let (image, tree) = img.build();
+    paths(&image, &tree).1
+}
+
+#[test]
+fn a_command_a_script_runs_is_one_hand_over_more() {
+    // Each script is two hand-overs (to /bin/sh, then to the command it
+    // names): four scripts reach /app in 8, five would take 10.
+    for how in ["exec ", ""] {
+        let p = script_chain(4, how);
+        assert!(p.contains(&"/app".to_string()), "{how:?}: {p:?}");
+        let p = script_chain(5, how);
+        assert!(!p.contains(&"/app".to_string()), "{how:?}: {p:?}");
+        assert!(p.contains(&"/s4".to_string()), "{how:?}: {p:?}");
+    }
+}
