@@ -1279,3 +1279,12 @@ fn a_command_a_script_runs_is_one_hand_over_more() {
         assert!(p.contains(&"/s4".to_string()), "{how:?}: {p:?}");
     }
 }
+
+#[test]
+fn a_hash_starts_a_comment_only_after_a_blank() {
+    let cmds = |t: &str| entry::commands(t.as_bytes());
+    let w = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+    assert_eq!(cmds("/app a#b c\n"), [w(&["/app", "a#b", "c"])]);
+    assert_eq!(cmds("/app a #b c\n"), [w(&["/app", "a"])]);
+    assert!(cmds("# /app\n").is_empty());
+}
