@@ -368,18 +368,7 @@ fn image_with(files: Vec<(Vec<u8>, Vec<u8>)>, extra: &[&[u8]]) -> Image {
 }
 
 fn dir_entry(path: &[u8]) -> Entry {
-    Entry {
-        path: path.into(),
-        kind: EntryKind::Dir,
-        size: 0,
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-        link: None,
-        hash: None,
-        device: None,
-        flags: 0,
-    }
+    Entry::bare(path, EntryKind::Dir)
 }
 
 fn link_entry(path: &[u8], target: &[u8]) -> Entry {

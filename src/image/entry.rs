@@ -101,6 +101,24 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry of `kind` at `path` and nothing more: mode 0755 for a
+    /// directory and 0644 otherwise, owned by root, no bytes, no link
+    /// target, hash, device or header flags.
+    pub fn bare(path: &[u8], kind: EntryKind) -> Entry {
+        Entry {
+            path: path.into(),
+            kind,
+            size: 0,
+            mode: if kind == EntryKind::Dir { 0o755 } else { 0o644 },
+            uid: 0,
+            gid: 0,
+            link: None,
+            hash: None,
+            device: None,
+            flags: 0,
+        }
+    }
+
     pub fn display_path(&self) -> String {
         display_path(&self.path)
     }
@@ -584,16 +602,8 @@ mod tests {
 
     fn entry(path: &[u8], kind: EntryKind) -> Entry {
         Entry {
-            path: path.into(),
-            kind,
-            size: 0,
             mode: 0o644,
-            uid: 0,
-            gid: 0,
-            link: None,
-            hash: None,
-            device: None,
-            flags: 0,
+            ..Entry::bare(path, kind)
         }
     }
 

@@ -957,16 +957,8 @@ mod tests {
             (b"etc/x", EntryKind::File, 1),
         ] {
             entries.push(&Entry {
-                path: path.into(),
-                kind,
                 size,
-                mode: 0o644,
-                uid: 0,
-                gid: 0,
-                link: None,
-                hash: None,
-                device: None,
-                flags: 0,
+                ..Entry::bare(path, kind)
             });
         }
         let mut ft = FileTree::new();
