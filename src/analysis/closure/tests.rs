@@ -1288,3 +1288,131 @@ fn a_hash_starts_a_comment_only_after_a_blank() {
     assert_eq!(cmds("/app a #b c\n"), [w(&["/app", "a"])]);
     assert!(cmds("# /app\n").is_empty());
 }
+
+/// The closure's paths for one program at `/app` (or the argv given) in an
+/// image that also holds every file the built-in rules could add.
+fn with_rule_files(app: Img, argv: Vec<&'static str>, env: Vec<&'static str>) -> Vec<String> {
+    let mut img = app
+        .file("etc/ssl/certs/ca-certificates.crt")
+        .file("etc/localtime")
+        .file("etc/nsswitch.conf");
+    img.entrypoint = argv;
+    img.env = env;
+    let (image, tree) = img.build();
+    paths(&image, &tree).1
+}
+
+#[test]
+fn each_builtin_rule_applies_by_file_by_kind_or_by_env_and_only_then() {
+    let ca = "/etc/ssl/certs/ca-certificates.crt".to_string();
+    let tz = "/etc/localtime".to_string();
+    let nss = "/etc/nsswitch.conf".to_string();
+    let no_go = || dynamic(None, &[]);
+    // A static program that is not Go: no rule applies.
+    let p = with_rule_files(Img::default().elf("app", no_go()), vec!["/app"], vec![]);
+    assert!(
+        !p.contains(&ca) && !p.contains(&tz) && !p.contains(&nss),
+        "{p:?}"
+    );
+    // By file: glibc brings nsswitch.conf, a TLS library (by prefix) the CA bundle.
+    let p = with_rule_files(
+        glibc_base().elf(
+            "app",
+            dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+        ),
+        vec!["/app"],
+        vec![],
+    );
+    assert!(p.contains(&nss) && !p.contains(&ca), "{p:?}");
+    let p = with_rule_files(
+        Img::default()
+            .elf("usr/lib/libssl.so.3", dynamic(None, &[]))
+            .elf("app", dynamic(None, &["libssl.so.3"])),
+        vec!["/app"],
+        vec![],
+    );
+    assert!(p.contains(&ca) && !p.contains(&nss), "{p:?}");
+    // By kind: Go (from its build info) and Python read the CA bundle.
+    let go = ElfFacts {
+        go: Some(Box::new(crate::binary::go::GoBuildInfo {
+            go_version: "go1.22.1".into(),
+            path: None,
+            main: None,
+            deps: Vec::new(),
+            settings: Vec::new(),
+        })),
+        ..dynamic(None, &[])
+    };
+    let p = with_rule_files(Img::default().elf("app", go), vec!["/app"], vec![]);
+    assert!(p.contains(&ca) && !p.contains(&tz), "{p:?}");
+    let python = Img::default().elf("usr/bin/python3.11", no_go());
+    let p = with_rule_files(python, vec!["/usr/bin/python3.11", "-m", "x"], vec![]);
+    assert!(p.contains(&ca), "{p:?}");
+    // By the environment: TZ brings the zone files.
+    let p = with_rule_files(
+        Img::default().elf("app", no_go()),
+        vec!["/app"],
+        vec!["TZ=Europe/Paris"],
+    );
+    assert!(p.contains(&tz) && !p.contains(&ca), "{p:?}");
+}
+
+#[test]
+fn nsswitch_conf_names_at_most_32_services_each_once_and_only_plain_words() {
+    let dir = "usr/lib/x86_64-linux-gnu";
+    let mut services: Vec<String> = vec!["files".into(), "files".into()];
+    services.extend((0..40).map(|i| format!("s{i}")));
+    let conf = format!(
+        "passwd: {}\ngroup:compat\nhosts: [NOTFOUND=return] bad-name # ldap\n",
+        services.join(" ")
+    );
+    let mut img = glibc_base().elf(
+        "app",
+        dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
+    );
+    let mut names: Vec<String> = ["files", "compat", "[NOTFOUND=return]", "bad-name", "ldap"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend((0..40).map(|i| format!("s{i}")));
+    for n in &names {
+        img = img.elf(&format!("{dir}/libnss_{n}.so.2"), dynamic(None, &[]));
+    }
+    img = img.kept("etc/nsswitch.conf", &conf);
+    img.entrypoint = vec!["/app"];
+    let (image, tree) = img.build();
+    let (_, p) = paths(&image, &tree);
+    let brought: Vec<&str> = names
+        .iter()
+        .filter(|n| p.contains(&format!("/{dir}/libnss_{n}.so.2")))
+        .map(String::as_str)
+        .collect();
+    // `files` once, then the first 31 others (the first line fills the 32),
+    // so `compat` on the next line is past the limit too.
+    let mut want = vec!["files".to_string()];
+    want.extend((0..31).map(|i| format!("s{i}")));
+    assert_eq!(brought, want);
+}
+
+#[test]
+fn a_user_by_name_needs_passwd_and_group_a_number_does_not() {
+    let run = |user: &'static str| {
+        let mut img = Img::default()
+            .elf("app", dynamic(None, &[]))
+            .file("etc/passwd")
+            .file("etc/group");
+        img.entrypoint = vec!["/app"];
+        img.user = Some(user);
+        let (image, tree) = img.build();
+        paths(&image, &tree).1
+    };
+    let (passwd, group) = ("/etc/passwd".to_string(), "/etc/group".to_string());
+    let p = run("1000:1000");
+    assert!(!p.contains(&passwd) && !p.contains(&group), "{p:?}");
+    let p = run("1000");
+    assert!(!p.contains(&passwd) && !p.contains(&group), "{p:?}");
+    let p = run("app");
+    assert!(p.contains(&passwd) && p.contains(&group), "{p:?}");
+    let p = run("1000:staff");
+    assert!(!p.contains(&passwd) && p.contains(&group), "{p:?}");
+}
