@@ -1251,8 +1251,14 @@ fn exec_dollar_at_runs_the_arguments_each_level_a_hand_over() {
 /// `/app`) by a command line `{how}/s{i+1}`: `exec ` or nothing (a command
 /// named by path, run beside the script).
 fn script_chain(n: usize, how: &str) -> Vec<String> {
+    script_chain_from(n, how, vec!["/s0"])
+}
+
+/// [`script_chain`] entered through the argv given (`/tini` is there too).
+fn script_chain_from(n: usize, how: &str, entrypoint: Vec<&'static str>) -> Vec<String> {
     let mut img = Img::default()
         .elf("bin/sh", dynamic(None, &[]))
+        .elf("tini", dynamic(None, &[]))
         .elf("app", dynamic(None, &[]));
     for i in 0..n {
         let next = if i + 1 == n {
@@ -1262,7 +1268,7 @@ fn script_chain(n: usize, how: &str) -> Vec<String> {
         };
         img = img.script(&format!("s{i}"), &format!("#!/bin/sh\n{how}{next}\n"));
     }
-    img.entrypoint = vec!["/s0"];
+    img.entrypoint = entrypoint;
     let (image, tree) = img.build();
     paths(&image, &tree).1
 }
@@ -1415,4 +1421,18 @@ fn a_user_by_name_needs_passwd_and_group_a_number_does_not() {
     assert!(p.contains(&passwd) && p.contains(&group), "{p:?}");
     let p = run("1000:staff");
     assert!(!p.contains(&passwd) && p.contains(&group), "{p:?}");
+}
+
+#[test]
+fn a_command_after_the_first_of_sh_c_is_one_hand_over_more() {
+    // `sh -c "mytool; /tini /tini /s0"` runs the first /tini one hand-over
+    // deep, the second two, /s0 three, and each script costs two more: two
+    // scripts reach /app in 7, three would take 9 (the limit is 8). Were
+    // the command after the first not counted, three would reach it in 8.
+    let app = |n| {
+        script_chain_from(n, "", vec!["/bin/sh", "-c", "mytool; /tini /tini /s0"])
+            .contains(&"/app".to_string())
+    };
+    assert!(app(2));
+    assert!(!app(3));
 }
