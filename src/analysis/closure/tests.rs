@@ -1369,17 +1369,24 @@ fn nsswitch_conf_names_at_most_32_services_each_once_and_only_plain_words() {
     let mut services: Vec<String> = vec!["files".into(), "files".into()];
     services.extend((0..40).map(|i| format!("s{i}")));
     let conf = format!(
-        "passwd: {}\ngroup:compat\nhosts: [NOTFOUND=return] bad-name # ldap\n",
+        "group:compat\nhosts: [NOTFOUND=return] bad-name my_svc # ldap\npasswd: {}\n",
         services.join(" ")
     );
     let mut img = glibc_base().elf(
         "app",
         dynamic(Some("/lib64/ld-linux-x86-64.so.2"), &["libc.so.6"]),
     );
-    let mut names: Vec<String> = ["files", "compat", "[NOTFOUND=return]", "bad-name", "ldap"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut names: Vec<String> = [
+        "files",
+        "compat",
+        "[NOTFOUND=return]",
+        "bad-name",
+        "ldap",
+        "my_svc",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     names.extend((0..40).map(|i| format!("s{i}")));
     for n in &names {
         img = img.elf(&format!("{dir}/libnss_{n}.so.2"), dynamic(None, &[]));
@@ -1393,10 +1400,11 @@ fn nsswitch_conf_names_at_most_32_services_each_once_and_only_plain_words() {
         .filter(|n| p.contains(&format!("/{dir}/libnss_{n}.so.2")))
         .map(String::as_str)
         .collect();
-    // `files` once, then the first 31 others (the first line fills the 32),
-    // so `compat` on the next line is past the limit too.
-    let mut want = vec!["files".to_string()];
-    want.extend((0..31).map(|i| format!("s{i}")));
+    // `compat` (no blank after the colon), `my_svc`, `files` once, then the
+    // first 29 others: 32 in all. Options in brackets, names with other
+    // characters and comments are not services.
+    let mut want = vec!["files".to_string(), "compat".into(), "my_svc".into()];
+    want.extend((0..29).map(|i| format!("s{i}")));
     assert_eq!(brought, want);
 }
 
