@@ -417,7 +417,7 @@ impl<'a> InspectDoc<'a> {
         let cap = max_entries.unwrap_or(usize::MAX);
         let file = |id: NodeId| FileDoc {
             path: JsonPath::new(&tree.path_of(id)),
-            size: tree.node(id).size,
+            size: tree.size(id),
             layer: tree.node(id).layer,
         };
         InspectDoc {

@@ -131,7 +131,7 @@ pub fn write_text(
             out,
             "  {:<22} {:>10}  {} ({})",
             "optional",
-            size(a.tree.node(id).size),
+            size(a.tree.size(id)),
             show_path(&a.tree.path_of(id)),
             item.why
         )?;
@@ -463,7 +463,7 @@ pub fn write_json(
                     part: item.part,
                     sure: item.sure,
                     why: item.why.clone(),
-                    bytes: tree.node(id).size,
+                    bytes: tree.size(id),
                     owner: cmp
                         .before
                         .facts(id)

@@ -117,7 +117,7 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
         let (mut i, mut j) = (0, 0);
         while i < bk.len() || j < ak.len() {
             let order = match (bk.get(i), ak.get(j)) {
-                (Some(&x), Some(&y)) => bt.node(x).name.cmp(at.node(y).name),
+                (Some(&x), Some(&y)) => bt.name(x).cmp(at.name(y)),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
@@ -129,15 +129,15 @@ pub fn union_tree(cmp: &Comparison) -> UiTree {
             i += usize::from(x.is_some());
             j += usize::from(y.is_some());
             let (name, kind) = match (x, y) {
-                (_, Some(y)) => (&at.node(y).name, at.node(y).kind),
-                (Some(x), None) => (&bt.node(x).name, bt.node(x).kind),
+                (_, Some(y)) => (at.name(y), at.kind(y)),
+                (Some(x), None) => (bt.name(x), bt.kind(x)),
                 (None, None) => continue,
             };
             let u = b.push_child(parent, name, kind);
             b.set_origin(u, 0, x);
             b.set_origin(u, 1, y);
-            b.set_size(u, 0, x.map(|x| bt.node(x).size));
-            b.set_size(u, 1, y.map(|y| at.node(y).size));
+            b.set_size(u, 0, x.map(|x| bt.size(x)));
+            b.set_size(u, 1, y.map(|y| at.size(y)));
             let has_kids = x.is_some_and(|x| !bt.children(x).is_empty())
                 || y.is_some_and(|y| !at.children(y).is_empty());
             if has_kids {
@@ -242,7 +242,7 @@ pub(super) fn bucket_groups(
             let mut list = files
                 .remove(&(total.bucket, share.owner))
                 .unwrap_or_default();
-            list.sort_by_key(|&id| std::cmp::Reverse(side.tree.node(id).size));
+            list.sort_by_key(|&id| std::cmp::Reverse(side.tree.size(id)));
             for id in list {
                 let n = side.tree.node(id);
                 let mut path = b"/".to_vec();
@@ -274,7 +274,7 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
                 p.extend_from_slice(&cmp.after.tree.path_of(f.node));
                 p
             };
-            let id = b.push_child(g, &path, cmp.after.tree.node(f.node).kind);
+            let id = b.push_child(g, &path, cmp.after.tree.kind(f.node));
             b.set_size(id, 0, Some(f.bytes));
             b.set_mark(id, Mark::Changed);
             b.set_origin(id, 0, Some(f.node));
@@ -325,7 +325,7 @@ pub fn audit_tree(cmp: &Comparison) -> UiTree {
 /// what it never uses), when its closure is known.
 pub fn needed_bytes(cmp: &Comparison) -> Option<u64> {
     let c = cmp.after_closure.as_ref()?;
-    Some(c.items.keys().map(|&id| cmp.after.tree.node(id).size).sum())
+    Some(c.items.keys().map(|&id| cmp.after.tree.size(id)).sum())
 }
 
 pub(super) fn count_files(n: u32) -> String {

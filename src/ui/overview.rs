@@ -224,13 +224,7 @@ fn after_tally(cmp: &Comparison, status: Status, bytes: u64, files: u32) -> Tall
         .tree
         .iter()
         .filter(|&id| !a.tree.node(id).is_dir() && a.facts(id).status == status)
-        .max_by(|&x, &y| {
-            a.tree
-                .node(x)
-                .size
-                .cmp(&a.tree.node(y).size)
-                .then(y.cmp(&x))
-        });
+        .max_by(|&x, &y| a.tree.node(x).size.cmp(&a.tree.size(y)).then(y.cmp(&x)));
     Tally {
         bytes,
         files,
@@ -310,13 +304,8 @@ impl PairOverview {
             .iter()
             .filter(|&id| !b.tree.node(id).is_dir() && b.facts(id).status == Status::Eliminated)
             .collect();
-        let biggest_first = |x: &NodeId, y: &NodeId| {
-            b.tree
-                .node(*y)
-                .size
-                .cmp(&b.tree.node(*x).size)
-                .then(x.cmp(y))
-        };
+        let biggest_first =
+            |x: &NodeId, y: &NodeId| b.tree.node(*y).size.cmp(&b.tree.size(*x)).then(x.cmp(y));
         // Only the first few need sorting.
         if gone.len() > TOP_FILES {
             gone.select_nth_unstable_by(TOP_FILES, biggest_first);
@@ -329,7 +318,7 @@ impl PairOverview {
             .map(|id| {
                 (
                     b.display_path(id),
-                    b.tree.node(id).size,
+                    b.tree.size(id),
                     super::compare::badge(cmp, b.facts(id)),
                 )
             })

@@ -131,10 +131,10 @@ pub(super) fn part_groups(b: &mut UiTreeBuilder, parent: u32, closure: &Closure,
             .push(id);
     }
     for ((optional, part), mut ids) in by {
-        let bytes = ids.iter().map(|&id| tree.node(id).size).sum();
+        let bytes = ids.iter().map(|&id| tree.size(id)).sum();
         let files = ids
             .iter()
-            .filter(|&&id| tree.node(id).kind != EntryKind::Symlink)
+            .filter(|&&id| tree.kind(id) != EntryKind::Symlink)
             .count() as u32;
         let label = if part == Part::Link {
             format!("{} · {}", part.label(), ids.len())
@@ -148,7 +148,7 @@ pub(super) fn part_groups(b: &mut UiTreeBuilder, parent: u32, closure: &Closure,
         };
         let mark = if optional { Mark::Carried } else { Mark::Plain };
         let g = group(b, parent, &label, bytes, mark);
-        ids.sort_by_key(|&id| std::cmp::Reverse(tree.node(id).size));
+        ids.sort_by_key(|&id| std::cmp::Reverse(tree.size(id)));
         for id in ids {
             let n = tree.node(id);
             let mut path = b"/".to_vec();
